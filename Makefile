@@ -1,0 +1,59 @@
+# cppllm: every target uses the virtualenv at .venv (created by `make install`).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EXTRAS ?= all
+OUT ?= data/m0
+JOBS ?= 2
+FRESH ?=
+DRY_RUN ?=
+export HF_HUB_OFFLINE ?=
+
+.PHONY: install demo test test-slow test-slurm lint format bench data-m0 data-m1 data-m2 clean
+
+install: $(STAMP)
+
+# Torch is pinned to the CPU build first only when no torch is installed, so GPU users keep theirs.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/python -m cppllm.demo $(if $(FRESH),--fresh,)
+
+test: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -n $(JOBS) -m "not slow and not slurm" --timeout 600 -q
+
+test-slow: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "slow and not slurm" --timeout 1800 -q
+
+test-slurm: install
+	bash scripts/slurm_test.sh
+
+lint: install
+	$(BIN)/ruff format --check cppllm pipelines tests benchmarks
+	$(BIN)/ruff check cppllm pipelines tests benchmarks
+
+format: install
+	$(BIN)/ruff format cppllm pipelines tests benchmarks
+	$(BIN)/ruff check --fix cppllm pipelines tests benchmarks
+
+bench: install
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+data-m0: install
+	$(BIN)/python -m pipelines.m0 --output $(OUT) $(if $(DRY_RUN),--dry-run,)
+
+data-m1: install
+	$(BIN)/python -m pipelines.m1 --output data/m1 $(if $(DRY_RUN),--dry-run,)
+
+data-m2: install
+	$(BIN)/python -m pipelines.m2 --output data/m2 $(if $(DRY_RUN),--dry-run,)
+
+clean:
+	rm -rf data/demo runs/demo .pytest_cache

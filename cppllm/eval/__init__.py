@@ -1,0 +1,1 @@
+"""Evaluation: bits per byte, sandboxed compile rate, FIM, HumanEval-C++, decontamination, report."""

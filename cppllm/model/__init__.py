@@ -1,0 +1,1 @@
+"""GPT for C++: GQA, SwiGLU, RMSNorm, RoPE + YaRN, presets, generation, export. Imports without datatrove."""

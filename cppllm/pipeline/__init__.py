@@ -1,0 +1,4 @@
+"""DataTrove steps for C++ corpora: readers, normalizer, filters, privacy, license, dedup, binary writer.
+
+Imports without torch.
+"""

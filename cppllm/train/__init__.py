@@ -1,0 +1,1 @@
+"""Training: data loader, optimizers (Muon + AdamW), the training loop and checkpoints."""

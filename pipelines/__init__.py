@@ -1,0 +1,1 @@
+"""Declarative milestone data pipelines (m0, m1, m2)."""

@@ -1,0 +1,52 @@
+"""Suite-wide settings: no network, GPU tests skipped without CUDA, small shared fixtures."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_collection_modifyitems(config, items):
+    try:
+        import torch
+
+        has_cuda = torch.cuda.is_available()
+    except ImportError:
+        has_cuda = False
+    if has_cuda:
+        return
+    skip = pytest.mark.skip(reason="needs CUDA")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def cpp_sample() -> dict[str, str]:
+    """A small deterministic sample of real C++ from the embedded corpus: {relative path: text}."""
+    from cppllm.pipeline.corpus import embedded_roots
+
+    sample: dict[str, str] = {}
+    for root in embedded_roots():
+        files = sorted(p for p in root.path.rglob("*") if p.is_file() and p.stat().st_size < 200_000)
+        for p in files[:: max(1, len(files) // 40)][:40]:
+            try:
+                sample[f"{root.name}/{p.relative_to(root.path)}"] = p.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+    return sample
