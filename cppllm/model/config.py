@@ -1,0 +1,177 @@
+"""Model configuration: one frozen dataclass and the named presets.
+
+Depth presets follow nanochat's rule (width = 64 x depth, head dim 128, so heads = depth / 2); `3b` is the
+seed's M3 shape (hidden 2560, 32 layers, 32 heads, 8 KV heads) with the SwiGLU width of StableLM-3B.
+The resolved config is saved as JSON next to every checkpoint (`to_dict` / `from_dict`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def swiglu_hidden(n_embd: int, multiple_of: int = 128) -> int:
+    """SwiGLU width with the parameters of a 4x two-matrix MLP: 8/3 * n_embd, rounded up (Llama's rule)."""
+    return multiple_of * math.ceil(8 * n_embd / 3 / multiple_of)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GPTConfig:
+    """Decoder-only GPT: pre-norm RMSNorm, RoPE (+ optional YaRN), GQA, SwiGLU, no biases."""
+
+    vocab_size: int = 32768
+    n_layer: int = 12
+    n_head: int = 6
+    n_kv_head: int | None = None  # None: = n_head (MHA); 1: MQA
+    n_embd: int = 768
+    head_dim: int | None = None  # None: n_embd // n_head
+    mlp_hidden: int | None = None  # None: swiglu_hidden(n_embd)
+    max_seq_len: int = 2048  # context length the model is trained (or, with YaRN, extended) to
+    rope_theta: float = 10000.0
+    # YaRN (arXiv 2309.00071). rope_scaling=None means plain RoPE.
+    rope_scaling: str | None = None  # None | "yarn"
+    yarn_factor: float = 1.0
+    yarn_original_max_seq_len: int | None = None  # the context the model was trained at
+    yarn_beta_fast: float = 32.0
+    yarn_beta_slow: float = 1.0
+    yarn_attention_factor: float | None = None  # None: 0.1 * ln(factor) + 1 (the paper's sqrt(1/t))
+    qk_norm: bool = False
+    tie_embeddings: bool = False
+    norm_eps: float = 1e-5
+    init_seed: int = 0
+    name: str = field(default="custom", compare=False)
+
+    def __post_init__(self) -> None:
+        # Fill derived defaults so the saved JSON is fully resolved.
+        if self.n_kv_head is None:
+            object.__setattr__(self, "n_kv_head", self.n_head)
+        if self.head_dim is None:
+            if self.n_embd % self.n_head:
+                raise ValueError(
+                    f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}; set head_dim"
+                )
+            object.__setattr__(self, "head_dim", self.n_embd // self.n_head)
+        if self.mlp_hidden is None:
+            object.__setattr__(self, "mlp_hidden", swiglu_hidden(self.n_embd))
+        for k in (
+            "vocab_size",
+            "n_layer",
+            "n_head",
+            "n_kv_head",
+            "n_embd",
+            "head_dim",
+            "mlp_hidden",
+            "max_seq_len",
+        ):
+            if int(getattr(self, k)) <= 0:
+                raise ValueError(f"{k} must be positive, got {getattr(self, k)}")
+        if self.n_head % self.n_kv_head:
+            raise ValueError(f"n_kv_head={self.n_kv_head} must divide n_head={self.n_head}")
+        if self.head_dim % 2:
+            raise ValueError(f"head_dim must be even for RoPE, got {self.head_dim}")
+        if self.rope_scaling not in (None, "yarn"):
+            raise ValueError(f"rope_scaling must be None or 'yarn', got {self.rope_scaling!r}")
+        if self.rope_scaling == "yarn":
+            if self.yarn_factor < 1.0:
+                raise ValueError(f"yarn_factor must be >= 1, got {self.yarn_factor}")
+            if self.yarn_original_max_seq_len is None:
+                raise ValueError("rope_scaling='yarn' needs yarn_original_max_seq_len (the training context)")
+
+    # ----- derived values -----
+    @property
+    def q_dim(self) -> int:
+        return self.n_head * self.head_dim
+
+    @property
+    def kv_dim(self) -> int:
+        return self.n_kv_head * self.head_dim
+
+    @property
+    def n_rep(self) -> int:
+        """Query heads per KV head (1 = MHA, n_head = MQA)."""
+        return self.n_head // self.n_kv_head
+
+    @property
+    def seq_len(self) -> int:
+        return self.max_seq_len
+
+    @property
+    def yarn_mscale(self) -> float:
+        """Attention temperature applied to cos/sin (so q.k scales by its square), as in transformers."""
+        if self.rope_scaling != "yarn":
+            return 1.0
+        if self.yarn_attention_factor is not None:
+            return float(self.yarn_attention_factor)
+        return 1.0 if self.yarn_factor <= 1 else 0.1 * math.log(self.yarn_factor) + 1.0
+
+    def with_yarn(self, factor: float, **overrides: Any) -> GPTConfig:
+        """This config extended `factor` times with YaRN (original context = the current max_seq_len)."""
+        original = self.yarn_original_max_seq_len if self.rope_scaling == "yarn" else self.max_seq_len
+        return dataclasses.replace(
+            self,
+            rope_scaling="yarn",
+            yarn_factor=float(factor),
+            yarn_original_max_seq_len=original,
+            max_seq_len=int(original * factor),
+            **overrides,
+        )
+
+    # ----- serialisation -----
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GPTConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown GPTConfig fields: {unknown}")
+        return cls(**d)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> GPTConfig:
+        return cls.from_dict(json.loads(text))
+
+
+def _depth(depth: int, **kw: Any) -> dict[str, Any]:
+    # nanochat: width = 64 * depth, head dim 128 -> n_head = depth / 2 (MHA; d26 has 13 heads, so no GQA).
+    n_embd = 64 * depth
+    return dict(n_layer=depth, n_embd=n_embd, n_head=n_embd // 128, head_dim=128, max_seq_len=2048, **kw)
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # CPU demo: trains in minutes on 2 cores; GQA (4 query heads share 2 KV heads) and tied embeddings.
+    "tiny": dict(
+        n_layer=4, n_embd=256, n_head=4, n_kv_head=2, head_dim=64, max_seq_len=256, tie_embeddings=True
+    ),
+    "d12": _depth(12),
+    "d20": _depth(20),
+    "d26": _depth(26),
+    "d32": _depth(32),
+    # Seed M3 numbers; SwiGLU width 6912 = 8/3 * 2560 rounded (StableLM-3B); Llama-3-style rope base.
+    "3b": dict(
+        n_layer=32,
+        n_embd=2560,
+        n_head=32,
+        n_kv_head=8,
+        head_dim=80,
+        mlp_hidden=6912,
+        max_seq_len=4096,
+        rope_theta=500000.0,
+    ),
+}
+
+
+def get_preset(name: str, **overrides: Any) -> GPTConfig:
+    """The named preset with `overrides` applied (e.g. `vocab_size` from the tokenizer)."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown model preset {name!r}; valid presets: {', '.join(PRESETS)}")
+    kw = {**PRESETS[name], "name": name, **overrides}
+    return GPTConfig(**kw)

@@ -1,0 +1,83 @@
+"""Rotary position embeddings (RoPE, arXiv 2104.09864) and YaRN context extension (arXiv 2309.00071).
+
+Layout and arithmetic follow `transformers`' Llama ("rotate half", cos/sin over the concatenated halves,
+computed in fp32), so an exported model is bit-for-bit the same function. YaRN interpolates the
+low-frequency dimensions by `factor`, keeps the high-frequency ones, ramps linearly between the
+`beta_fast`/`beta_slow` rotation counts, and scales attention by the temperature `0.1 ln(factor) + 1`
+(applied to cos and sin, as transformers does).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from cppllm.model.config import GPTConfig
+
+
+def default_inv_freq(head_dim: int, theta: float) -> torch.Tensor:
+    """Plain RoPE inverse frequencies, (head_dim/2,) fp32."""
+    return 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64).to(torch.float32) / head_dim))
+
+
+def _correction_dim(num_rotations: float, dim: int, base: float, max_pos: int) -> float:
+    # The dimension whose wavelength fits `num_rotations` times into `max_pos` tokens.
+    return (dim * math.log(max_pos / (num_rotations * 2 * math.pi))) / (2 * math.log(base))
+
+
+def yarn_inv_freq(
+    head_dim: int,
+    theta: float,
+    factor: float,
+    original_max_seq_len: int,
+    beta_fast: float = 32.0,
+    beta_slow: float = 1.0,
+    truncate: bool = True,
+) -> torch.Tensor:
+    """YaRN ("NTK-by-parts") inverse frequencies, (head_dim/2,) fp32."""
+    pos_freqs = theta ** (torch.arange(0, head_dim, 2).to(torch.float32) / head_dim)
+    extrapolation = 1.0 / pos_freqs
+    interpolation = 1.0 / (factor * pos_freqs)
+    low = _correction_dim(beta_fast, head_dim, theta, original_max_seq_len)
+    high = _correction_dim(beta_slow, head_dim, theta, original_max_seq_len)
+    if truncate:
+        low, high = math.floor(low), math.ceil(high)
+    low, high = max(low, 0), min(high, head_dim - 1)
+    if low == high:
+        high += 0.001  # avoid a zero-width ramp
+    ramp = torch.clamp((torch.arange(head_dim // 2, dtype=torch.float32) - low) / (high - low), 0, 1)
+    extrapolation_weight = 1 - ramp  # 1 for high-frequency dims (kept), 0 for low-frequency (interpolated)
+    return interpolation * (1 - extrapolation_weight) + extrapolation * extrapolation_weight
+
+
+def inv_freq_for(config: GPTConfig) -> tuple[torch.Tensor, float]:
+    """(inverse frequencies, attention scaling) for a config."""
+    if config.rope_scaling == "yarn":
+        inv = yarn_inv_freq(
+            config.head_dim,
+            config.rope_theta,
+            config.yarn_factor,
+            config.yarn_original_max_seq_len,
+            config.yarn_beta_fast,
+            config.yarn_beta_slow,
+        )
+        return inv, config.yarn_mscale
+    return default_inv_freq(config.head_dim, config.rope_theta), 1.0
+
+
+def rope_cos_sin(
+    inv_freq: torch.Tensor, positions: torch.Tensor, scaling: float = 1.0, dtype: torch.dtype = torch.float32
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos/sin for integer `positions` of shape (T,) or (B, T) -> (..., T, head_dim), computed in fp32."""
+    freqs = positions[..., None].float() * inv_freq.to(device=positions.device, dtype=torch.float32)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    return (emb.cos() * scaling).to(dtype), (emb.sin() * scaling).to(dtype)
+
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate x (B, H, T, D) by cos/sin (T, D) or (B, 1, T, D)."""
+    half = x.shape[-1] // 2
+    x1, x2 = x[..., :half], x[..., half:]
+    rotated = torch.cat((-x2, x1), dim=-1)
+    return x * cos + rotated * sin
