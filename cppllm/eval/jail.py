@@ -1,0 +1,122 @@
+"""The sandbox's launcher: set up isolation in a fresh single-threaded process, then exec the job.
+
+Run as `python -I -S jail.py SPEC_JSON -- argv...` by `cppllm.eval.sandbox` (stdlib only, so it starts
+fast and never runs set-up code between fork and exec in a threaded parent). Set-up, in order:
+new session (own process group); when allowed, new network and mount namespaces with every mount
+remounted read-only except the job's work dir; resource limits; drop to `nobody` when root; exec.
+`--probe` prints which isolations this machine allows, as JSON.
+"""
+
+import ctypes
+import json
+import os
+import resource
+import sys
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY = 1
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+NOBODY = 65534
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _mount(src, target, fstype, flags):
+    enc = lambda s: s.encode() if s is not None else None  # noqa: E731
+    if _libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), None) != 0:
+        raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
+
+
+def _mount_points():
+    points = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            points.append(line.split()[4].replace("\\040", " "))
+    return points
+
+
+def _readonly_except(workdir):
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _mount(workdir, workdir, None, MS_BIND | MS_REC)
+    for mp in _mount_points():
+        if mp == workdir or mp.startswith(workdir + "/"):
+            continue
+        try:
+            _mount(None, mp, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+        except OSError:
+            # Some pseudo file systems (e.g. /proc/sys) refuse; nothing of theirs is writable by nobody.
+            if mp == "/":
+                raise
+
+
+def _resolve(prog, path):
+    """The executable for `prog`, found before privileges drop (the stdlib may be unreadable after)."""
+    if "/" in prog:
+        return prog
+    for d in path.split(os.pathsep):
+        cand = os.path.join(d, prog)
+        if os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return cand
+    raise OSError(2, f"{prog}: command not found")
+
+
+def _unshare(flags):
+    return _libc.unshare(flags) == 0
+
+
+def probe():
+    res = {"root": os.geteuid() == 0}
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if _unshare(CLONE_NEWNET) else 1)
+    res["network_namespace"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ok = _unshare(CLONE_NEWNS)
+            if ok:
+                _readonly_except(os.getcwd())
+        except OSError:
+            ok = False
+        os._exit(0 if ok else 1)
+    res["readonly_filesystem"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    print(json.dumps(res))
+
+
+def main():
+    if sys.argv[1] == "--probe":
+        probe()
+        return
+    spec = json.loads(sys.argv[1])
+    argv = sys.argv[3:]
+    os.setsid()
+    try:
+        exe = _resolve(argv[0], spec["env"].get("PATH", "/usr/bin:/bin"))
+        if spec["isolate_net"] and not _unshare(CLONE_NEWNET):
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+        if spec["readonly_fs"]:
+            if not _unshare(CLONE_NEWNS):
+                raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
+            _readonly_except(os.path.realpath(spec["workdir"]))
+            # Re-enter the work dir: the old cwd still points into the (now read-only) parent mount.
+            os.chdir(spec["workdir"])
+        for name, value in spec["rlimits"].items():
+            resource.setrlimit(getattr(resource, name), (value, value))
+        if spec["drop"]:
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+        # NPROC counts the real user's processes, so it is set after the drop to nobody.
+        resource.setrlimit(resource.RLIMIT_NPROC, (spec["nproc"], spec["nproc"]))
+        os.execve(exe, argv, spec["env"])
+    except OSError as e:
+        sys.stderr.write(f"sandbox: set-up failed: {e}\n")
+        os._exit(125)
+
+
+if __name__ == "__main__":
+    main()

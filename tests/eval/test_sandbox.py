@@ -1,0 +1,118 @@
+"""Hostile jobs must neither hang the evaluator nor write outside their temp dir."""
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cppllm.eval.sandbox import SandboxDir, SandboxLimits, available_isolation, run_sandboxed
+
+pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+
+
+def _build(tmp_path: Path, code: str) -> Path:
+    src = tmp_path / "p.cpp"
+    src.write_text(code)
+    exe = tmp_path / "p"
+    subprocess.run(["g++", "-O0", "-o", str(exe), str(src)], check=True)
+    os.chmod(tmp_path, 0o755)
+    return exe
+
+
+def test_job_runs_in_its_own_fresh_dir_which_is_removed():
+    with SandboxDir() as work:
+        res = run_sandboxed(["sh", "-c", "pwd; echo data > out.txt; cat out.txt"], workdir=work)
+        assert res.ok, res.stderr
+        assert res.stdout.split() == [str(work), "data"]
+    assert not work.exists()
+
+
+def test_cannot_write_outside_work_dir():
+    if not available_isolation().get("readonly_filesystem") and os.geteuid() != 0:
+        pytest.skip("no mount namespace and not root: writes are limited by file permissions only")
+    target = Path("/tmp") / f"cppllm-escape-{uuid.uuid4().hex}"
+    with SandboxDir() as work:
+        res = run_sandboxed(
+            ["sh", "-c", f"echo x > {target}; echo y > $HOME/escape 2>/dev/null; true"], workdir=work
+        )
+    assert res.returncode == 0
+    assert not target.exists()
+
+
+def test_wall_time_limit_kills_a_sleeper_and_its_children():
+    marker = f"cppllm-orphan-{uuid.uuid4().hex[:8]}"
+    with SandboxDir() as work:
+        t0 = time.monotonic()
+        # a child that outlives its parent: the whole process group must still go
+        res = run_sandboxed(
+            ["sh", "-c", f"(exec -a {marker} sleep 300) & sleep 300"],
+            workdir=work,
+            limits=SandboxLimits(wall_s=1.0),
+        )
+        elapsed = time.monotonic() - t0
+    assert res.timed_out and not res.ok
+    assert elapsed < 10
+    time.sleep(0.2)
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert marker not in ps
+
+
+def test_no_network_when_isolation_available():
+    if not available_isolation().get("network_namespace"):
+        pytest.skip("network namespaces are not allowed on this machine")
+    with SandboxDir() as work:
+        res = run_sandboxed(["cat", "/proc/net/dev"], workdir=work)
+    # only the header lines and the loopback device exist in a fresh namespace
+    devices = [ln.split(":")[0].strip() for ln in res.stdout.splitlines()[2:]]
+    assert devices == ["lo"]
+    assert "network_namespace" in res.isolation
+
+
+def test_fork_bomb_is_contained(tmp_path):
+    exe = _build(
+        tmp_path,
+        "#include <unistd.h>\nint main(){ for(;;) fork(); }\n",
+    )
+    with SandboxDir() as work:
+        t0 = time.monotonic()
+        res = run_sandboxed([str(exe)], workdir=work, limits=SandboxLimits(wall_s=2.0, nproc=32))
+        assert time.monotonic() - t0 < 15
+    assert not res.ok
+
+
+def test_writing_gigabytes_is_stopped_by_fsize(tmp_path):
+    exe = _build(
+        tmp_path,
+        '#include <cstdio>\n#include <cstring>\nint main(){ FILE* f = fopen("big.bin", "wb");'
+        " static char buf[1<<20]; memset(buf, 1, sizeof buf);"
+        " for(int i = 0; i < 4096; ++i) if (fwrite(buf, 1, sizeof buf, f) != sizeof buf) return 3; return 0; }\n",
+    )
+    limit = 8 << 20
+    with SandboxDir() as work:
+        res = run_sandboxed([str(exe)], workdir=work, limits=SandboxLimits(wall_s=20, fsize_bytes=limit))
+        size = (work / "big.bin").stat().st_size
+    assert not res.ok
+    assert size <= limit
+
+
+def test_memory_limit(tmp_path):
+    exe = _build(
+        tmp_path,
+        "#include <vector>\nint main(){ std::vector<char> v(size_t(8) << 30, 1); return v[123]; }\n",
+    )
+    with SandboxDir() as work:
+        res = run_sandboxed([str(exe)], workdir=work, limits=SandboxLimits(mem_bytes=512 << 20))
+    assert not res.ok and not res.timed_out
+
+
+def test_output_is_bounded():
+    with SandboxDir() as work:
+        res = run_sandboxed(
+            ["sh", "-c", "yes error | head -c 5000000"], workdir=work, limits=SandboxLimits(output_bytes=1000)
+        )
+    assert len(res.stdout) < 1100
+    assert res.stdout.endswith("[output truncated]")
