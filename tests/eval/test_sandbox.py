@@ -14,12 +14,12 @@ from cppllm.eval.sandbox import SandboxDir, SandboxLimits, available_isolation, 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
 
 
-def _build(tmp_path: Path, code: str) -> Path:
-    src = tmp_path / "p.cpp"
+def _build(work: Path, code: str) -> Path:
+    """Compile a hostile test program into the job's work dir (where the sandbox user can run it)."""
+    src = work / "p.cpp"
     src.write_text(code)
-    exe = tmp_path / "p"
+    exe = work / "p"
     subprocess.run(["g++", "-O0", "-o", str(exe), str(src)], check=True)
-    os.chmod(tmp_path, 0o755)
     return exe
 
 
@@ -72,39 +72,37 @@ def test_no_network_when_isolation_available():
     assert "network_namespace" in res.isolation
 
 
-def test_fork_bomb_is_contained(tmp_path):
-    exe = _build(
-        tmp_path,
-        "#include <unistd.h>\nint main(){ for(;;) fork(); }\n",
-    )
+def test_fork_bomb_is_contained():
     with SandboxDir() as work:
+        exe = _build(work, "#include <unistd.h>\nint main(){ for(;;) fork(); }\n")
         t0 = time.monotonic()
         res = run_sandboxed([str(exe)], workdir=work, limits=SandboxLimits(wall_s=2.0, nproc=32))
         assert time.monotonic() - t0 < 15
     assert not res.ok
 
 
-def test_writing_gigabytes_is_stopped_by_fsize(tmp_path):
-    exe = _build(
-        tmp_path,
-        '#include <cstdio>\n#include <cstring>\nint main(){ FILE* f = fopen("big.bin", "wb");'
-        " static char buf[1<<20]; memset(buf, 1, sizeof buf);"
-        " for(int i = 0; i < 4096; ++i) if (fwrite(buf, 1, sizeof buf, f) != sizeof buf) return 3; return 0; }\n",
-    )
+def test_writing_gigabytes_is_stopped_by_fsize():
     limit = 8 << 20
     with SandboxDir() as work:
+        exe = _build(
+            work,
+            '#include <cstdio>\n#include <cstring>\nint main(){ FILE* f = fopen("big.bin", "wb");'
+            " static char buf[1<<20]; memset(buf, 1, sizeof buf);"
+            " for(int i = 0; i < 4096; ++i) if (fwrite(buf, 1, sizeof buf, f) != sizeof buf) return 3; return 0; }\n",
+        )
         res = run_sandboxed([str(exe)], workdir=work, limits=SandboxLimits(wall_s=20, fsize_bytes=limit))
         size = (work / "big.bin").stat().st_size
     assert not res.ok
     assert size <= limit
 
 
-def test_memory_limit(tmp_path):
-    exe = _build(
-        tmp_path,
-        "#include <vector>\nint main(){ std::vector<char> v(size_t(8) << 30, 1); return v[123]; }\n",
-    )
+def test_memory_limit():
     with SandboxDir() as work:
+        exe = _build(
+            work,
+            "#include <cstdlib>\n#include <cstring>\nint main(){ char* p = (char*)std::malloc(8ul << 30);"
+            " if (!p) return 4; std::memset(p, 1, 8ul << 30); return p[123]; }\n",
+        )
         res = run_sandboxed([str(exe)], workdir=work, limits=SandboxLimits(mem_bytes=512 << 20))
     assert not res.ok and not res.timed_out
 
