@@ -1,0 +1,322 @@
+"""Pretokenize documents (with FIM) into Megatron `.bin/.idx` train/val datasets.
+
+Two DataTrove steps, run one after the other:
+
+- `BinShardWriter` (many tasks): tokenizes its documents in batches (`CppTokenizer.encode_batch`), applies
+  FIM (`fim.py`), picks each document's split by its repository group (`split.py`) and writes one shard per
+  task and split: `OUT/shards/{train,val}/NNNNN.bin/.idx` plus `OUT/shards/NNNNN.json` (its statistics),
+  the json last, so its presence means the shard is complete. A rerun skips complete shards.
+- `BinMerger` (one task): joins the shards in task order into `OUT/train.bin/.idx` and `OUT/val.bin/.idx`,
+  writes the manifest (docs / tokens / bytes per source per split, tokenizer hash, FIM and split settings)
+  and removes the shards.
+
+Every write goes to a temporary name first; outputs are a pure function of (documents, tokenizer, seeds,
+number of tasks), so reruns give identical bytes. `write_bins()` runs both steps on a parquet folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from datatrove.data import DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+from datatrove.utils.batching import batched
+
+from cppllm.pipeline import indexed
+from cppllm.pipeline.fim import FIMConfig, encode_documents
+from cppllm.pipeline.split import SPLITS, assign_split
+
+MANIFEST_VERSION = 1
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def _new_counts() -> dict[str, int]:
+    return {"docs": 0, "tokens": 0, "bytes": 0}
+
+
+class BinShardWriter(PipelineStep):
+    """Tokenize + FIM + split documents into one `.bin/.idx` shard per task and split."""
+
+    name = "🔢 FIM .bin writer"
+    type = "🔢 - TOKENIZER"
+    _requires_dependencies = ["tokenizers"]
+
+    def __init__(
+        self,
+        output_folder: str | os.PathLike,
+        tokenizer_path: str | os.PathLike,
+        *,
+        fim: FIMConfig = FIMConfig(),
+        val_fraction: float = 0.01,
+        split_seed: int = 0,
+        batch_size: int = 256,
+    ):
+        super().__init__()
+        self.output_folder = Path(output_folder)
+        self.tokenizer_path = Path(tokenizer_path)
+        self.fim = fim
+        self.val_fraction = val_fraction
+        self.split_seed = split_seed
+        self.batch_size = batch_size
+        assign_split({}, val_fraction)  # validates the fraction now, not in a worker
+        self._tokenizer = None  # loaded lazily so the step pickles for workers
+
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            from cppllm.tokenizer.tokenizer import CppTokenizer
+
+            self._tokenizer = CppTokenizer.load(self.tokenizer_path)
+        return self._tokenizer
+
+    def shard_prefix(self, split: str, rank: int) -> Path:
+        return self.output_folder / "shards" / split / f"{rank:05d}"
+
+    def stats_path(self, rank: int) -> Path:
+        return self.output_folder / "shards" / f"{rank:05d}.json"
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if self.stats_path(rank).is_file():
+            self.stat_update("shard_already_done")
+            return
+        tok = self.tokenizer
+        dtype = indexed.token_dtype(tok.vocab_size)
+        counts: dict[str, dict[str, dict[str, int]]] = {s: defaultdict(_new_counts) for s in SPLITS}
+        fim_counts = {"plain": 0, "psm": 0, "spm": 0}
+        writers = {s: indexed.IndexedWriter(self.shard_prefix(s, rank), dtype) for s in SPLITS}
+        try:
+            for batch in batched(data, self.batch_size):
+                docs = []
+                for doc in batch:
+                    if not isinstance(doc.text, str) or not doc.text:
+                        self.stat_update("dropped_empty_text")
+                        continue
+                    docs.append(doc)
+                with self.track_time(unit="batch"):
+                    ids, modes = self._encode(docs)
+                for doc, doc_ids, mode in zip(docs, ids, modes, strict=True):
+                    if doc_ids is None:
+                        self.stat_update("dropped_encode_error")
+                        continue
+                    split = assign_split(doc.metadata, self.val_fraction, self.split_seed)
+                    writers[split].add_document(doc_ids)
+                    c = counts[split][str(doc.metadata.get("source") or "unknown")]
+                    c["docs"] += 1
+                    c["tokens"] += len(doc_ids)
+                    c["bytes"] += len(doc.text.encode("utf-8", "surrogatepass"))
+                    fim_counts[mode or "plain"] += 1
+                    self.stat_update("documents", split, f"fim_{mode or 'plain'}")
+                    self.stat_update("tokens", value=len(doc_ids))
+        except BaseException:
+            for w in writers.values():
+                w.abort()
+            raise
+        for w in writers.values():
+            w.close()
+        _write_json(
+            self.stats_path(rank),
+            {
+                "rank": rank,
+                "world_size": world_size,
+                "tokenizer_hash": tok.hash(),
+                "vocab_size": tok.vocab_size,
+                "dtype": indexed.np.dtype(dtype).name,
+                "fim": asdict(self.fim),
+                "val_fraction": self.val_fraction,
+                "split_seed": self.split_seed,
+                "fim_counts": fim_counts,
+                "splits": {s: dict(sorted(counts[s].items())) for s in SPLITS},
+            },
+        )
+
+    def _encode(self, docs: list) -> tuple[list[list[int] | None], list]:
+        """Encode a batch; a batch that fails is retried per document so one bad text drops alone."""
+        tok = self.tokenizer
+        texts = [d.text for d in docs]
+        doc_ids = [d.id or hashlib.blake2b(d.text.encode("utf-8", "surrogatepass")).hexdigest() for d in docs]
+        kw = {"bos_id": tok.bos_id, "eos_id": tok.eos_id}
+        try:
+            return encode_documents(texts, doc_ids, tok.encode_batch, self.fim, **kw)
+        except Exception:
+            ids: list[list[int] | None] = []
+            modes: list = []
+            for text, doc_id in zip(texts, doc_ids, strict=True):
+                try:
+                    one, mode = encode_documents([text], [doc_id], tok.encode_batch, self.fim, **kw)
+                    ids.append(one[0])
+                    modes.append(mode[0])
+                except Exception:
+                    ids.append(None)
+                    modes.append(None)
+            return ids, modes
+
+
+def merge_shards(output_folder: str | os.PathLike, manifest_path: str | os.PathLike | None = None) -> dict:
+    """Join `OUT/shards` into `OUT/{train,val}.bin/.idx`, write the manifest, remove the shards.
+
+    Rerunning after a completed merge is a no-op that returns the manifest. The manifest defaults to
+    `OUT/../manifest.json` (`DIR/manifest.json` for `OUT = DIR/bin`).
+    """
+    out = Path(output_folder)
+    manifest_path = Path(manifest_path) if manifest_path else out.parent / "manifest.json"
+    shard_dir = out / "shards"
+    stats_files = sorted(shard_dir.glob("*.json")) if shard_dir.is_dir() else []
+    if not stats_files:
+        if manifest_path.is_file() and all(indexed.exists(out / s) for s in SPLITS):
+            return json.loads(manifest_path.read_text())
+        raise FileNotFoundError(f"no shards under {shard_dir}: run BinShardWriter first")
+    stats = [json.loads(p.read_text()) for p in stats_files]
+    world = {s["world_size"] for s in stats}
+    if len(world) != 1:
+        raise ValueError(f"shards from runs with different task counts {sorted(world)}: remove {shard_dir}")
+    (world_size,) = world
+    missing = sorted(set(range(world_size)) - {s["rank"] for s in stats})
+    if missing:
+        raise RuntimeError(f"shards {missing} of {world_size} are missing: rerun the writer (it resumes)")
+    for key in ("tokenizer_hash", "fim", "val_fraction", "split_seed", "dtype"):
+        if len({json.dumps(s[key], sort_keys=True) for s in stats}) != 1:
+            raise ValueError(f"shards disagree on {key}: remove {shard_dir} and rerun")
+    stats.sort(key=lambda s: s["rank"])
+
+    splits: dict[str, Any] = {}
+    for split in SPLITS:
+        prefixes = [shard_dir / split / f"{s['rank']:05d}" for s in stats]
+        n_docs, n_tokens = indexed.merge(prefixes, out / split)
+        sources: dict[str, dict[str, int]] = defaultdict(_new_counts)
+        for s in stats:
+            for name, c in s["splits"][split].items():
+                for k, v in c.items():
+                    sources[name][k] += v
+        total = {k: sum(c[k] for c in sources.values()) for k in ("docs", "tokens", "bytes")}
+        if (total["docs"], total["tokens"]) != (n_docs, n_tokens):
+            raise RuntimeError(f"{split}: shard statistics do not match the shard files; remove {shard_dir}")
+        splits[split] = {**total, "sources": dict(sorted(sources.items())), "prefix": f"{out.name}/{split}"}
+
+    first = stats[0]
+    fim_counts = {k: sum(s["fim_counts"][k] for s in stats) for k in first["fim_counts"]}
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    manifest.update(
+        {
+            "manifest_version": MANIFEST_VERSION,
+            "tokenizer_hash": first["tokenizer_hash"],
+            "vocab_size": first["vocab_size"],
+            "dtype": first["dtype"],
+            "format": "megatron-mmap-indexed-v1",
+            "fim": {**first["fim"], "counts": fim_counts},
+            "split": {"val_fraction": first["val_fraction"], "seed": first["split_seed"], "group_by": "repo"},
+            "splits": splits,
+        }
+    )
+    _write_json(manifest_path, manifest)
+    shutil.rmtree(shard_dir)
+    return manifest
+
+
+class BinMerger(PipelineStep):
+    """Run `merge_shards` (one task, after every `BinShardWriter` task has finished)."""
+
+    name = "🔢 .bin merger"
+    type = "🔢 - TOKENIZER"
+
+    def __init__(self, output_folder: str | os.PathLike, manifest_path: str | os.PathLike | None = None):
+        super().__init__()
+        self.output_folder = Path(output_folder)
+        self.manifest_path = manifest_path
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if rank != 0:
+            return
+        manifest = merge_shards(self.output_folder, self.manifest_path)
+        for split in SPLITS:
+            self.stat_update(f"{split}_tokens", value=manifest["splits"][split]["tokens"])
+
+
+def write_bins(
+    docs_folder: str | os.PathLike,
+    output_dir: str | os.PathLike,
+    tokenizer_path: str | os.PathLike,
+    *,
+    fim: FIMConfig = FIMConfig(),
+    val_fraction: float = 0.01,
+    split_seed: int = 0,
+    tasks: int = 1,
+    workers: int = 1,
+    logging_dir: str | os.PathLike | None = None,
+) -> dict:
+    """Parquet documents (`text` + metadata columns) -> `output_dir/bin/{train,val}.bin/.idx`.
+
+    Returns the manifest (also written to `output_dir/manifest.json`).
+    """
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.readers import ParquetReader
+
+    out = Path(output_dir)
+    logs = Path(logging_dir) if logging_dir else out / "logs" / "bin"
+    writer = LocalPipelineExecutor(
+        pipeline=[
+            ParquetReader(str(docs_folder), text_key="text", id_key="id", glob_pattern="**/*.parquet"),
+            BinShardWriter(
+                out / "bin", tokenizer_path, fim=fim, val_fraction=val_fraction, split_seed=split_seed
+            ),
+        ],
+        tasks=tasks,
+        workers=workers,
+        logging_dir=str(logs / "write"),
+    )
+    merger = LocalPipelineExecutor(
+        pipeline=[BinMerger(out / "bin", out / "manifest.json")],
+        tasks=1,
+        logging_dir=str(logs / "merge"),
+        depends=writer,
+    )
+    merger.run()
+    return json.loads((out / "manifest.json").read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m cppllm.pipeline.binwriter",
+        description="Pretokenize parquet documents with FIM into Megatron .bin/.idx train/val datasets.",
+    )
+    p.add_argument("--docs", required=True, help="folder of parquet documents (e.g. DIR/docs)")
+    p.add_argument("--tokenizer", required=True, help="tokenizer directory or tokenizer.json")
+    p.add_argument("--output", required=True, help="output DIR: writes DIR/bin/ and DIR/manifest.json")
+    p.add_argument("--fim-rate", type=float, default=0.5, help="share of documents turned into FIM (0: off)")
+    p.add_argument("--spm-rate", type=float, default=0.5, help="share of FIM documents in SPM order")
+    p.add_argument("--fim-seed", type=int, default=0, help="seed of the per-document FIM choices")
+    p.add_argument("--val-fraction", type=float, default=0.01, help="share of repository groups in val")
+    p.add_argument("--split-seed", type=int, default=0, help="seed of the train/val group hash")
+    p.add_argument("--tasks", type=int, default=1, help="number of shards (datatrove tasks)")
+    p.add_argument("--workers", type=int, default=1, help="parallel worker processes")
+    args = p.parse_args(argv)
+    manifest = write_bins(
+        args.docs,
+        args.output,
+        args.tokenizer,
+        fim=FIMConfig(fim_rate=args.fim_rate, spm_rate=args.spm_rate, seed=args.fim_seed),
+        val_fraction=args.val_fraction,
+        split_seed=args.split_seed,
+        tasks=args.tasks,
+        workers=args.workers,
+    )
+    for split in SPLITS:
+        s = manifest["splits"][split]
+        print(f"{split}: {s['docs']} docs, {s['tokens']} tokens, {s['bytes']} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
