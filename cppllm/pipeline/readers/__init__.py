@@ -5,6 +5,6 @@ or zip (local or URL), local jsonl/parquet, or a named Hugging Face dataset. Doc
 `path`, `repo` and `version` metadata; bad files are counted drops (`dropped_<reason>`), never crashes.
 """
 
-from cppllm.pipeline.readers.registry import HF_SOURCES, make_reader
+from cppllm.pipeline.readers.registry import EMBEDDED, HF_SOURCES, make_reader, source_names
 
-__all__ = ["HF_SOURCES", "make_reader"]
+__all__ = ["EMBEDDED", "HF_SOURCES", "make_reader", "source_names"]

@@ -12,26 +12,50 @@ Options are passed to the reader's constructor; an option it does not take is an
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from datatrove.pipeline.readers.base import BaseReader
 
+from cppllm.pipeline.readers.hf import HF_ALIASES, HF_SOURCES
+
 EMBEDDED = "embedded"
-HF_SOURCES: dict = {}  # filled in by `hf.py` (kept here so `--help` can list names without datasets)
+__all__ = ["EMBEDDED", "HF_SOURCES", "make_reader", "source_names"]
+
+
+def source_names() -> list[str]:
+    """Names `make_reader` knows besides paths and URLs (for `--help` texts)."""
+    return [EMBEDDED, *HF_SOURCES]
 
 
 def make_reader(source: str | None = None, **opts) -> BaseReader:
     """A DataTrove reader step for NAME_OR_PATH (see module docstring); raises ValueError when unknown."""
+    from cppllm.pipeline.readers.archive import is_archive
+    from cppllm.pipeline.readers.download import is_url
     from cppllm.pipeline.readers.embedded import EmbeddedCorpusReader
-    from cppllm.pipeline.readers.sources import DirectoryReader
+    from cppllm.pipeline.readers.hf import HFDatasetReader
+    from cppllm.pipeline.readers.local import LocalFileReader, is_table_file
+    from cppllm.pipeline.readers.sources import ArchiveReader, DirectoryReader
 
     if source is None or source == EMBEDDED:
         return EmbeddedCorpusReader(**opts)
+    if source in HF_SOURCES or source in HF_ALIASES:
+        return HFDatasetReader(source, **opts)
+    if is_url(source):
+        if not is_archive(source.split("?")[0]):
+            raise ValueError(f"{source}: a URL source must point to a .tar.gz/.tar.xz/.tar.bz2/.zip archive")
+        return ArchiveReader(source, **opts)
     path = Path(source).expanduser()
+    if path.is_file() and is_archive(path.name):
+        return ArchiveReader(path, **opts)
+    if path.is_file() and is_table_file(path.name):
+        return LocalFileReader(path, **opts)
     if path.is_dir():
-        return DirectoryReader(path, **opts)
+        files = (p for p in path.rglob("*") if p.is_file())
+        kinds = {is_table_file(p.name) for p in itertools.islice(files, 1000)}
+        return LocalFileReader(path, **opts) if kinds == {True} else DirectoryReader(path, **opts)
     raise ValueError(
         f"unknown source {source!r}: expected 'embedded', a local directory, an archive "
         f"(.tar.gz/.tar.xz/.tar.bz2/.zip) or URL to one, a .jsonl/.parquet file or folder, "
-        f"or a Hugging Face source name"
+        f"or one of the Hugging Face sources {sorted(HF_SOURCES)}"
     )

@@ -22,6 +22,7 @@ from pathlib import Path
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.readers.base import BaseReader
 
+from cppllm.pipeline.readers.archive import ExtractLimits, extract_archive, tree_root
 from cppllm.pipeline.readers.cppfiles import (
     DEFAULT_MAX_FILE_BYTES,
     SNIFF_BYTES,
@@ -30,6 +31,7 @@ from cppllm.pipeline.readers.cppfiles import (
     is_extensionless,
     looks_like_cpp,
 )
+from cppllm.pipeline.readers.download import DownloadError, download, file_lock, is_url, sha256_file
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -272,3 +274,78 @@ class DirectoryReader(SourceTreeReader):
                 )
             )
         return trees
+
+
+class ArchiveReader(SourceTreeReader):
+    """C/C++ files of a source archive (`.tar.gz/.tar.xz/.tar.bz2/.zip`), local or at a URL.
+
+    A URL is downloaded into `<cache_dir>/downloads` (resumable, checked against `sha256` when given);
+    the archive is extracted safely once into `<cache_dir>/extracted/<name>-<sha256 prefix>` and read as a
+    tree. `source`/`repo` default to the archive name without suffixes, `version` to the version at its
+    end (`fmt-10.2.1.tar.gz` -> `10.2.1`). Limits: `max_archive_bytes`, `max_archive_files`.
+    """
+
+    name = "📦 archive"
+
+    def __init__(
+        self,
+        archive: str | os.PathLike,
+        *,
+        source: str | None = None,
+        repo: str | None = None,
+        version: str | None = None,
+        sha256: str | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        max_archive_bytes: int = ExtractLimits.max_total_bytes,
+        max_archive_files: int = ExtractLimits.max_files,
+        repo_depth: int = 0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.archive = str(archive)
+        self.is_url = is_url(self.archive)
+        if not self.is_url:
+            self.archive = str(Path(self.archive).expanduser().resolve())
+            if not Path(self.archive).is_file():
+                raise FileNotFoundError(f"archive not found: {self.archive}")
+        self.cache_dir = str(cache_dir) if cache_dir else None
+        self.sha256 = sha256
+        self.limits = ExtractLimits(
+            max_total_bytes=max_archive_bytes, max_files=max_archive_files, max_file_bytes=self.max_file_bytes
+        )
+        stem, found_version = name_and_version(Path(self.archive.split("?")[0]).name)
+        self.source, self.repo = source or stem, repo or stem
+        self.version = version or found_version
+        self.repo_depth = repo_depth
+        self.extract_counts: dict[str, int] = {}
+
+    def local_archive(self) -> Path:
+        cache = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
+        if self.is_url:
+            return download(self.archive, cache / "downloads", sha256=self.sha256)
+        if self.sha256 and sha256_file(Path(self.archive)) != self.sha256.lower():
+            raise DownloadError(f"{self.archive}: sha256 mismatch (expected {self.sha256.lower()})")
+        return Path(self.archive)
+
+    def trees(self, rank: int, world_size: int) -> list[Tree]:
+        cache = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
+        archive = self.local_archive()
+        digest = self.sha256.lower() if self.sha256 else sha256_file(archive)
+        dest = cache / "extracted" / f"{name_and_version(archive.name)[0]}-{digest[:16]}"
+        with file_lock(dest.with_name(dest.name + ".lock")):
+            self.extract_counts = extract_archive(archive, dest, self.limits)
+        if rank == 0:  # extraction happens once for all tasks: count its drops once
+            for reason, n in self.extract_counts.items():
+                if reason in ("extracted", "link_skipped"):
+                    self.stat_update(f"archive_{reason}", value=n)
+                else:
+                    self.drop(reason, n)
+        return [
+            Tree(
+                root=str(tree_root(dest)),
+                source=self.source,
+                repo=self.repo,
+                version=self.version,
+                repo_depth=self.repo_depth,
+            )
+        ]
