@@ -15,6 +15,7 @@ so the compiler sees exactly the same code in the same order: verdicts are ident
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -181,6 +182,15 @@ class CompileChecker:
         self._cache.mkdir(parents=True, exist_ok=True)
         os.chmod(self._cache, 0o755)
         self._pch: dict[str, Path | None] = {}
+        # A PCH of a big prefix (<bits/stdc++.h>) is hundreds of MB and takes many seconds to build.
+        lim = config.limits
+        self._pch_limits = dataclasses.replace(
+            lim,
+            wall_s=max(lim.wall_s, 180.0),
+            cpu_s=max(lim.cpu_s, 120),
+            fsize_bytes=max(lim.fsize_bytes, 2 << 30),
+            mem_bytes=max(lim.mem_bytes, 4 << 30),
+        )
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -220,7 +230,7 @@ class CompileChecker:
                 res = run_sandboxed(
                     [self.compiler, *flags, "-x", "c++-header", str(header), "-o", str(work / "out.gch")],
                     workdir=work,
-                    limits=self.config.limits,
+                    limits=self._pch_limits,
                 )
                 ok = res.ok and (work / "out.gch").is_file()
                 if ok:
