@@ -1,0 +1,281 @@
+"""The scalable near-dedup path: datatrove's four MinHash stages with code shingles and survivor choice.
+
+Stage 1 `CodeMinhashSignature` (many tasks, streaming): our code shingles and datasketch-compatible
+signatures (`dedup.py`) instead of datatrove's English word tokenizer; it writes the LSH bands as
+datatrove's sorted bucket files, plus a per-task sidecar (`meta/`) with each document's source priority,
+length and id so the cluster stage can choose survivors. Stage 2 is datatrove's `MinhashDedupBuckets`
+(tasks = bands x workers per band; merge of sorted files, constant memory). Stage 3 `CodeMinhashCluster`
+(one task) unions the duplicate pairs and keeps, per cluster, the highest-priority, then longest, then
+smallest-id document; its memory is proportional to the number of duplicates only. Stage 4
+`CodeMinhashFilter` (many tasks) re-reads the same documents and drops the removed ones, counting them
+by source.
+
+Stages 1 and 4 must read the same documents with the same number of tasks: the bucket files refer to
+documents by (task, position in the task's stream).
+"""
+
+from __future__ import annotations
+
+import copy
+import struct
+from collections.abc import Callable
+
+import numpy as np
+from datatrove.data import DocumentsPipeline
+from datatrove.io import DataFolderLike, get_datafolder
+from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.dedup.minhash import (
+    MinhashConfig,
+    MinhashDedupBuckets,
+    MinhashDedupCluster,
+    MinhashDedupFilter,
+    MinhashDedupSignature,
+)
+from datatrove.utils.binaryio import read_tuples_from_file
+from datatrove.utils.hashing import HashConfig
+
+from cppllm.pipeline.dedup import (
+    NearDedupConfig,
+    groups_from_pairs,
+    minhash_signature,
+    shingle_hashes,
+    survivor_key,
+)
+
+# One record per document of a signature task: priority, text length, id offset and id length in `.ids`.
+META_FORMAT = "<iqQI"
+META_DTYPE = np.dtype([("priority", "<i4"), ("length", "<i8"), ("id_off", "<u8"), ("id_len", "<u4")])
+assert META_DTYPE.itemsize == struct.calcsize(META_FORMAT)
+
+
+def datatrove_config(config: NearDedupConfig) -> MinhashConfig:
+    """datatrove's MinhashConfig for our banding: `bands` buckets of `rows` 32-bit hashes."""
+    return MinhashConfig(
+        n_grams=config.ngram,
+        num_buckets=config.bands,
+        hashes_per_bucket=config.rows,
+        seed=config.seed,
+        hash_config=HashConfig(precision=32, hash_fc="xxhash"),
+    )
+
+
+class CodeMinhashSignature(MinhashDedupSignature):
+    """Stage 1: code-shingle signatures into sorted per-band bucket files, plus the survivor sidecar."""
+
+    name = "🎯 MinHash 1: code signatures"
+    _requires_dependencies = ["xxhash"]
+
+    def __init__(self, output_folder: DataFolderLike, config: NearDedupConfig | None = None):
+        # Not MinhashDedupSignature.__init__: it loads an English word tokenizer (spaCy) we never use.
+        PipelineStep.__init__(self)
+        self.near = config or NearDedupConfig()
+        self.output_folder = get_datafolder(output_folder)
+        self.config = datatrove_config(self.near)
+        self.num_hashes = self.near.bands * self.near.rows
+        self.skip_existing_sigs = False
+        self._parameters = None
+
+    def get_shingles(self, text: str) -> np.ndarray:
+        return shingle_hashes(text, self.near.ngram)
+
+    def get_signature(self, shingles: np.ndarray) -> list[list[int]]:
+        sig = minhash_signature(shingles, self.near.num_perm, self.near.seed)[: self.num_hashes]
+        return [band.tolist() for band in np.split(sig, self.near.bands)]
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> None:
+        with (
+            self.output_folder.open(f"meta/{rank:05d}.meta", mode="wb") as meta,
+            self.output_folder.open(f"meta/{rank:05d}.ids", mode="wb") as ids,
+        ):
+            offset = 0
+
+            def tap(docs: DocumentsPipeline) -> DocumentsPipeline:
+                nonlocal offset
+                for doc in docs:
+                    raw = str(doc.id).encode("utf-8")
+                    priority = self.near.priority(doc.metadata.get("source"))
+                    meta.write(struct.pack(META_FORMAT, priority, len(doc.text), offset, len(raw)))
+                    ids.write(raw)
+                    offset += len(raw)
+                    yield doc
+
+            super().run(tap(data), rank, world_size)
+
+
+class CodeMinhashCluster(MinhashDedupCluster):
+    """Stage 3 (one task): clusters from the duplicate pairs; the best document of each survives."""
+
+    name = "🎯 MinHash 3: clusters and survivors"
+
+    def __init__(
+        self,
+        input_folder: DataFolderLike,
+        output_folder: DataFolderLike,
+        meta_folder: DataFolderLike,
+        config: NearDedupConfig | None = None,
+        save_cluster_id: bool = True,
+    ):
+        self.near = config or NearDedupConfig()
+        super().__init__(
+            input_folder, output_folder, config=datatrove_config(self.near), save_cluster_id=save_cluster_id
+        )
+        self.meta_folder = get_datafolder(meta_folder)
+
+    def _pairs(self):
+        for dup_file in self.input_folder.list_files(glob_pattern="*.dups"):
+            with self.input_folder.open(dup_file, "rb") as f:
+                for f1, d1, f2, d2 in read_tuples_from_file(f, "4I", lines_to_buffer=self.lines_to_buffer):
+                    yield (f1, d1), (f2, d2)
+
+    def _keys(self, file: int, docs: list[int]) -> dict[int, tuple]:
+        """Survivor keys of the given documents of one signature task, read from its sidecar."""
+        with self.meta_folder.open(f"meta/{file:05d}.meta", "rb") as f:
+            records = np.frombuffer(f.read(), dtype=META_DTYPE)
+        keys = {}
+        with self.meta_folder.open(f"meta/{file:05d}.ids", "rb") as f:
+            for d in sorted(docs):
+                rec = records[d]
+                f.seek(int(rec["id_off"]))
+                doc_id = f.read(int(rec["id_len"])).decode("utf-8")
+                keys[d] = survivor_key(int(rec["priority"]), int(rec["length"]), doc_id)
+        return keys
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> None:
+        if world_size != 1:
+            raise ValueError(f"the cluster stage runs as one task, got {world_size}")
+        with self.track_time():
+            clusters = groups_from_pairs(self._pairs())
+            by_file: dict[int, list[int]] = {}
+            for members in clusters:
+                for file, doc in members:
+                    by_file.setdefault(file, []).append(doc)
+            keys = {(file, d): k for file, docs in by_file.items() for d, k in self._keys(file, docs).items()}
+            removals: dict[int, list[int]] = {}
+            cluster_ids: dict[int, list[tuple[int, int]]] = {}
+            for ci, members in enumerate(clusters):
+                keep = min(members, key=lambda node: keys[node])
+                self.stat_update("clusters")
+                self.stat_update("cluster_size", value=len(members), unit="cluster")
+                for file, doc in members:
+                    cluster_ids.setdefault(file, []).append((doc, ci))
+                    if (file, doc) != keep:
+                        removals.setdefault(file, []).append(doc)
+                        self.stat_update("to_remove")
+            for file, docs in sorted(removals.items()):
+                with self.output_folder.open(f"{file:06d}.remove", "wb") as out:
+                    out.write(np.array(sorted(docs), dtype="<u4").tobytes())
+            if self.save_cluster_id:  # datatrove's format: (doc, cluster id) uint32 pairs
+                for file, rows in sorted(cluster_ids.items()):
+                    with self.output_folder.open(f"{file:06d}.clusters", "wb") as out:
+                        out.write(np.array(sorted(rows), dtype="<u4").tobytes())
+
+
+class CodeMinhashFilter(MinhashDedupFilter):
+    """Stage 4: drop the documents the cluster stage removed; removals are counted by source."""
+
+    name = "🎯 MinHash 4: filter"
+
+    def __init__(self, input_folder: DataFolderLike):
+        super().__init__(input_folder)
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        removed = np.empty(0, dtype="<u4")
+        if self.data_folder.isfile(f"{rank:06d}.remove"):
+            with self.data_folder.open(f"{rank:06d}.remove", "rb") as f:
+                removed = np.frombuffer(f.read(), dtype="<u4")
+        nxt = 0
+        for idx, doc in enumerate(data):
+            self.stat_update("total")
+            if nxt < len(removed) and removed[nxt] == idx:
+                nxt += 1
+                self.stat_update("dropped", f"removed_{doc.metadata.get('source', 'unknown')}")
+                continue
+            self.stat_update("forwarded")
+            yield doc
+        if nxt != len(removed):
+            raise ValueError(
+                f"task {rank} saw fewer documents than the signature stage: stages 1 and 4 must read "
+                "the same input with the same number of tasks"
+            )
+
+
+ExecutorFactory = Callable[..., object]  # (pipeline, *, tasks, name, depends) -> a datatrove executor
+
+
+def local_executor_factory(logging_root: str, workers: int = 1) -> ExecutorFactory:
+    """Factory of `LocalPipelineExecutor`s logging under `logging_root/<stage name>`."""
+    from datatrove.executor import LocalPipelineExecutor
+
+    def make(pipeline, *, tasks: int, name: str, depends=None):
+        return LocalPipelineExecutor(
+            pipeline=pipeline,
+            tasks=tasks,
+            workers=min(workers, tasks),
+            logging_dir=f"{logging_root}/{name}",
+            depends=depends,
+        )
+
+    return make
+
+
+def slurm_executor_factory(
+    logging_root: str, *, partition: str, time: str = "12:00:00", **kwargs
+) -> ExecutorFactory:
+    """Factory of `SlurmPipelineExecutor`s (one job array per stage, chained with `depends=`)."""
+    from datatrove.executor import SlurmPipelineExecutor
+
+    def make(pipeline, *, tasks: int, name: str, depends=None):
+        return SlurmPipelineExecutor(
+            pipeline=pipeline,
+            tasks=tasks,
+            time=time,
+            partition=partition,
+            job_name=f"cppllm-{name}",
+            logging_dir=f"{logging_root}/{name}",
+            depends=depends,
+            **kwargs,
+        )
+
+    return make
+
+
+def minhash_executors(
+    *,
+    reader: PipelineStep,
+    after_filter: list[PipelineStep],
+    work_dir: str,
+    config: NearDedupConfig,
+    tasks: int,
+    make_executor: ExecutorFactory,
+    depends=None,
+    workers_per_band: int = 1,
+) -> list:
+    """The four chained executors (signatures, buckets, clusters, filter); run or launch the last one.
+
+    `reader` yields the documents to deduplicate (read twice: by stage 1 and stage 4, with `tasks`
+    tasks both times); `after_filter` (e.g. a parquet writer) receives the surviving documents.
+    """
+    sigs, buckets, clusters = f"{work_dir}/signatures", f"{work_dir}/buckets", f"{work_dir}/clusters"
+    dt_config = datatrove_config(config)
+    s1 = make_executor(
+        [copy.deepcopy(reader), CodeMinhashSignature(sigs, config)],
+        tasks=tasks,
+        name="minhash_1_signatures",
+        depends=depends,
+    )
+    s2 = make_executor(
+        [MinhashDedupBuckets(sigs, buckets, config=dt_config)],
+        tasks=config.bands * workers_per_band,
+        name="minhash_2_buckets",
+        depends=s1,
+    )
+    s3 = make_executor(
+        [CodeMinhashCluster(buckets, clusters, sigs, config)], tasks=1, name="minhash_3_clusters", depends=s2
+    )
+    s4 = make_executor(
+        [copy.deepcopy(reader), CodeMinhashFilter(clusters), *after_filter],
+        tasks=tasks,
+        name="minhash_4_filter",
+        depends=s3,
+    )
+    return [s1, s2, s3, s4]
