@@ -148,7 +148,8 @@ class HFDatasetReader(BaseReader):
         select: C/C++ selection mode (`rows.SELECT_MODES`).
         hydrate_url: URL template for hydration (`{repo}`, `{commit}`, `{path}`).
         cache_dir: hydration cache (default `<$CPPLLM_CACHE or ~/.cache/cppllm>/hydrate`).
-        fetch_retries / fetch_rate / fetch_workers / fetch_timeout: hydration behaviour.
+        fetch_retries / fetch_backoff / fetch_rate / fetch_workers / fetch_timeout: hydration behaviour
+            (retries with exponential backoff from `fetch_backoff` s, `fetch_rate` requests/s per task).
     """
 
     name = "🤗 code dataset"
@@ -169,6 +170,7 @@ class HFDatasetReader(BaseReader):
         hydrate_url: str = GITHUB_RAW,
         cache_dir: str | None = None,
         fetch_retries: int = 4,
+        fetch_backoff: float = 1.0,
         fetch_rate: float = 20.0,
         fetch_workers: int = 8,
         fetch_timeout: float = 30.0,
@@ -193,6 +195,7 @@ class HFDatasetReader(BaseReader):
         self.hydrate_opts = dict(
             url_template=hydrate_url,
             retries=fetch_retries,
+            backoff_s=fetch_backoff,
             rate_per_s=fetch_rate,
             workers=fetch_workers,
             timeout_s=fetch_timeout,
@@ -234,18 +237,18 @@ class HFDatasetReader(BaseReader):
         cache = self.cache_dir or default_cache_dir() / "hydrate"
         return Hydrator(cache, **self.hydrate_opts)
 
-    def documents(self, batch: list[tuple[int, dict]], hydrator: Hydrator | None, rank: int):
-        """Documents (or drop reasons) for a batch of (index, row) pairs."""
+    def documents(self, batch: list[dict], hydrator: Hydrator | None):
+        """Documents (or drop reasons) for a batch of rows."""
         s = self.spec
         texts: list[str | None] = [None] * len(batch)
         if s.mode == "hydrate":
             keys = [
                 (str(first(r, s.layout.repo)), str(first(r, s.layout.version)), str(first(r, s.layout.path)))
-                for _, r in batch
+                for r in batch
             ]
             for k, data in enumerate(hydrator.fetch_many(keys)):
                 texts[k] = data
-        for k, (i, row) in enumerate(batch):
+        for k, row in enumerate(batch):
             text = texts[k]
             if s.mode == "hydrate":
                 if text is None:
@@ -265,7 +268,6 @@ class HFDatasetReader(BaseReader):
                 row,
                 s.layout,
                 source=s.name,
-                fallback_id=f"{rank:05d}/{i}",
                 text=text,
                 max_bytes=self.max_file_bytes,
             )
@@ -276,13 +278,13 @@ class HFDatasetReader(BaseReader):
         self._log_limit_scope(rank, world_size)
         hydrator = self.hydrator() if self.spec.mode == "hydrate" else None
         kept = skipped = 0
-        batch: list[tuple[int, dict]] = []
+        batch: list[dict] = []
 
         def flush():
             nonlocal kept, skipped
             todo = batch[:]
             batch.clear()
-            for doc in self.documents(todo, hydrator, rank):
+            for doc in self.documents(todo, hydrator):
                 if isinstance(doc, str):
                     self.stat_update("dropped", f"dropped_{doc}")
                     continue
@@ -296,14 +298,14 @@ class HFDatasetReader(BaseReader):
                 self.update_doc_stats(doc)
                 yield doc
 
-        for i, row in enumerate(self.rows(rank, world_size)):
+        for row in self.rows(rank, world_size):
             if self.limit != -1 and kept >= self.limit:
                 break
             self.stat_update("input_rows")
             if self.spec.mode != "fenced" and not is_cpp_row(row, self.spec.layout, self.select):
                 self.stat_update("skipped_not_cpp")
                 continue
-            batch.append((i, row))
+            batch.append(row)
             want = self.batch_size if self.spec.mode == "hydrate" else 1
             if self.limit != -1:  # never fetch far past the limit
                 want = max(1, min(want, self.limit - kept))

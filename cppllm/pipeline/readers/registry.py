@@ -28,7 +28,7 @@ def source_names() -> list[str]:
     return [EMBEDDED, *HF_SOURCES]
 
 
-def make_reader(source: str | None = None, **opts) -> BaseReader:
+def make_reader(source: str | None = None, /, **opts) -> BaseReader:
     """A DataTrove reader step for NAME_OR_PATH (see module docstring); raises ValueError when unknown."""
     from cppllm.pipeline.readers.archive import is_archive
     from cppllm.pipeline.readers.download import is_url

@@ -11,6 +11,7 @@ reason. C/C++ selection looks at the language column and/or the path's extension
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from datatrove.data import Document
@@ -72,12 +73,13 @@ def row_document(
     layout: RowLayout,
     *,
     source: str,
-    fallback_id: str,
+    fallback_id: str | None = None,
     text: str | None = None,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> Document | str:
     """The `Document` for `row` (text from `text` when given, else the layout's text column) or a drop
-    reason (`empty`, `too_large`, `binary`, `invalid_utf8`)."""
+    reason (`empty`, `too_large`, `binary`, `invalid_utf8`). Ids: the row's id column, else
+    `source/repo/path@version`, else `source/<fallback_id>`, else `source/<hash of the text>`."""
     if text is None:
         text = first(row, layout.text)
         if text is not None and not isinstance(text, str):
@@ -95,8 +97,10 @@ def row_document(
     repo = str(first(row, layout.repo) or source)
     version = str(first(row, layout.version) or "unknown")
     doc_id = first(row, layout.id)
-    if doc_id is None:
-        doc_id = f"{source}/{repo}/{path}@{version}" if path else f"{source}/{fallback_id}"
+    if doc_id is None and path:
+        doc_id = f"{source}/{repo}/{path}@{version}"
+    elif doc_id is None:  # text-only rows: the id must not depend on how rows are sharded across tasks
+        doc_id = f"{source}/{fallback_id or hashlib.blake2b(text.encode(), digest_size=10).hexdigest()}"
     return Document(
         text=text,
         id=str(doc_id),

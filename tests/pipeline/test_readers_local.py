@@ -1,0 +1,67 @@
+"""Local jsonl/parquet reader: configurable text column, metadata columns, C/C++ selection, bad rows."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cppllm.pipeline.readers import make_reader
+from cppllm.pipeline.readers.local import LocalFileReader
+
+
+def stats(reader) -> dict[str, int]:
+    return {k: v.total for k, v in reader.stats.stats.items()}
+
+
+def test_jsonl_with_custom_text_column(tmp_path):
+    rows = [
+        {"code": "int a;\n", "path": "a.cpp", "repo": "me/r", "commit": "abc"},
+        {"code": "print(1)\n", "path": "b.py"},  # not C/C++: skipped, not dropped
+        {"code": "int \u0000 b;"},  # NUL byte
+        {"code": ""},
+    ]
+    f = tmp_path / "my_code.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in rows) + "\nnot json\n[1, 2]\n")
+    with open(f, "ab") as out:
+        out.write(b'{"code": "\xff\xfe"}\n')  # invalid UTF-8 inside a JSON line
+    reader = make_reader(str(f), text_column="code")
+    assert isinstance(reader, LocalFileReader)
+    (doc,) = reader.run()
+    assert doc.text == "int a;\n"
+    assert doc.metadata == {"source": "my_code", "path": "a.cpp", "repo": "me/r", "version": "abc"}
+    assert doc.id == "my_code/me/r/a.cpp@abc"
+    s = stats(reader)
+    assert s["skipped_not_cpp"] == 1
+    assert s["dropped_binary"] == 1 and s["dropped_empty"] == 1
+    assert s["dropped_invalid_json"] == 2 and s["dropped_invalid_utf8"] == 1
+
+
+def test_parquet_folder_is_sharded_by_file(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for k in range(3):
+        rows = [{"text": f"int v{k}_{i};\n", "language": "C++"} for i in range(4)]
+        pq.write_table(pa.Table.from_pylist(rows), folder / f"part-{k}.parquet")
+    with gzip.open(folder / "extra.jsonl.gz", "wt") as f:
+        f.write(json.dumps({"text": "int g;\n", "language": "Rust"}) + "\n")
+    reader = make_reader(str(folder), source="mine")
+    assert isinstance(reader, LocalFileReader)
+    shards = [
+        [d.id for d in make_reader(str(folder), source="mine").run(rank=r, world_size=2)] for r in range(2)
+    ]
+    all_ids = [d.id for d in reader.run()]
+    assert len(all_ids) == 12 and sorted(shards[0] + shards[1]) == sorted(all_ids)
+    assert stats(reader)["skipped_not_cpp"] == 1
+    assert all(i.startswith("mine/") for i in all_ids)
+
+
+def test_missing_text_column_is_a_clear_error(tmp_path):
+    f = tmp_path / "t.parquet"
+    pq.write_table(pa.Table.from_pylist([{"content": "int x;"}]), f)
+    with pytest.raises(ValueError, match="no column 'code'"):
+        list(LocalFileReader(f, text_column="code").run())
+    assert [d.text for d in LocalFileReader(f).run()] == ["int x;"]  # `content` is found by default
