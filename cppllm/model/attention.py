@@ -55,6 +55,7 @@ class CausalSelfAttention(nn.Module):
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None:
             k, v = cache.update(self.layer_idx, k, v)
+            k, v = k.to(q.dtype), v.to(q.dtype)
         n_rep = self.n_head // self.n_kv_head
         # Expanding KV heads is cheaper than SDPA's enable_gqa on CPU, whose fused kernel lacks GQA.
         k, v = repeat_kv(k, n_rep), repeat_kv(v, n_rep)

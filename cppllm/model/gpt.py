@@ -115,7 +115,7 @@ class GPT(nn.Module):
         logits = self.lm_head(h)
         if targets is None:
             return logits
-        return F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
+        return F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1)
 
     # ----- accounting -----
     def num_params(self, non_embedding: bool = False) -> int:

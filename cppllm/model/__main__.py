@@ -1,0 +1,84 @@
+"""`python -m cppllm.model --preset d20`: parameter count, FLOPs per token, KV-cache size, training memory."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from cppllm.model.config import PRESETS, get_preset
+from cppllm.model.estimate import DTYPE_BYTES, summary
+
+
+def _human(n: float, unit: str = "") -> str:
+    for div, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if abs(n) >= div:
+            return f"{n / div:.2f}{suffix}{unit}"
+    return f"{n:.0f}{unit}"
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB"
+
+
+def preset_table(vocab_size: int = 32768) -> str:
+    """Markdown table of every preset (for the README)."""
+    rows = [
+        "| preset | layers | width | heads (kv) | head dim | MLP | context | params | non-embedding | FLOPs/token | KV cache/token (bf16) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name in PRESETS:
+        c = get_preset(name, vocab_size=vocab_size)
+        s = summary(c, 1)
+        rows.append(
+            f"| `{name}` | {c.n_layer} | {c.n_embd} | {c.n_head} ({c.n_kv_head}) | {c.head_dim} | {c.mlp_hidden} | "
+            f"{c.max_seq_len} | {_human(s['params_total'])} | {_human(s['params_non_embedding'])} | "
+            f"{_human(s['flops_per_token'])} | {_human(s['kv_cache_bytes_per_token'], 'B')} |"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m cppllm.model", description=__doc__)
+    ap.add_argument("--preset", default="d20", choices=list(PRESETS), help="model preset")
+    ap.add_argument("--vocab-size", type=int, default=32768, help="vocabulary size (from the tokenizer)")
+    ap.add_argument("--seq-len", type=int, default=None, help="context length (default: the preset's)")
+    ap.add_argument(
+        "--batch-tokens", type=int, default=None, help="tokens per micro-batch (default: 8 x seq len)"
+    )
+    ap.add_argument("--dtype", default="bf16", choices=list(DTYPE_BYTES), help="activation/KV-cache dtype")
+    ap.add_argument(
+        "--optimizer", default="muon", choices=["muon", "adamw"], help="optimizer for the memory estimate"
+    )
+    ap.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ap.add_argument("--table", action="store_true", help="print the markdown table of all presets")
+    args = ap.parse_args(argv)
+    if args.table:
+        print(preset_table(args.vocab_size))
+        return 0
+    over = {"vocab_size": args.vocab_size}
+    if args.seq_len:
+        over["max_seq_len"] = args.seq_len
+    cfg = get_preset(args.preset, **over)
+    batch = args.batch_tokens or 8 * cfg.max_seq_len
+    s = summary(cfg, batch, args.dtype, args.optimizer)
+    if args.json:
+        print(json.dumps({"config": cfg.to_dict(), "batch_tokens": batch, **s}, indent=2))
+        return 0
+    print(
+        f"preset {args.preset}: {cfg.n_layer} layers, width {cfg.n_embd}, {cfg.n_head} heads ({cfg.n_kv_head} KV) "
+        f"x {cfg.head_dim}, SwiGLU {cfg.mlp_hidden}, vocab {cfg.vocab_size}, context {cfg.max_seq_len}"
+    )
+    print(f"  parameters       {s['params_total']:>15,}  ({_human(s['params_total'])})")
+    print(f"  non-embedding    {s['params_non_embedding']:>15,}  ({_human(s['params_non_embedding'])})")
+    print(
+        f"  FLOPs/token      {s['flops_per_token']:>15,}  ({_human(s['flops_per_token'])}, training, T={cfg.max_seq_len})"
+    )
+    print(f"  KV cache/token   {s['kv_cache_bytes_per_token']:>15,}  bytes ({args.dtype})")
+    print(f"  training memory at {batch:,} tokens/micro-batch ({args.dtype} activations, {args.optimizer}):")
+    for k in ("weights", "grads", "optimizer", "activations", "total"):
+        print(f"    {k:<12} {_gib(s['train_mem_' + k]):>12}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
