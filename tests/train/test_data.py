@@ -220,3 +220,9 @@ def test_parse_data_spec_forms(tmp_path):
 def test_source_shorter_than_a_window_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="shorter than one window"):
         MixtureLoader([make_dataset(tmp_path / "s", 1, 0, lo=3, hi=4)], batch_size=1, seq_len=64)
+
+
+def test_missing_manifest_warns_that_the_tokenizer_is_unchecked(tmp_path):
+    prefix = make_dataset(tmp_path / "bare" / "d", 20, 0)
+    with pytest.warns(UserWarning, match="cannot check"):
+        TokenDataset(prefix, tokenizer_hash="a" * 64)
