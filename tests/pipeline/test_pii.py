@@ -233,3 +233,51 @@ def test_cli_reports_hashed_and_writes_redacted_copies(tmp_path, capsys):
     assert "a.cpp:1: aws_key" in printed and AWS not in printed
     assert (tmp_path / "out" / "a.cpp").read_text() == 'auto k = "<KEY>";\n'
     assert (tmp_path / "out" / "b.cpp").read_text() == "int x;\n"
+
+
+def _leak_run(tmp_path, texts: dict[str, str], with_privacy: bool) -> tuple[str, str]:
+    """docs -> [PrivacyFilter] -> parquet docs -> tokenizer -> .bin; returns (docs text, decoded .bin)."""
+    import pyarrow.parquet as pq
+    from datatrove.pipeline.writers import ParquetWriter
+
+    from cppllm.pipeline.binwriter import write_bins
+    from cppllm.pipeline.indexed import IndexedReader
+    from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
+
+    docs = [Document(text=t, id=n, metadata={"source": "t", "path": n, "repo": n}) for n, t in texts.items()]
+    stream = iter(docs)
+    if with_privacy:
+        stream = PrivacyFilter(PrivacyConfig(drop_private_keys=False), audit_dir=str(tmp_path / "audit")).run(
+            stream
+        )
+    list(ParquetWriter(str(tmp_path / "docs")).run(stream))
+    corpus = [
+        t
+        for f in sorted((tmp_path / "docs").rglob("*.parquet"))
+        for t in pq.read_table(f)["text"].to_pylist()
+    ]
+    train_tokenizer(corpus, 400).save(tmp_path / "tokenizer")
+    write_bins(
+        tmp_path / "docs", tmp_path, tmp_path / "tokenizer", val_fraction=0.0, logging_dir=tmp_path / "logs"
+    )
+    tok = CppTokenizer.load(tmp_path / "tokenizer")
+    decoded = []
+    for split in ("train", "val"):
+        if (tmp_path / "bin" / f"{split}.idx").exists():
+            r = IndexedReader(tmp_path / "bin" / split)
+            decoded += [tok.decode(r[i].tolist()) for i in range(len(r))]
+    return "\n".join(corpus), "\n".join(decoded)
+
+
+def test_nothing_secret_reaches_docs_tokenizer_corpus_or_bin(tmp_path, fixtures_dir):
+    labels = json.loads((fixtures_dir / "privacy" / "labels.json").read_text())
+    texts = {n: (fixtures_dir / "privacy" / n).read_text() for n in labels}
+    secrets = [v for lab in labels.values() for item in lab["secrets"] for v in item["values"]]
+    # Positive control: without the step the planted values do reach every output.
+    docs, bins = _leak_run(tmp_path / "raw", texts, with_privacy=False)
+    assert all(v in docs for v in secrets) and sum(v in bins for v in secrets) > len(secrets) // 2
+    docs, bins = _leak_run(tmp_path / "clean", texts, with_privacy=True)
+    assert [v for v in secrets if v in docs] == []
+    assert [v for v in secrets if v in bins] == []
+    assert "<KEY>" in docs and "<EMAIL>" in docs
+    assert not any(v in (tmp_path / "clean" / "audit" / "privacy_00000.jsonl").read_text() for v in secrets)
