@@ -15,6 +15,7 @@ same state, so `state_dict()` from any rank resumes every rank, even with anothe
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import os
@@ -159,19 +160,20 @@ class TokenDataset:
 
 
 def _bos_window_starts(doc_starts: np.ndarray, n: int, t: int) -> np.ndarray:
-    out: list[int] = []
     if not len(doc_starts):
         return np.zeros(0, dtype=np.int64)
-    pos = int(doc_starts[0])
-    n_docs = len(doc_starts)
+    starts = doc_starts.tolist()  # bisect on a list: ~10x faster than np.searchsorted per scalar
+    n_docs = len(starts)
+    out: list[int] = []
+    pos = starts[0]
     while pos + t + 1 <= n:
         out.append(pos)
         end = pos + t
-        j = int(np.searchsorted(doc_starts, end, side="right")) - 1  # document holding `end`
-        if doc_starts[j] <= pos or doc_starts[j] == end:
+        j = bisect.bisect_right(starts, end) - 1  # document holding `end`
+        if starts[j] <= pos or starts[j] == end:
             pos = end  # inside one long document, or a document starts exactly here
         else:
-            pos = int(doc_starts[j + 1]) if j + 1 < n_docs else n  # skip the straddling tail
+            pos = starts[j + 1] if j + 1 < n_docs else n  # skip the straddling tail
     return np.asarray(out, dtype=np.int64)
 
 
