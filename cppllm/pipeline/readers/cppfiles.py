@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from cppllm.pipeline.corpus import CPP_EXTENSIONS
 
@@ -62,9 +61,15 @@ _CPP_LINE = re.compile(
 )
 
 
+def _name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def cpp_extension(path: str) -> str:
     """The lower-cased suffix of `path` ("" when none): `.h++` and friends included."""
-    return PurePosixPath(path.replace("\\", "/")).suffix.lower()
+    name = _name(path)
+    i = name.rfind(".")
+    return name[i:].lower() if 0 < i < len(name) - 1 else ""
 
 
 def is_cpp_path(path: str) -> bool:
@@ -73,7 +78,7 @@ def is_cpp_path(path: str) -> bool:
 
 
 def is_extensionless(path: str) -> bool:
-    name = PurePosixPath(path.replace("\\", "/")).name
+    name = _name(path)
     return bool(name) and "." not in name.lstrip(".") and name.lower() not in _NOT_SOURCE_NAMES
 
 

@@ -89,34 +89,43 @@ def list_tree(root: Path, counts: Counter) -> Iterator[tuple[str, int]]:
     """(relative POSIX path, size) of every C/C++ file under `root`, sorted, never leaving `root`.
 
     Symlinks are not followed: a link that resolves outside the tree is counted `symlink_escape`, one
-    inside it is skipped (its target is listed on its own).
+    inside it is skipped (its target is listed on its own). Plain `os.scandir` (no pathlib) because this
+    runs over every file of every tree in every task.
     """
     root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in (".git", ".hg", ".svn"))
-        for name in sorted(filenames):
-            full = Path(dirpath) / name
-            rel = full.relative_to(root).as_posix()
-            if not (is_cpp_path(name) or is_extensionless(name)):
+    stack = [("", str(root))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            counts["unreadable"] += 1
+            continue
+        subdirs = []
+        for e in entries:
+            rel = prefix + e.name
+            if e.is_dir(follow_symlinks=False):
+                if e.name not in (".git", ".hg", ".svn"):
+                    subdirs.append((rel + "/", e.path))
                 continue
-            if full.is_symlink():
-                target = full.resolve()
-                counts["symlink_escape" if not target.is_relative_to(root) else "symlink_skipped"] += 1
+            if e.is_symlink():  # files and folders alike
+                inside = Path(e.path).resolve().is_relative_to(root)
+                counts["symlink_skipped" if inside else "symlink_escape"] += 1
+                continue
+            by_name = is_cpp_path(e.name)
+            if not (by_name or is_extensionless(e.name)):
                 continue
             try:
-                st = full.stat()
+                size = e.stat(follow_symlinks=False).st_size
+                if not by_name:
+                    with open(e.path, "rb") as f:
+                        if not looks_like_cpp(f.read(SNIFF_BYTES)):
+                            continue
             except OSError:
                 counts["unreadable"] += 1
                 continue
-            if not is_cpp_path(name):
-                try:
-                    with open(full, "rb") as f:
-                        if not looks_like_cpp(f.read(SNIFF_BYTES)):
-                            continue
-                except OSError:
-                    counts["unreadable"] += 1
-                    continue
-            yield rel, st.st_size
+            yield rel, size
+        stack.extend(reversed(subdirs))  # depth-first, in sorted order
 
 
 def _subset_key(doc_id: str) -> bytes:
@@ -184,7 +193,8 @@ class SourceTreeReader(BaseReader):
         if self.max_file_bytes and entry.size > self.max_file_bytes:
             return "too_large"
         try:
-            data = (Path(tree.root) / entry.path).read_bytes()
+            with open(os.path.join(tree.root, entry.path), "rb") as f:
+                data = f.read()
         except OSError:
             return "unreadable"
         decoded = decode_source(data, self.max_file_bytes)
