@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.readers.base import BaseReader
@@ -147,7 +148,7 @@ class HFDatasetReader(BaseReader):
         token: Hub token (default `$HF_TOKEN`).
         select: C/C++ selection mode (`rows.SELECT_MODES`).
         hydrate_url: URL template for hydration (`{repo}`, `{commit}`, `{path}`).
-        cache_dir: hydration cache (default `<$CPPLLM_CACHE or ~/.cache/cppllm>/hydrate`).
+        cache_dir: cache root (default `$CPPLLM_CACHE` or `~/.cache/cppllm`); hydrated files go to `hydrate/`.
         fetch_retries / fetch_backoff / fetch_rate / fetch_workers / fetch_timeout: hydration behaviour
             (retries with exponential backoff from `fetch_backoff` s, `fetch_rate` requests/s per task).
     """
@@ -234,8 +235,7 @@ class HFDatasetReader(BaseReader):
     def hydrator(self) -> Hydrator:
         from cppllm.pipeline.readers.sources import default_cache_dir
 
-        cache = self.cache_dir or default_cache_dir() / "hydrate"
-        return Hydrator(cache, **self.hydrate_opts)
+        return Hydrator(Path(self.cache_dir or default_cache_dir()) / "hydrate", **self.hydrate_opts)
 
     def documents(self, batch: list[dict], hydrator: Hydrator | None):
         """Documents (or drop reasons) for a batch of rows."""
