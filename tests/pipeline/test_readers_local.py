@@ -65,3 +65,11 @@ def test_missing_text_column_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="no column 'code'"):
         list(LocalFileReader(f, text_column="code").run())
     assert [d.text for d in LocalFileReader(f).run()] == ["int x;"]  # `content` is found by default
+
+
+def test_max_docs_on_row_sources_is_a_per_task_limit(tmp_path):
+    f = tmp_path / "t.jsonl"
+    f.write_text("".join(json.dumps({"text": f"int v{i};"}) + "\n" for i in range(10)))
+    assert len(list(make_reader(str(f), max_docs=3).run())) == 3
+    with pytest.raises(ValueError, match="max_bytes"):
+        make_reader(str(f), max_bytes=100)

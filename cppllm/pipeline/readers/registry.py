@@ -7,7 +7,9 @@ Resolution order:
     a .tar.gz/.tgz/.tar.xz/.tar.bz2/.zip   -> safe extraction of a local archive
     a .jsonl/.jsonl.gz/.parquet file, or a folder holding only such files -> `LocalFileReader`
     any other local directory              -> C/C++ files of the source tree
-Options are passed to the reader's constructor; an option it does not take is an error.
+Options are passed to the reader's constructor; an option it does not take is an error. `max_docs` and
+`max_bytes` draw a deterministic global subset of trees (embedded, directory, archive); for row sources
+(Hugging Face, jsonl/parquet) `max_docs` is the per-task `limit`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ def source_names() -> list[str]:
     return [EMBEDDED, *HF_SOURCES]
 
 
+def _row_limits(opts: dict) -> dict:
+    """Row sources stream, so a global subset cannot be drawn up front: `max_docs` becomes DataTrove's
+    per-task `limit` there, and `max_bytes` is refused rather than silently ignored."""
+    opts = dict(opts)
+    if opts.pop("max_bytes", None) is not None:
+        raise ValueError("max_bytes applies to the embedded corpus, directories and archives only")
+    max_docs = opts.pop("max_docs", None)
+    if max_docs is not None:
+        opts["limit"] = max_docs
+    return opts
+
+
 def make_reader(source: str | None = None, /, **opts) -> BaseReader:
     """A DataTrove reader step for NAME_OR_PATH (see module docstring); raises ValueError when unknown."""
     from cppllm.pipeline.readers.archive import is_archive
@@ -40,7 +54,7 @@ def make_reader(source: str | None = None, /, **opts) -> BaseReader:
     if source is None or source == EMBEDDED:
         return EmbeddedCorpusReader(**opts)
     if source in HF_SOURCES or source in HF_ALIASES:
-        return HFDatasetReader(source, **opts)
+        return HFDatasetReader(source, **_row_limits(opts))
     if is_url(source):
         if not is_archive(source.split("?")[0]):
             raise ValueError(f"{source}: a URL source must point to a .tar.gz/.tar.xz/.tar.bz2/.zip archive")
@@ -49,11 +63,13 @@ def make_reader(source: str | None = None, /, **opts) -> BaseReader:
     if path.is_file() and is_archive(path.name):
         return ArchiveReader(path, **opts)
     if path.is_file() and is_table_file(path.name):
-        return LocalFileReader(path, **opts)
+        return LocalFileReader(path, **_row_limits(opts))
     if path.is_dir():
         files = (p for p in path.rglob("*") if p.is_file())
         kinds = {is_table_file(p.name) for p in itertools.islice(files, 1000)}
-        return LocalFileReader(path, **opts) if kinds == {True} else DirectoryReader(path, **opts)
+        if kinds == {True}:
+            return LocalFileReader(path, **_row_limits(opts))
+        return DirectoryReader(path, **opts)
     raise ValueError(
         f"unknown source {source!r}: expected 'embedded', a local directory, an archive "
         f"(.tar.gz/.tar.xz/.tar.bz2/.zip) or URL to one, a .jsonl/.parquet file or folder, "
