@@ -295,3 +295,50 @@ class DatasketchNearDedup(PipelineStep):
 
     def _key(self, doc) -> tuple:
         return survivor_key(self.config.priority(doc.metadata.get("source")), len(doc.text), str(doc.id))
+
+
+# ------------------------------------------------------------------------------------------- CLI
+def parse_priorities(spec: str) -> dict[str, int]:
+    """`"src=N,other=M"` -> {"src": N, "other": M} (an empty spec gives {})."""
+    out: dict[str, int] = {}
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"bad source priority {item!r}: expected SOURCE=INTEGER")
+        try:
+            out[name.strip()] = int(value)
+        except ValueError as e:
+            raise ValueError(f"bad source priority {item!r}: {value!r} is not an integer") from e
+    return out
+
+
+def add_near_dedup_args(parser, default: str = "off") -> None:
+    """The `--near-dedup*` flags every milestone pipeline CLI shares."""
+    g = parser.add_argument_group("near-dedup (MinHash on code shingles, after exact dedup)")
+    g.add_argument(
+        "--near-dedup",
+        choices=NEAR_DEDUP_METHODS,
+        default=default,
+        help="datatrove: multi-stage, many tasks, local or Slurm (large corpora); datasketch: one "
+        f"process, in memory (small corpora); off: skip (default: {default})",
+    )
+    g.add_argument(
+        "--near-dedup-threshold",
+        type=float,
+        default=0.7,
+        help="Jaccard similarity of 5-gram code shingles above which files are near-duplicates (LSH "
+        "bands/rows are derived from it and printed; default 0.7)",
+    )
+    g.add_argument(
+        "--near-dedup-priority",
+        default="",
+        metavar="SRC=N,...",
+        help="source priorities merged over the defaults; in a cluster the highest-priority source "
+        "survives, then the longest file, then the smallest id",
+    )
+
+
+def near_dedup_config(args) -> NearDedupConfig:
+    """The NearDedupConfig the `--near-dedup*` flags describe."""
+    priorities = {**DEFAULT_SOURCE_PRIORITY, **parse_priorities(args.near_dedup_priority)}
+    return NearDedupConfig(threshold=args.near_dedup_threshold, source_priority=priorities)
