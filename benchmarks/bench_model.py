@@ -1,0 +1,133 @@
+"""Forward+backward training throughput of our GPT vs transformers' LlamaForCausalLM of the same shape.
+
+Both run in eager fp32 on the CPU with identical shapes (GQA, SwiGLU, RMSNorm, RoPE, tied or untied head)
+and the same loss (mean cross-entropy over all positions).
+Timing runs both models in one process with their steps interleaved (the median step counts), so the
+noise of a shared machine hits both alike; peak memory (RSS) comes from a fresh subprocess per model.
+
+    .venv/bin/python benchmarks/bench_model.py [--steps 4] [--threads 1] [--shapes tiny,d12x2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+SHAPES = {
+    # the `tiny` preset, full depth
+    "tiny": dict(preset="tiny", overrides={}, batch=4, seq=256),
+    # d12 width and heads (768, 6 x 128, SwiGLU 2048, 32K vocab), 2 layers to keep the run short
+    "d12x2": dict(preset="d12", overrides={"n_layer": 2}, batch=1, seq=512),
+}
+
+
+def build(shape: str, impl: str):
+    """(model, step function, x, y, tokens per step) for one shape and implementation."""
+    import torch
+
+    from cppllm.model.config import get_preset
+    from cppllm.model.gpt import GPT
+
+    spec = SHAPES[shape]
+    cfg = get_preset(spec["preset"], **spec["overrides"])
+    if impl == "ours":
+        model = GPT(cfg)
+
+        def loss_fn(x, y):
+            return model(x, y)
+    else:
+        from transformers import LlamaForCausalLM
+
+        from cppllm.model.export import llama_config
+
+        model = LlamaForCausalLM(llama_config(cfg))
+        model.config._attn_implementation = "sdpa"
+
+        def loss_fn(x, y):
+            # logits for every position vs targets given in advance: the loss our model computes
+            logits = model(input_ids=x).logits
+            return torch.nn.functional.cross_entropy(logits.float().view(-1, logits.size(-1)), y.view(-1))
+
+    model.train()
+
+    def step(x, y):
+        loss_fn(x, y).backward()
+        model.zero_grad(set_to_none=True)
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, cfg.vocab_size, (spec["batch"], spec["seq"]), generator=g)
+    y = torch.randint(0, cfg.vocab_size, (spec["batch"], spec["seq"]), generator=g)
+    return step, x, y, spec["batch"] * spec["seq"]
+
+
+def memory_worker(shape: str, impl: str, threads: int) -> dict:
+    """Peak RSS of a fresh process that builds the model and runs two training steps."""
+    import torch
+
+    torch.set_num_threads(threads)
+    step, x, y, _ = build(shape, impl)
+    step(x, y)
+    step(x, y)
+    return {"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_memory(shape: str, impl: str, threads: int) -> float:
+    cmd = [sys.executable, __file__, "--worker", shape, impl, "--threads", str(threads)]
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])["peak_mib"]
+
+
+def time_pair(shape: str, steps: int) -> dict[str, float]:
+    """Median tokens/s of ours and HF, their steps interleaved so machine noise hits both alike."""
+    steps_by_impl = {impl: build(shape, impl) for impl in ("ours", "hf")}
+    times: dict[str, list[float]] = {"ours": [], "hf": []}
+    for i in range(steps + 1):
+        for impl, (step, x, y, _) in steps_by_impl.items():
+            t0 = time.perf_counter()
+            step(x, y)
+            if i:  # the first step of each is warm-up
+                times[impl].append(time.perf_counter() - t0)
+    tokens = steps_by_impl["ours"][3]
+    return {impl: tokens / statistics.median(ts) for impl, ts in times.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shapes", default="tiny,d12x2", help=f"comma-separated, from {list(SHAPES)}")
+    ap.add_argument(
+        "--steps", type=int, default=4, help="timed forward+backward steps per model (median counts)"
+    )
+    ap.add_argument(
+        "--threads", type=int, default=1, help="torch intra-op threads (1: stable on a shared box)"
+    )
+    ap.add_argument("--worker", nargs=2, metavar=("SHAPE", "IMPL"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        print(json.dumps(memory_worker(*args.worker, args.threads)))
+        return 0
+    import torch
+
+    torch.set_num_threads(args.threads)
+    print(f"hardware: 2-core CPU dev box (shared), fp32 eager, {args.threads} thread(s)")
+    for shape in args.shapes.split(","):
+        tok_s = time_pair(shape, args.steps)
+        mem = {impl: run_memory(shape, impl, args.threads) for impl in ("ours", "hf")}
+        spec = SHAPES[shape]
+        print(
+            f"{shape} (batch {spec['batch']} x {spec['seq']}): ours {tok_s['ours']:,.0f} tok/s, "
+            f"peak RSS {mem['ours']:,.0f} MiB | HF Llama {tok_s['hf']:,.0f} tok/s, peak RSS {mem['hf']:,.0f} MiB | "
+            f"speed ratio {tok_s['ours'] / tok_s['hf']:.2f}x, memory ratio {mem['ours'] / mem['hf']:.2f}x"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
