@@ -1,37 +1,67 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cppllm.tokenizer.regex import SHR_MODES, cpp_pattern, pretokenize
 
-OPERATORS = (  # noqa: SIM905
-    "-> ->* .* :: <=> <<= >>= ... ## && || ++ -- += -= *= /= %= &= |= ^= << <= >= == != "
-    "{ } [ ] ( ) ; : ? . , + - * / % ^ & | ~ ! = < > #"
-).split()
+MULTI_OPS = "-> ->* .* :: <=> <<= >>= ... ## && || ++ -- += -= *= /= %= &= |= ^= << <= >= == != >>".split()  # noqa: SIM905
+SINGLE_OPS = list("{}[]();:?.,+-*/%^&|~!=<>#")
 
 
-@pytest.mark.parametrize("op", OPERATORS)
-def test_every_operator_is_kept_whole(op):
-    # Between identifiers, with and without spaces: the operator is one pre-token of its own.
-    assert pretokenize(f"a{op}b") == ["a", op, "b"]
-    assert pretokenize(f"a {op} b") == ["a", f" {op}", " b"]
+def boundaries(pieces: list[str]) -> set[int]:
+    return set(itertools.accumulate(len(p) for p in pieces))
+
+
+def assert_not_cut(text: str, start: int, length: int, shr: str = "closer") -> None:
+    cuts = boundaries(pretokenize(text, shr))
+    inside = [c for c in cuts if start < c < start + length]
+    assert not inside, f"{text!r} cut inside {text[start : start + length]!r}: {pretokenize(text, shr)}"
+
+
+@pytest.mark.parametrize("shr", ["whole", "closer"])
+@pytest.mark.parametrize("op", MULTI_OPS)
+def test_every_multichar_operator_is_one_piece(op, shr):
+    texts = [f"a{op}b", f"a {op} b", f"x{op}(y)", f"({op}"]
+    if not op.startswith("."):  # `1.*2` lexes as pp-number `1.` then `*` in C++ too
+        texts.append(f"1{op}2")
+    for text in texts:
+        assert_not_cut(text, text.index(op), len(op), shr)
+    # Standalone between spaces, the operator (with its leading space) is a piece of its own.
+    if op != ">>" or shr == "whole":
+        assert f" {op}" in pretokenize(f"a {op} b", shr)
+
+
+@pytest.mark.parametrize("op", SINGLE_OPS)
+def test_single_punctuators_never_glue_into_a_multichar_operator(op):
+    # A single punctuator may lead an identifier (`.size`, `*p`) but is never merged with the next
+    # operator character into something that is not a C++ operator.
+    pieces = pretokenize(f"a {op} b")
+    assert "".join(pieces) == f"a {op} b"
+    assert any(p.strip() == op or p.strip() == f"{op}b" or p.strip() == f"{op} b" for p in pieces), pieces
 
 
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("std::vector<int>", ["std", "::", "vector", "<", "int", ">"]),
+        ("std::vector<int>", ["std::vector", "<int", ">"]),
+        ("::std::size_t", ["::", "std::size_t"]),
         ("p->*pm", ["p", "->*", "pm"]),
+        ("p->first", ["p", "->", "first"]),
         ("o.*pm", ["o", ".*", "pm"]),
-        ("f(args...)", ["f", "(", "args", "...", ")"]),
+        ("f(args...)", ["f", "(args", "...", ")"]),
         ("x <<= 2", ["x", " <<=", " 2"]),
         ("a <=> b", ["a", " <=>", " b"]),
         ("i++;", ["i", "++", ";"]),
         ("--i", ["--", "i"]),
-        ("#define CAT(a, b) a ## b", ["#define", " CAT", "(", "a", ",", " b", ")", " a", " ##", " b"]),
-        ("#define S(x) #x", ["#define", " S", "(", "x", ")", " #", "x"]),
+        ("a&&b", ["a", "&&", "b"]),
+        ("*this", ["*this"]),
+        ("x.size();", ["x", ".size", "();"]),
+        ("#define CAT(a, b) a ## b", ["#define", " CAT", "(a", ",", " b", ")", " a", " ##", " b"]),
+        ("#define S(x) #x", ["#define", " S", "(x", ")", " #x"]),
     ],
 )
 def test_operators_in_context(text, expected):
@@ -55,7 +85,8 @@ def test_identifiers_are_one_pretoken(ident):
 )  # fmt: skip
 def test_number_literals_are_one_pretoken(num):
     assert pretokenize(num) == [num]
-    assert pretokenize(f"x={num};") == ["x", "=", num, ";"]
+    assert pretokenize(f"x = {num};") == ["x", " =", f" {num}", ";"]
+    assert pretokenize(f"x={num};") == ["x", f"={num}", ";"]
 
 
 @pytest.mark.parametrize(
@@ -67,7 +98,7 @@ def test_number_literals_are_one_pretoken(num):
         ("U'c'", ["U'", "c", "'"]),
         ("L'a'", ["L'", "a", "'"]),
         ('R"(raw)"', ['R"(', "raw", ')"']),
-        ('u8R"xy(raw)xy"', ['u8R"xy(', "raw", ")", "xy", '"']),
+        ('u8R"xy(raw)xy"', ['u8R"xy(', "raw", ")xy", '"']),
         ('s = "a\\n";', ["s", " =", ' "', "a", "\\n", '";']),
         ("'\\x1F'", ["'", "\\x1F", "'"]),
         ("'\\0'", ["'", "\\0", "'"]),
@@ -80,16 +111,16 @@ def test_string_and_char_literal_prefixes(text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("#include <vector>", ["#include", " <", "vector", ">"]),
+        ("#include <vector>", ["#include", " <vector", ">"]),
         ("#pragma once", ["#pragma", " once"]),
-        ("#if defined(X)", ["#if", " defined", "(", "X", ")"]),
+        ("#if defined(X)", ["#if", " defined", "(X", ")"]),
         ("#ifdef X", ["#ifdef", " X"]),
         ("#ifndef X", ["#ifndef", " X"]),
         ("#endif", ["#endif"]),
         ("#elif X", ["#elif", " X"]),
         ("#  define Y 1", ["#  define", " Y", " 1"]),
-        ("#include_next <x.h>", ["#include_next", " <", "x", ".", "h", ">"]),
-        ("#iffy", ["#", "iffy"]),  # not a directive name
+        ("#include_next <x.h>", ["#include_next", " <x", ".h", ">"]),
+        ("#iffy", ["#iffy"]),  # not a directive: `#` leads the identifier like any punctuator
     ],
 )
 def test_preprocessor_directives(text, expected):
@@ -114,30 +145,36 @@ def test_comments(text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("a;\nb", ["a", ";", "\n", "b"]),
-        ("a;\n    b", ["a", ";", "\n    ", "b"]),
+        # Normalized code: the line break is glued to the token that ends the line.
+        ("a;\nb", ["a", ";\n", "b"]),
+        ("int f() {\nreturn 0;\n}\n", ["int", " f", "() {\n", "return", " 0", ";\n", "}\n"]),
+        ("#endif\n\n#if X\n", ["#endif", "\n\n", "#if", " X\n"]),
+        ("x\n\n\ny", ["x\n\n\n", "y"]),
+        # Raw code: the next line's indentation joins the line break.
+        ("a;\n    b", ["a", ";\n    ", "b"]),
+        ("{\n  x;\n}", ["{\n  ", "x", ";\n", "}"]),
         ("a;  \n\n  b", ["a", ";", "  \n\n  ", "b"]),
-        ("a;\r\n\tb", ["a", ";", "\r\n\t", "b"]),
+        ("a;\r\n\tb", ["a", ";\r\n\t", "b"]),
         ("a   b", ["a", "  ", " b"]),
-        ("{\n}\n", ["{", "\n", "}", "\n"]),
     ],
 )
 def test_newlines_and_indentation(text, expected):
     assert pretokenize(text) == expected
 
 
-def test_closing_punctuation_runs_are_whole_punctuators():
-    assert pretokenize("f(g(x));") == ["f", "(", "g", "(", "x", "));"]
+def test_bracket_runs_are_whole_punctuators():
+    assert pretokenize("f(g(x));") == ["f", "(g", "(x", "));"]
     assert pretokenize("};") == ["};"]
-    assert pretokenize("a[i]);") == ["a", "[", "i", "]);"]
+    assert pretokenize("a[i]);") == ["a", "[i", "]);"]
+    assert pretokenize('f("a", "b");') == ["f", '("', "a", '", "', "b", '");']
 
 
 def test_shr_modes():
-    nested = "std::vector<std::vector<int>> v; x >> 2; y >>= 1;"
+    nested = "std::vector<std::vector<int>> v; x >> 2; y >>= 1; z > 0;"
     whole, split, closer = (pretokenize(nested, m) for m in ("whole", "split", "closer"))
     assert ">>" in whole and " >>" in whole
-    assert ">>" not in split and " >>" not in split and split.count(">") == 3  # 2 nested + 1 shift
-    assert ">>" in closer and " >>= " not in closer and " >>=" in closer
+    assert not any(">>" in p and ">>=" not in p for p in split)
+    assert ">>" in closer and " >>" in closer and " >>=" in closer and " >" in closer
     for pieces in (whole, split, closer):
         assert "".join(pieces) == nested
     with pytest.raises(ValueError, match="unknown shr"):
@@ -148,3 +185,18 @@ def test_shr_modes():
 @given(st.text(max_size=200), st.sampled_from(SHR_MODES))
 def test_split_is_lossless(text, shr):
     assert "".join(pretokenize(text, shr)) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(MULTI_OPS[:-1] + ["x", "1", " ", "(", ")", ";", "\n"]), max_size=30),
+    st.sampled_from(["whole", "closer"]),
+)
+def test_multichar_operators_are_never_cut(parts, shr):
+    # Operators separated by non-punctuation can never be cut by the pre-tokenizer.
+    text = "x".join(parts)
+    pos = 0
+    for part in parts:
+        if part in MULTI_OPS:
+            assert_not_cut(text, pos, len(part), shr)
+        pos += len(part) + 1

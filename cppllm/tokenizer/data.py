@@ -1,0 +1,219 @@
+"""Documents for tokenizer training and reports: streamed readers, held-out split, deterministic sample.
+
+Inputs (auto-detected from the path):
+- the pipeline's output directory (`DIR/docs/*.parquet`, column `text` plus metadata columns);
+- any directory or file of `.parquet` / `.jsonl` / `.jsonl.gz` documents (field `text`);
+- a directory of raw C++ source files (selected by extension), when it holds no parquet/jsonl;
+- `embedded`: the embedded corpus (the g++ and torch headers of this machine).
+
+Every document has a *key*: `source/path` when the metadata has a path (so a pipeline document and the
+raw file it came from share a key), else its id, else `file:row`. The held-out split and the training
+sample are pure functions of the key (xxhash), so they are the same on every run and machine.
+Nothing is ever held in memory beyond one parquet record batch or one file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+EMBEDDED = "embedded"
+DEFAULT_HELDOUT = 0.05  # fraction of documents never used for training, kept for the report
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    key: str
+    text: str
+
+
+def hash01(key: str, salt: str = "") -> float:
+    """A deterministic uniform number in [0, 1) for a key."""
+    import xxhash
+
+    return xxhash.xxh64_intdigest(f"{salt}\x00{key}") / 2.0**64
+
+
+def is_heldout(key: str, fraction: float = DEFAULT_HELDOUT) -> bool:
+    """True for the documents kept out of tokenizer training (the report's held-out split)."""
+    return hash01(key, "cppllm-tokenizer-heldout") < fraction
+
+
+def _key(row: dict, fallback: str) -> str:
+    meta = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
+    path = row.get("path") or meta.get("path")
+    source = row.get("source") or meta.get("source")
+    if path:
+        return f"{source}/{path}" if source else str(path)
+    doc_id = row.get("id") or meta.get("id")
+    return str(doc_id) if doc_id else fallback
+
+
+def _doc_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    base = root / "docs" if (root / "docs").is_dir() else root
+    files = [
+        p
+        for p in base.rglob("*")
+        if p.is_file() and (p.suffix == ".parquet" or p.name.endswith((".jsonl", ".jsonl.gz")))
+    ]
+    return sorted(files)
+
+
+def _iter_parquet(path: Path) -> Iterator[Doc]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    names = set(pf.schema_arrow.names)
+    if "text" not in names:
+        raise ValueError(f"{path}: no 'text' column (columns: {sorted(names)})")
+    cols = [c for c in ("text", "id", "path", "source", "metadata") if c in names]
+    row = 0
+    for batch in pf.iter_batches(columns=cols, batch_size=256):
+        for rec in batch.to_pylist():
+            if isinstance(rec.get("text"), str):
+                yield Doc(_key(rec, f"{path.name}:{row}"), rec["text"])
+            row += 1
+
+
+def _iter_jsonl(path: Path) -> Iterator[Doc]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        for row, line in enumerate(f):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{row + 1}: not JSON ({e.msg})") from None
+            if isinstance(rec, dict) and isinstance(rec.get("text"), str):
+                yield Doc(_key(rec, f"{path.name}:{row}"), rec["text"])
+
+
+def _iter_source_tree(root: Path, name: str) -> Iterator[Doc]:
+    """C/C++ files of a tree, chosen and decoded as the pipeline's readers do (extension or sniffing)."""
+    from cppllm.pipeline.readers.cppfiles import (
+        SNIFF_BYTES,
+        decode_source,
+        is_cpp_path,
+        is_extensionless,
+        looks_like_cpp,
+    )
+
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for fn in sorted(filenames):
+            p = Path(dirpath) / fn
+            rel = p.relative_to(root).as_posix()
+            if not (is_cpp_path(rel) or is_extensionless(rel)):
+                continue
+            try:
+                data = p.read_bytes()
+            except OSError:
+                continue
+            if not is_cpp_path(rel) and not looks_like_cpp(data[:SNIFF_BYTES]):
+                continue
+            decoded = decode_source(data)
+            if decoded.text is not None:
+                yield Doc(f"{name}/{rel}", decoded.text)
+
+
+def iter_docs(data: str | os.PathLike) -> Iterator[Doc]:
+    """Every document under `data` (see the module docstring), streamed in a stable order."""
+    if str(data) == EMBEDDED:
+        from cppllm.pipeline.corpus import embedded_roots
+
+        for root in embedded_roots():
+            yield from _iter_source_tree(root.path, root.name)
+        return
+    root = Path(data)
+    if not root.exists():
+        raise FileNotFoundError(f"no data at {root}")
+    files = _doc_files(root)
+    if not files:
+        if root.is_dir():
+            yield from _iter_source_tree(root, root.name)
+        return
+    for f in files:
+        yield from _iter_parquet(f) if f.suffix == ".parquet" else _iter_jsonl(f)
+
+
+def is_raw_source(data: str | os.PathLike) -> bool:
+    """True when `data` is source files (a tree or `embedded`), not pipeline documents (already normalized)."""
+    if str(data) == EMBEDDED:
+        return True
+    root = Path(data)
+    return root.is_dir() and not _doc_files(root)
+
+
+def split_docs(docs: Iterable[Doc], split: str, fraction: float = DEFAULT_HELDOUT) -> Iterator[Doc]:
+    """The `"train"` or `"heldout"` documents of a stream."""
+    if split not in ("train", "heldout"):
+        raise ValueError(f"split must be 'train' or 'heldout', not {split!r}")
+    want = split == "heldout"
+    return (d for d in docs if is_heldout(d.key, fraction) == want)
+
+
+def sample_texts(
+    data: str | os.PathLike,
+    *,
+    max_chars: int | None,
+    heldout: float = DEFAULT_HELDOUT,
+    seed: int = 0,
+    normalize: bool = False,
+    stats: dict | None = None,
+) -> Iterator[str]:
+    """Training texts: the train split, sampled uniformly by key to about `max_chars` characters.
+
+    With a budget, a first streamed pass counts the train split's characters to set the sampling rate,
+    so the sample is spread over the whole corpus (not its first files). `normalize` applies the
+    pipeline's normalizer to each text (for raw source trees). `stats` gets `docs`/`chars`.
+    """
+    norm = _normalizer() if normalize else None
+    rate = 1.0
+    if max_chars is not None:
+        total = sum(len(d.text) for d in split_docs(iter_docs(data), "train", heldout))
+        rate = min(1.0, max_chars / total) if total else 1.0
+    used_docs = used_chars = 0
+    for d in split_docs(iter_docs(data), "train", heldout):
+        if rate < 1.0 and hash01(d.key, f"cppllm-tokenizer-sample-{seed}") >= rate:
+            continue
+        if max_chars is not None and used_chars >= max_chars:
+            break
+        text = norm(d.text) if norm else d.text
+        used_docs += 1
+        used_chars += len(text)
+        if stats is not None:
+            stats.update(docs=used_docs, chars=used_chars)
+        yield text
+
+
+def _normalizer():
+    from cppllm.pipeline.normalize import normalize
+
+    return normalize
+
+
+def write_docs_parquet(docs: Iterable[Doc], path: str | os.PathLike, *, source: str = "") -> Path:
+    """Write documents as a pipeline-style parquet shard (`text`, `id`, `source`, `path`), atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = {"text": [], "id": [], "source": [], "path": []}
+    for d in docs:
+        src, _, rel = d.key.partition("/") if not source else (source, "/", d.key)
+        rows["text"].append(d.text)
+        rows["id"].append(d.key)
+        rows["source"].append(src)
+        rows["path"].append(rel or d.key)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    pq.write_table(pa.table(rows), tmp)
+    os.replace(tmp, out)
+    return out
