@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from cppllm.tokenizer.data import (
+    Doc,
+    is_heldout,
+    is_raw_source,
+    iter_docs,
+    sample_texts,
+    split_docs,
+    write_docs_parquet,
+)
+
+
+@pytest.fixture
+def docs() -> list[Doc]:
+    return [Doc(f"src/dir/f{i}.cpp", f"int f{i}() {{ return {i}; }}\n" * (1 + i % 5)) for i in range(200)]
+
+
+def test_parquet_jsonl_and_source_tree_inputs(tmp_path, docs):
+    write_docs_parquet(docs[:120], tmp_path / "out" / "docs" / "00000.parquet")
+    with open(tmp_path / "out" / "docs" / "00001.jsonl", "w") as f:
+        for d in docs[120:160]:
+            f.write(
+                json.dumps({"text": d.text, "id": "x", "metadata": {"source": "src", "path": d.key[4:]}})
+                + "\n"
+            )
+    with gzip.open(tmp_path / "out" / "docs" / "00002.jsonl.gz", "wt") as f:
+        for d in docs[160:]:
+            f.write(json.dumps({"text": d.text, "id": d.key}) + "\n")
+    got = list(iter_docs(tmp_path / "out"))
+    assert got == docs
+    assert not is_raw_source(tmp_path / "out")
+
+    tree = tmp_path / "tree"
+    (tree / "include").mkdir(parents=True)
+    (tree / "include" / "a.hpp").write_text("#pragma once\nint a;\n")
+    (tree / "include" / "vector").write_text("// -*- C++ -*-\n#include <bits/stl_vector.h>\n")
+    (tree / "README.md").write_text("# not code\n")
+    (tree / "blob.cpp").write_bytes(b"\x00\x01binary")
+    assert is_raw_source(tree)
+    assert [d.key for d in iter_docs(tree)] == ["tree/include/a.hpp", "tree/include/vector"]
+
+
+def test_missing_and_bad_inputs(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        list(iter_docs(tmp_path / "nope"))
+    (tmp_path / "bad.jsonl").write_text('{"text": "ok"}\nnot json\n')
+    with pytest.raises(ValueError, match="bad.jsonl:2"):
+        list(iter_docs(tmp_path / "bad.jsonl"))
+
+
+def test_heldout_split_is_deterministic_and_disjoint(docs):
+    held = [d.key for d in split_docs(docs, "heldout", 0.2)]
+    train = [d.key for d in split_docs(docs, "train", 0.2)]
+    assert set(held).isdisjoint(train) and len(held) + len(train) == len(docs)
+    assert 15 < len(held) < 65  # about 20 %
+    assert held == [d.key for d in docs if is_heldout(d.key, 0.2)]
+    with pytest.raises(ValueError):
+        list(split_docs(docs, "test"))
+
+
+def test_sample_is_deterministic_within_budget_and_never_heldout(tmp_path, docs):
+    write_docs_parquet(docs, tmp_path / "docs.parquet")
+    held_texts = {d.text for d in docs if is_heldout(d.key, 0.2)}
+    train_total = sum(len(d.text) for d in docs if not is_heldout(d.key, 0.2))
+    stats: dict = {}
+    a = list(sample_texts(tmp_path / "docs.parquet", max_chars=train_total // 3, heldout=0.2, stats=stats))
+    b = list(sample_texts(tmp_path / "docs.parquet", max_chars=train_total // 3, heldout=0.2))
+    c = list(sample_texts(tmp_path / "docs.parquet", max_chars=train_total // 3, heldout=0.2, seed=1))
+    assert a == b != c
+    assert stats["docs"] == len(a) and stats["chars"] == sum(map(len, a))
+    assert train_total // 6 < stats["chars"] <= train_total // 3 + max(map(len, a))
+    everything = list(sample_texts(tmp_path / "docs.parquet", max_chars=None, heldout=0.2))
+    assert sum(map(len, everything)) == train_total
+    assert not held_texts & set(everything) - {d.text for d in docs if not is_heldout(d.key, 0.2)}
+
+
+def test_sample_normalizes_on_request(tmp_path):
+    tree = tmp_path / "t"
+    tree.mkdir()
+    for i in range(30):
+        (tree / f"f{i}.cpp").write_text(f"int f{i}() {{\n    return {i};   \n}}\n")
+    texts = list(sample_texts(tree, max_chars=None, heldout=0.0, normalize=True))
+    assert len(texts) == 30 and all("\n    " not in t and "   \n" not in t for t in texts)
