@@ -37,7 +37,8 @@ from datatrove.utils.word_tokenizers import WordTokenizer
 
 from cppllm.pipeline.corpus import CPP_EXTENSIONS, embedded_roots
 from cppllm.pipeline.dedup import NearDedupConfig
-from cppllm.pipeline.dedup_minhash import CodeMinhashSignature, local_executor_factory, minhash_executors
+from cppllm.pipeline.dedup_minhash import CodeMinhashSignature
+from cppllm.pipeline.dedup_run import local_executor_factory, minhash_executors
 
 
 def write_jsonl(docs: list[Document], folder: str) -> JsonlReader:

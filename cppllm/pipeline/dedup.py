@@ -15,7 +15,7 @@ Two ways to run it, both deterministic about which document of a cluster survive
 priority, then longest, then smallest id) and both counting removals by source:
 - `DatasketchNearDedup`: one process, datasketch `MinHashLSH`, all documents in memory (small corpora,
   and the reference the scalable path is tested against).
-- `dedup_minhash.minhash_executors`: datatrove's signature / buckets / cluster / filter stages with these
+- `dedup_minhash` + `dedup_run.near_dedup_executors`: datatrove's signature / buckets / cluster / filter stages with these
   shingles, many tasks on the local or Slurm executor, bucket files on disk, bounded memory.
 """
 

@@ -1,4 +1,4 @@
-"""The datatrove multi-stage path as a user runs it: `python -m cppllm.pipeline.dedup_minhash`, both methods."""
+"""The datatrove multi-stage path as a user runs it: `python -m cppllm.pipeline.dedup_run`, each method."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from datatrove.data import Document
 
 from cppllm.pipeline.dedup import NearDedupConfig, parse_priorities
-from cppllm.pipeline.dedup_minhash import META_DTYPE, CodeMinhashFilter, CodeMinhashSignature, main
+from cppllm.pipeline.dedup_minhash import META_DTYPE, CodeMinhashFilter, CodeMinhashSignature
+from cppllm.pipeline.dedup_run import main
 
 BODY = "".join(f"int value_{i} = compute_{i}(arg_{i}, {i} * scale);\n" for i in range(80))
 
@@ -107,3 +108,19 @@ def test_bucket_stage_task_count_is_checked(tmp_path):
     step = CodeMinhashBuckets(str(tmp_path), str(tmp_path / "b"), config=datatrove_config(NearDedupConfig()))
     with pytest.raises(ValueError, match="multiple"):
         step.run(None, rank=0, world_size=30)
+
+
+@pytest.mark.parametrize("method", ["off", "bogus"])
+def test_off_copies_and_unknown_method_fails(tmp_path, method):
+    from cppllm.pipeline.dedup_run import near_dedup_executors
+
+    argv = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--near-dedup", method]
+    if method == "bogus":
+        with pytest.raises(ValueError, match="unknown near-dedup method"):
+            near_dedup_executors(
+                method, reader=None, after=[], work_dir="", config=None, tasks=1, make_executor=None
+            )
+        return
+    _write_input(tmp_path / "in", _rows())
+    assert main(argv) == 0
+    assert len(_kept(tmp_path / "out")) == 6

@@ -172,7 +172,7 @@ def test_datatrove_stages_find_the_same_clusters(planted, tmp_path):
     from datatrove.pipeline.readers import ParquetReader
     from datatrove.pipeline.writers import JsonlWriter
 
-    from cppllm.pipeline.dedup_minhash import local_executor_factory, minhash_executors
+    from cppllm.pipeline.dedup_run import local_executor_factory, minhash_executors
 
     pairs, texts = planted
     half = len(texts) // 2
