@@ -193,3 +193,16 @@ def test_embedded_corpus_agreement_large(detector: Detector):
         for p in sample
     )
     assert agree / len(sample) >= 0.99
+
+
+def test_step_takes_trees_from_a_source_reader(tmp_path: Path):
+    from cppllm.pipeline.readers.sources import DirectoryReader
+
+    root = _tree(tmp_path)
+    (root / "src" / "deep" / "a.cpp").write_text("int a;\n")
+    (root / "vendor" / "zlibish" / "inflate.c").write_text("int inflate(void);\n")
+    reader = DirectoryReader(root)
+    step = LicenseTagger(trees=reader, tree_map=tmp_path / "map.json")
+    out = {d.metadata["path"]: d.metadata["license"] for d in step.run(reader.run())}
+    assert out == {"src/deep/a.cpp": "MIT", "vendor/zlibish/inflate.c": "Zlib"}
+    assert (tmp_path / "map.json").is_file()
