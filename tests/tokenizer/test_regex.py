@@ -189,7 +189,8 @@ def test_split_is_lossless(text, shr):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.sampled_from(MULTI_OPS[:-1] + ["x", "1", " ", "(", ")", ";", "\n"]), max_size=30),
+    # (no digits: a pp-number such as `1x.` legitimately swallows a following `.`, as in C++)
+    st.lists(st.sampled_from(MULTI_OPS[:-1] + ["x", " ", "(", ")", ";", "\n"]), max_size=30),
     st.sampled_from(["whole", "closer"]),
 )
 def test_multichar_operators_are_never_cut(parts, shr):
