@@ -1,0 +1,90 @@
+"""Process group set-up and model wrapping: one process, DDP, or FSDP2 (`fully_shard`), under torchrun.
+
+torchrun sets RANK / WORLD_SIZE / LOCAL_RANK; without them the trainer runs as a single process. The
+backend is NCCL on CUDA and gloo on CPU (so the multi-process path is tested on a laptop).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+
+@dataclass(frozen=True, kw_only=True)
+class DistInfo:
+    rank: int = 0
+    local_rank: int = 0
+    world_size: int = 1
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def init_distributed(device_name: str) -> tuple[DistInfo, str]:
+    """Join the torchrun process group if launched by torchrun; returns (info, device name for this rank)."""
+    if "RANK" not in os.environ or int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return DistInfo(), device_name
+    info = DistInfo(
+        rank=int(os.environ["RANK"]),
+        local_rank=int(os.environ.get("LOCAL_RANK", "0")),
+        world_size=int(os.environ["WORLD_SIZE"]),
+    )
+    use_cuda = device_name.startswith("cuda") or (device_name == "auto" and torch.cuda.is_available())
+    if use_cuda:
+        torch.cuda.set_device(info.local_rank)
+        device_name = f"cuda:{info.local_rank}"
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+    return info, device_name
+
+
+def shutdown_distributed() -> None:
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def wrap_model(
+    module: nn.Module, blocks: nn.ModuleList, info: DistInfo, *, fsdp: bool, device: torch.device
+) -> nn.Module:
+    """DDP (replicated) or FSDP2 (each block, then the root, sharded) over the process group."""
+    if fsdp:
+        from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
+
+        mp = None
+        if device.type == "cuda":
+            mp = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32)
+        kw = {"mp_policy": mp} if mp is not None else {}
+        if not dist.is_initialized():  # one process: a 1-rank group so fully_shard has a mesh
+            raise RuntimeError("--fsdp needs torchrun (it shards over the ranks of the process group)")
+        for block in blocks:
+            fully_shard(block, **kw)
+        fully_shard(module, **kw)
+        return module
+    if info.enabled:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        ids = [device.index] if device.type == "cuda" else None
+        return DDP(module, device_ids=ids)
+    return module
+
+
+def all_reduce_mean(t: torch.Tensor, info: DistInfo) -> torch.Tensor:
+    if info.enabled:
+        dist.all_reduce(t, op=dist.ReduceOp.SUM)
+        t /= info.world_size
+    return t
+
+
+def all_reduce_sum(t: torch.Tensor, info: DistInfo) -> torch.Tensor:
+    if info.enabled:
+        dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    return t
