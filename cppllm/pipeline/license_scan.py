@@ -20,6 +20,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
+_WARM = False
 NOASSERTION = "NOASSERTION"  # SPDX's "no license information" value
 
 SPDX_TAG_RE = re.compile(r"spd[xz][-\s]+licen[cs]e[-\s]+identifier\s*:", re.IGNORECASE)
@@ -37,6 +38,7 @@ LEGAL_RE = re.compile(
 # license: they are left out of the cache key (they are still sent to the index).
 COPYRIGHT_LINE_RE = re.compile(r"^\W*(copyright\b|\(c\)|©)", re.IGNORECASE)
 COPYRIGHT_KEEP_RE = re.compile(r"licen[cs]|permission|notice|redistribut|warrant|holder", re.IGNORECASE)
+RIGHTS_RESERVED_RE = re.compile(r"all\s+rights\s+reserved", re.IGNORECASE)
 WORD_RE = re.compile(r"\w+")
 MIN_SOLID_MATCH = 20  # tokens: shorter exact matches are re-checked by the full matcher
 
@@ -157,9 +159,18 @@ class Detector:
 
     @staticmethod
     def index():
+        """ScanCode's index, loaded (and warmed up: its first match builds lazy tables) once per process."""
+        global _WARM
         from licensedcode.cache import get_index
 
-        return get_index()
+        idx = get_index()
+        if not _WARM:
+            _WARM = True
+            from licensedcode.detection import detect_licenses
+
+            warm = "// SPDX-License-Identifier: MIT\n// Licensed under the Apache License, Version 2.0"
+            Detector._expression(detect_licenses(index=idx, query_string=warm))
+        return idx
 
     def detect_text(self, text: str, *, exact_first: bool = False) -> str | None:
         """ScanCode's license detection on a string, as an SPDX expression (None: nothing found).
@@ -189,7 +200,9 @@ class Detector:
             solid = all(
                 m.matcher == "1-spdx-id" or m.len() >= MIN_SOLID_MATCH for d in detections for m in d.matches
             )
-            if solid and not LEGAL_RE.search("\n".join(rest)):
+            # "All rights reserved." belongs to a copyright statement, not to a license
+            rest_text = RIGHTS_RESERVED_RE.sub(" ", "\n".join(rest))
+            if solid and not LEGAL_RE.search(rest_text):
                 return self._expression(detections)
         return self._expression(detect_licenses(index=self.index(), query_string=text))
 
