@@ -11,7 +11,7 @@ FRESH ?=
 DRY_RUN ?=
 export HF_HUB_OFFLINE ?=
 
-.PHONY: install demo test test-slow test-slurm lint format bench data-m0 data-m1 data-m2 clean
+.PHONY: install demo test test-slow test-slurm lint format bench data-m0 data-m1 data-m2 train-m0 train-m1 clean
 
 install: $(STAMP)
 
@@ -54,6 +54,19 @@ data-m1: install
 
 data-m2: install
 	$(BIN)/python -m pipelines.m2 --output data/m2 $(if $(DRY_RUN),--dry-run,)
+
+# Training recipes: one GPU by default, `GPUS=8` runs torchrun on all GPUs of the node (DDP; add
+# TRAIN_ARGS=--fsdp for presets that do not fit one GPU). A rerun resumes from runs/mN's latest checkpoint.
+# Extra trainer flags go in TRAIN_ARGS, e.g. `make train-m1 GPUS=8 TRAIN_ARGS="--compile --wandb cppllm"`.
+GPUS ?= 1
+TRAIN_ARGS ?=
+LAUNCH = $(if $(filter 1,$(GPUS)),$(BIN)/python,$(BIN)/torchrun --standalone --nproc_per_node=$(GPUS))
+
+train-m0: install
+	$(LAUNCH) -m cppllm.train --preset d12 --data data/m0 --out runs/m0 --resume auto $(TRAIN_ARGS)
+
+train-m1: install
+	$(LAUNCH) -m cppllm.train --preset d20 --data data/m1 --out runs/m1 --resume auto $(TRAIN_ARGS)
 
 clean:
 	rm -rf data/demo runs/demo .pytest_cache
