@@ -7,6 +7,12 @@ so `decode(encode(text)) == text` for any text.
 
 Special tokens are only ever produced by code (`special_id(name)`), never by `encode`: text that
 merely looks like `<|eos|>` in a source file is encoded as ordinary bytes (`encode_special_tokens`).
+
+Speed: HF `tokenizers` runs the pre-tokenization regex with Oniguruma, which is slow on this long
+alternation (about 0.8 MB/s per core here). When `tiktoken` is installed, `encode`/`encode_batch` run the
+same regex and the same vocabulary through tiktoken's engine instead (token rank = id, which for a
+vocabulary built by BPE training gives the same merges as HF's merge list), about 6x faster. The ids are
+the same (tested on arbitrary text and on the corpus); `engine="hf"` forces the HF path.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from cppllm.tokenizer.regex import DEFAULT_SHR, cpp_pattern
-from cppllm.tokenizer.special import SPECIAL_IDS, SPECIAL_TOKENS
+from cppllm.tokenizer.special import N_SPECIAL, SPECIAL_IDS, SPECIAL_TOKENS
 
 TOKENIZER_FILE = "tokenizer.json"
 
@@ -66,8 +72,11 @@ def build_empty(shr: str = DEFAULT_SHR):
 class CppTokenizer:
     """Encode/decode C++ (or any text) with the project's BPE; special tokens at fixed ids."""
 
-    def __init__(self, tk: Any):
+    def __init__(self, tk: Any, *, engine: str = "auto"):
+        if engine not in ("auto", "hf", "tiktoken"):
+            raise ValueError(f"engine must be auto, hf or tiktoken, not {engine!r}")
         self._tk = tk
+        self._engine_asked = engine
         # Text that looks like a special token is encoded as plain bytes; only code inserts specials.
         self._tk.encode_special_tokens = True
         for name, content in SPECIAL_TOKENS.items():
@@ -78,10 +87,18 @@ class CppTokenizer:
                     "it was not trained by cppllm.tokenizer (or special.py was reordered)"
                 )
 
+    def __getstate__(self) -> dict:  # pickles for DataTrove workers: ship the JSON, rebuild the rest
+        return {"json": self._tk.to_str(), "engine": self._engine_asked}
+
+    def __setstate__(self, state: dict) -> None:
+        from tokenizers import Tokenizer
+
+        self.__init__(Tokenizer.from_str(state["json"]), engine=state["engine"])
+
     # -- persistence -------------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | os.PathLike) -> CppTokenizer:
-        """Load from a `tokenizer.json` file or a directory holding one."""
+    def load(cls, path: str | os.PathLike, *, engine: str = "auto") -> CppTokenizer:
+        """Load from a `tokenizer.json` file or a directory holding one (`engine`: auto, hf, tiktoken)."""
         from tokenizers import Tokenizer
 
         p = Path(path)
@@ -89,7 +106,14 @@ class CppTokenizer:
             p = p / TOKENIZER_FILE
         if not p.is_file():
             raise FileNotFoundError(f"no tokenizer at {p} (train one: python -m cppllm.tokenizer.train)")
-        return cls(Tokenizer.from_file(str(p)))
+        return cls(Tokenizer.from_file(str(p)), engine=engine)
+
+    @classmethod
+    def load_json(cls, text: str, *, engine: str = "auto") -> CppTokenizer:
+        """Build from the text of a `tokenizer.json`."""
+        from tokenizers import Tokenizer
+
+        return cls(Tokenizer.from_str(text), engine=engine)
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write `directory/tokenizer.json` atomically; returns its path."""
@@ -116,12 +140,60 @@ class CppTokenizer:
 
     # -- encode / decode ---------------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
+        fast = self._fast
+        if fast is not None:
+            return fast.encode_ordinary(text)
         return self._tk.encode(text, add_special_tokens=False).ids
 
     def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
-        """Encode many texts on all cores (Rust threads; honours TOKENIZERS_PARALLELISM)."""
+        """Encode many texts on all cores (Rust threads)."""
+        fast = self._fast
+        if fast is not None:
+            return fast.encode_ordinary_batch(list(texts), num_threads=os.cpu_count() or 1)
         encs = self._tk.encode_batch_fast(list(texts), add_special_tokens=False)
         return [e.ids for e in encs]
+
+    @property
+    def engine(self) -> str:
+        """The encoder in use: "tiktoken" (fast path) or "hf"."""
+        return "hf" if self._fast is None else "tiktoken"
+
+    def pattern(self) -> str | None:
+        """The pre-tokenization regex, if the tokenizer has our layout (Split regex, then ByteLevel)."""
+        pre = json.loads(self._tk.to_str()).get("pre_tokenizer") or {}
+        parts = pre.get("pretokenizers", []) if pre.get("type") == "Sequence" else []
+        if (
+            len(parts) == 2
+            and parts[0].get("type") == "Split"
+            and parts[0].get("behavior") == "Isolated"
+            and not parts[0].get("invert")
+            and "Regex" in (parts[0].get("pattern") or {})
+            and parts[1].get("type") == "ByteLevel"
+            and not parts[1].get("use_regex")
+            and not parts[1].get("add_prefix_space")
+        ):
+            return parts[0]["pattern"]["Regex"]
+        return None
+
+    @functools.cached_property
+    def _fast(self):
+        if self._engine_asked == "hf":
+            return None
+        try:
+            import tiktoken
+        except ImportError:
+            if self._engine_asked == "tiktoken":
+                raise ImportError("engine='tiktoken' needs the tiktoken package") from None
+            return None
+        pattern = self.pattern()
+        if pattern is None or json.loads(self._tk.to_str()).get("normalizer") is not None:
+            if self._engine_asked == "tiktoken":
+                raise ValueError("this tokenizer.json does not have the layout the tiktoken engine needs")
+            return None
+        ranks = {self.token_to_bytes(i): i for i in range(N_SPECIAL, self.vocab_size)}
+        return tiktoken.Encoding(
+            name=f"cppllm-{self.hash()[:12]}", pat_str=pattern, mergeable_ranks=ranks, special_tokens={}
+        )
 
     def decode(self, ids: Iterable[int]) -> str:
         return self._tk.decode(list(ids), skip_special_tokens=False)
@@ -211,7 +283,7 @@ class CppTokenizer:
         return d
 
     def __repr__(self) -> str:
-        return f"CppTokenizer(vocab_size={self.vocab_size}, hash={self.hash()[:12]})"
+        return f"CppTokenizer(vocab_size={self.vocab_size}, hash={self.hash()[:12]}, engine={self.engine})"
 
 
 def train_tokenizer(

@@ -125,3 +125,49 @@ def test_transformers_conversion_same_ids_offline(tiny_tokenizer, tmp_path, cpp_
         ids = tiny_tokenizer.encode(text)
         assert hf(text, add_special_tokens=True)["input_ids"] == ids
         assert hf.decode(ids) == text
+
+
+@pytest.fixture(scope="module")
+def hf_engine(tiny_tokenizer):
+    return CppTokenizer.load_json(tiny_tokenizer.to_json(), engine="hf")
+
+
+def test_fast_engine_is_in_use(tiny_tokenizer, hf_engine):
+    assert tiny_tokenizer.engine == "tiktoken" and hf_engine.engine == "hf"
+    with pytest.raises(ValueError, match="engine"):
+        CppTokenizer.load_json(tiny_tokenizer.to_json(), engine="nope")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(codec="utf-8"), max_size=120),
+        st.lists(
+            st.sampled_from(
+                list("{}()<>;:=+-*/&|^%!~?.,#'\"\\ \t\n\r_aZ09xeEu8RL\u00a0\u2028\u0085\u200b\u3000é")
+            ),
+            max_size=80,
+        ).map("".join),
+    )
+)
+def test_engines_give_identical_ids(tiny_tokenizer, hf_engine, text):
+    assert tiny_tokenizer.encode(text) == hf_engine.encode(text)
+
+
+def test_engines_identical_on_corpus_sample(tiny_tokenizer, hf_engine, cpp_sample):
+    from cppllm.pipeline.normalize import normalize
+
+    texts = list(cpp_sample.values())
+    texts += [normalize(t) for t in texts]
+    assert tiny_tokenizer.encode_batch(texts) == hf_engine.encode_batch(texts)
+
+
+def test_pickle_keeps_ids_and_special_isolation(tiny_tokenizer):
+    import pickle
+
+    for engine in ("hf", "tiktoken"):
+        tok = pickle.loads(pickle.dumps(CppTokenizer.load_json(tiny_tokenizer.to_json(), engine=engine)))
+        assert tok.engine == engine
+        text = "x = 1; <|eos|> <|fim_prefix|>"
+        assert tok.encode(text) == tiny_tokenizer.encode(text)
+        assert not set(tok.encode(text)) & set(range(N_SPECIAL))
