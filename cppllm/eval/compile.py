@@ -242,6 +242,17 @@ class CompileChecker:
 
     def check(self, source: str) -> CompileResult:
         """Syntax-check one translation unit."""
+        with SandboxDir() as work:
+            return self._compile(source, work, output=None)
+
+    def build(self, source: str, workdir: Path, output: str = "prog") -> CompileResult:
+        """Compile and link `source` into the executable `workdir/output` (a `SandboxDir` the caller owns).
+
+        Same screening, sandbox and include-prefix PCH as `check`, without `-fsyntax-only`.
+        """
+        return self._compile(source, workdir, output=output)
+
+    def _compile(self, source: str, work: Path, output: str | None) -> CompileResult:
         reason = screen_includes(source)
         if reason is not None:
             return CompileResult(ok=False, category="rejected_include", seconds=0.0, stderr=reason)
@@ -253,13 +264,15 @@ class CompileChecker:
                 pch_header = self._pch_for(headers)
                 if pch_header is not None:
                     body = blanked
-        with SandboxDir() as work:
-            unit = work / "unit.cpp"
-            unit.write_text(body, encoding="utf-8", errors="surrogateescape")
-            argv = [self.compiler, *self.config.flags]
-            if pch_header is not None:
-                argv += ["-include", str(pch_header), "-Winvalid-pch"]
-            res = run_sandboxed([*argv, str(unit)], workdir=work, limits=self.config.limits)
+        unit = work / "unit.cpp"
+        unit.write_text(body, encoding="utf-8", errors="surrogateescape")
+        flags = self.config.flags
+        if output is not None:
+            flags = [f for f in flags if f != "-fsyntax-only"] + ["-o", str(work / output)]
+        argv = [self.compiler, *flags]
+        if pch_header is not None:
+            argv += ["-include", str(pch_header), "-Winvalid-pch"]
+        res = run_sandboxed([*argv, str(unit)], workdir=work, limits=self.config.limits)
         if res.timed_out:
             category = "timeout"
         elif res.returncode == 0:

@@ -1,0 +1,372 @@
+"""Evaluate a training run: `python -m cppllm.eval --run runs/NAME --tasks bpb,compile,fim,humaneval`.
+
+Finds the run's latest checkpoint (`runs/NAME/ckpt/latest`, else the newest `step_*`), its data and
+tokenizer from `runs/NAME/config.json` (or `--ckpt`, `--data`, `--tokenizer`), runs the tasks and merges
+their sections into `runs/NAME/eval.json` (atomic write; tasks run later add to it). The prompt sets used
+are written to `runs/NAME/eval_prompts.jsonl` for decontamination (`cppllm.pipeline.decontam`).
+
+Tasks: `bpb` (bits per byte on the held-out split, and the unigram baseline), `compile` (compile rate of
+sampled completions), `fim` (fill-in-the-middle, PSM and SPM), `humaneval` (MultiPL-E HumanEval-C++ pass@k).
+A task that cannot run (no dataset, no compiler) is recorded with its error and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+TASKS = ("bpb", "compile", "fim", "humaneval")
+
+
+def latest_checkpoint(run: Path) -> Path | None:
+    """`run/ckpt/latest`, else the newest `run/ckpt/step_*`, holding a model; or `run` itself."""
+    for cand in (run, run / "ckpt" / "latest"):
+        if (cand / "config.json").is_file() and any(
+            (cand / f).is_file() for f in ("model.safetensors", "model.pt")
+        ):
+            return cand.resolve()
+    steps = sorted(p for p in (run / "ckpt").glob("step_*") if (p / "model.safetensors").is_file())
+    return steps[-1].resolve() if steps else None
+
+
+def _split_prefix(path: Path, split: str) -> Path | None:
+    """The `split` prefix of a pipeline output folder, a `bin/` folder, or a sibling of a given prefix."""
+    for cand in (path / "bin" / split, path / split, path.parent / split, path):
+        if (
+            Path(f"{cand}.bin").is_file()
+            and Path(f"{cand}.idx").is_file()
+            and (cand == path or cand.name == split)
+        ):
+            return cand
+    return None
+
+
+def resolve_inputs(args: argparse.Namespace) -> dict[str, Path | None]:
+    """Checkpoint, val/train prefixes and tokenizer dir, from flags first, then the run's config.json."""
+    run = Path(args.run) if args.run else None
+    ckpt = Path(args.ckpt) if args.ckpt else (latest_checkpoint(run) if run else None)
+    data_roots: list[Path] = []
+    tokenizer = Path(args.tokenizer) if args.tokenizer else None
+    if args.data:
+        data_roots.append(Path(args.data))
+    elif run is not None and (run / "config.json").is_file():
+        cfg = json.loads((run / "config.json").read_text())
+        for src in (cfg.get("data") or {}).values():
+            data_roots.append(Path(src["prefix"]))
+        train_cfg = cfg.get("train") or {}
+        if tokenizer is None and train_cfg.get("tokenizer"):
+            tokenizer = Path(train_cfg["tokenizer"])
+        if not data_roots and train_cfg.get("data"):
+            data_roots.append(Path(str(train_cfg["data"]).split(",")[0].split("=")[-1].rsplit(":", 1)[0]))
+    val = train = None
+    for root in data_roots:
+        val = val or _split_prefix(root, "val")
+        train = train or _split_prefix(root, "train")
+        if tokenizer is None:
+            for cand in (root / "tokenizer", root.parent.parent / "tokenizer", root.parent / "tokenizer"):
+                if (cand / "tokenizer.json").is_file():
+                    tokenizer = cand
+                    break
+    return {"ckpt": ckpt, "val": val, "train": train, "tokenizer": tokenizer}
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str))
+    os.replace(tmp, path)
+
+
+def _val_targets(val_prefix: Path, seq_len: int, max_tokens: int):
+    """Non-overlapping (x, y) windows of the val split's token stream: x (N, T), y (N, T) int64."""
+    import numpy as np
+
+    from cppllm.pipeline.indexed import IndexedReader
+
+    tokens = IndexedReader(val_prefix).tokens
+    n = min(max_tokens // seq_len, (len(tokens) - 1) // seq_len)
+    if n <= 0:
+        raise ValueError(f"val split {val_prefix} has fewer than {seq_len + 1} tokens")
+    flat = np.asarray(tokens[: n * seq_len + 1], dtype=np.int64)
+    x = flat[:-1].reshape(n, seq_len)
+    y = flat[1:].reshape(n, seq_len)
+    return x, y
+
+
+def run_bpb(model, tok, paths, args, device) -> dict[str, Any]:
+    import numpy as np
+    import torch
+
+    from cppllm.eval.bpb import bits_per_byte
+    from cppllm.eval.unigram import token_counts, unigram_bpb
+    from cppllm.pipeline.indexed import IndexedReader
+
+    if paths["val"] is None:
+        raise FileNotFoundError("no val split found (pass --data DIR with bin/val.{bin,idx})")
+    seq = model.config.max_seq_len
+    x, y = _val_targets(paths["val"], seq, args.bpb_tokens)
+    vocab = model.config.vocab_size
+    tb = np.zeros(vocab, dtype=np.int64)
+    tb[: tok.vocab_size] = tok.token_bytes()[:vocab]
+    bs = args.batch_size
+    batches = (
+        (torch.from_numpy(x[i : i + bs]), torch.from_numpy(y[i : i + bs])) for i in range(0, len(x), bs)
+    )
+    bpb = bits_per_byte(model, batches, tb, device)
+    out: dict[str, Any] = {
+        "bpb": bpb,
+        "tokens": int(y.size),
+        "bytes": int(tb[y].sum()),
+        "val": str(paths["val"]),
+    }
+    if paths["train"] is not None:
+        counts = token_counts(IndexedReader(paths["train"]).tokens[: args.unigram_tokens], vocab)
+        out["unigram_bpb"] = unigram_bpb(counts, y, tb)
+        out["unigram_train_tokens"] = int(counts.sum())
+    else:
+        out["unigram_bpb"] = None
+        out["unigram_note"] = "no train split found: unigram baseline skipped"
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m cppllm.eval", description=__doc__.split("\n")[0])
+    p.add_argument(
+        "--run", help="run folder (runs/NAME): checkpoint, data and tokenizer from its config.json"
+    )
+    p.add_argument(
+        "--ckpt", help="checkpoint folder (config.json + model.safetensors); default: the run's latest"
+    )
+    p.add_argument("--data", help="pipeline output folder (bin/val, bin/train, tokenizer/) or a val prefix")
+    p.add_argument("--tokenizer", help="tokenizer folder or tokenizer.json")
+    p.add_argument("--tasks", default="bpb,compile,fim", help=f"comma-separated subset of {','.join(TASKS)}")
+    p.add_argument("--out", help="eval.json path (default: RUN/eval.json)")
+    p.add_argument(
+        "--compile-samples", type=int, default=100, help="prompts (one completion each) for compile"
+    )
+    p.add_argument("--fim-samples", type=int, default=50, help="FIM tasks (each filled in PSM and SPM)")
+    p.add_argument(
+        "--humaneval-source", default="nuprl/MultiPL-E", help="HF dataset or local MultiPL-E .jsonl"
+    )
+    p.add_argument("--humaneval-limit", type=int, default=None, help="first N problems only")
+    p.add_argument("--humaneval-samples", type=int, default=1, help="completions per problem (n of pass@k)")
+    p.add_argument("--pass-k", default="1,10,100", help="k values of pass@k (those <= samples are reported)")
+    p.add_argument("--max-new-tokens", type=int, default=256, help="sampled tokens per completion")
+    p.add_argument("--fim-max-new-tokens", type=int, default=None, help="tokens per FIM fill (default: half)")
+    p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (0: greedy)")
+    p.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass")
+    p.add_argument("--batch-size", type=int, default=8, help="sequences per forward pass")
+    p.add_argument("--bpb-tokens", type=int, default=1 << 20, help="val tokens scored for bits per byte")
+    p.add_argument(
+        "--unigram-tokens", type=int, default=100_000_000, help="train tokens counted for the unigram"
+    )
+    p.add_argument("--max-docs", type=int, default=2000, help="held-out documents decoded for prompts")
+    p.add_argument("--compiler", default="g++", help="compiler driver (g++ or clang++)")
+    p.add_argument("--std", default="c++20", help="language standard for compile/FIM checks")
+    p.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel compiler jobs")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
+    p.add_argument("--seed", type=int, default=0, help="prompt selection and sampling seed")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    args = p.parse_args(argv)
+
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    unknown = sorted(set(tasks) - set(TASKS))
+    if unknown:
+        p.error(f"unknown task(s) {unknown}; valid: {','.join(TASKS)}")
+    if not args.run and not (args.ckpt and args.out):
+        p.error("give --run, or --ckpt with --out")
+    paths = resolve_inputs(args)
+    if paths["ckpt"] is None:
+        print(
+            f"error: no checkpoint found in {args.run} (expected {args.run}/ckpt/latest); pass --ckpt",
+            file=sys.stderr,
+        )
+        return 2
+    if paths["tokenizer"] is None:
+        print("error: no tokenizer found; pass --tokenizer DIR", file=sys.stderr)
+        return 2
+    out_path = Path(args.out) if args.out else Path(args.run) / "eval.json"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+
+    import torch
+
+    from cppllm.device import pick_device
+    from cppllm.model.checkpoint import load_checkpoint_model
+    from cppllm.tokenizer.tokenizer import CppTokenizer
+
+    info = pick_device(args.device)
+    tok = CppTokenizer.load(paths["tokenizer"])
+    model = load_checkpoint_model(paths["ckpt"], map_location=info.device)
+    if model.config.vocab_size < tok.vocab_size:
+        print(
+            f"error: model vocab {model.config.vocab_size} < tokenizer vocab {tok.vocab_size}",
+            file=sys.stderr,
+        )
+        return 2
+    report: dict[str, Any] = json.loads(out_path.read_text()) if out_path.is_file() else {}
+    ckpt_cfg = json.loads((paths["ckpt"] / "config.json").read_text())
+    report["meta"] = {
+        "checkpoint": str(paths["ckpt"]),
+        "step": ckpt_cfg.get("step"),
+        "model": model.config.name,
+        "tokenizer": str(paths["tokenizer"]),
+        "tokenizer_hash": tok.hash(),
+        "val": str(paths["val"]),
+        "device": str(info.device),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "args": {k: v for k, v in vars(args).items() if k not in ("run",)},
+    }
+    prompt_rows: list[dict[str, str]] = []
+    status = 0
+    need_sampling = {"compile", "fim", "humaneval"} & set(tasks)
+    completer = checker = docs = None
+    if need_sampling:
+        from cppllm.eval.compile import CompileChecker, CompileConfig
+        from cppllm.eval.completion import ModelCompleter
+
+        bar = None
+        if not args.no_progress:
+            from tqdm import tqdm
+
+            bar = tqdm(desc="sampling", unit="seq", file=sys.stderr)
+        completer = ModelCompleter(
+            model,
+            _SafeDecode(tok),
+            temperature=args.temperature,
+            top_p=args.top_p,
+            batch_size=args.batch_size,
+            progress=bar.update if bar is not None else None,
+        )
+        try:
+            checker = CompileChecker(CompileConfig(compiler=args.compiler, std=args.std))
+        except FileNotFoundError as e:
+            checker = e
+    if {"compile", "fim"} & set(tasks) and paths["val"] is not None:
+        from cppllm.eval.prompts import load_heldout
+
+        docs, counts = load_heldout(paths["val"], tok.decode, max_docs=args.max_docs)
+        report["heldout"] = counts
+
+    for task in tasks:
+        t0 = time.time()
+        try:
+            with torch.inference_mode():
+                if task == "bpb":
+                    section = run_bpb(model, tok, paths, args, info.device)
+                elif isinstance(checker, Exception):
+                    raise checker
+                elif task == "compile":
+                    section = _run_compile(docs, completer, checker, args, prompt_rows)
+                elif task == "fim":
+                    section = _run_fim(docs, completer, checker, args, prompt_rows)
+                else:
+                    section = _run_humaneval(completer, args, prompt_rows)
+        except (FileNotFoundError, ValueError, ConnectionError, OSError) as e:
+            section = {"error": f"{type(e).__name__}: {e}"}
+            print(f"[eval] {task}: {section['error']}", file=sys.stderr)
+            status = 1
+        section["seconds"] = round(time.time() - t0, 2)
+        report[task] = section
+        _write_json(out_path, report)
+        print(f"[eval] {task}: {_headline(task, section)}", file=sys.stderr)
+    if checker is not None and not isinstance(checker, Exception):
+        checker.close()
+    if prompt_rows:
+        tmp = out_path.with_name("eval_prompts.jsonl.tmp")
+        tmp.write_text("".join(json.dumps(r) + "\n" for r in prompt_rows))
+        os.replace(tmp, out_path.with_name("eval_prompts.jsonl"))
+    print(f"[eval] wrote {out_path}", file=sys.stderr)
+    return status
+
+
+class _SafeDecode:
+    """The tokenizer, with ids past its vocabulary (the model's padding rows) dropped when decoding."""
+
+    def __init__(self, tok) -> None:
+        self._tok = tok
+
+    def __getattr__(self, name: str):
+        return getattr(self._tok, name)
+
+    def decode(self, ids) -> str:
+        n = self._tok.vocab_size
+        return self._tok.decode([i for i in ids if i < n])
+
+
+def _need_docs(docs) -> list:
+    if docs is None:
+        raise FileNotFoundError("no val split found (pass --data DIR with bin/val.{bin,idx})")
+    if not docs:
+        raise ValueError("the val split has no plain (non-FIM) documents to cut prompts from")
+    return docs
+
+
+def _run_compile(docs, completer, checker, args, prompt_rows) -> dict[str, Any]:
+    from cppllm.eval.completion import evaluate_compile
+    from cppllm.eval.prompts import cut_prompts
+
+    prompts = cut_prompts(_need_docs(docs), args.compile_samples, seed=args.seed)
+    if not prompts:
+        raise ValueError("no prompts could be cut from the held-out documents")
+    prompt_rows += [{"set": "compile", "text": p.text[-1000:] + p.reference} for p in prompts]
+    return evaluate_compile(
+        prompts, completer, checker, max_new_tokens=args.max_new_tokens, seed=args.seed, jobs=args.jobs
+    )
+
+
+def _run_fim(docs, completer, checker, args, prompt_rows) -> dict[str, Any]:
+    from cppllm.eval.fim_eval import evaluate_fim, make_tasks
+
+    tasks = make_tasks(_need_docs(docs), args.fim_samples, seed=args.seed)
+    if not tasks:
+        raise ValueError("no functions with bodies found in the held-out documents")
+    prompt_rows += [{"set": "fim", "text": t.prefix[-300:] + t.middle + t.suffix[:300]} for t in tasks]
+    max_new = args.fim_max_new_tokens or max(16, args.max_new_tokens // 2)
+    return evaluate_fim(tasks, completer, checker, max_new_tokens=max_new, seed=args.seed, jobs=args.jobs)
+
+
+def _run_humaneval(completer, args, prompt_rows) -> dict[str, Any]:
+    from cppllm.eval.compile import CompileChecker, CompileConfig
+    from cppllm.eval.humaneval import evaluate_humaneval, load_problems
+
+    problems = load_problems(args.humaneval_source, limit=args.humaneval_limit)
+    prompt_rows += [{"set": "humaneval", "text": p.prompt + p.tests} for p in problems]
+    ks = [int(k) for k in args.pass_k.split(",") if k.strip()]
+    # MultiPL-E compiles with -std=c++17.
+    with CompileChecker(CompileConfig(compiler=args.compiler, std="c++17")) as checker:
+        return evaluate_humaneval(
+            problems,
+            completer,
+            checker,
+            n_samples=args.humaneval_samples,
+            ks=ks,
+            max_new_tokens=args.max_new_tokens,
+            seed=args.seed,
+            jobs=args.jobs,
+        )
+
+
+def _headline(task: str, s: dict[str, Any]) -> str:
+    if "error" in s:
+        return "FAILED"
+    if task == "bpb":
+        uni = s.get("unigram_bpb")
+        return f"bpb {s['bpb']:.3f} (unigram {uni:.3f})" if uni is not None else f"bpb {s['bpb']:.3f}"
+    if task == "compile":
+        lo, hi = s["ci95"]
+        return f"compile rate {s['ok']}/{s['n']} = {s['rate']:.1%} [95% CI {lo:.1%}, {hi:.1%}]"
+    if task == "fim":
+        return " ".join(
+            f"{m}: EM {s[m]['exact_match']:.1%} ES {s[m]['edit_similarity']:.2f}"
+            for m in ("psm", "spm")
+            if m in s
+        )
+    return " ".join(f"{k} {v:.1%}" for k, v in s["pass_at_k"].items() if v is not None)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
