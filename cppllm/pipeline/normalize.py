@@ -92,6 +92,8 @@ def _raw_prefix_ok(text: str, i: int) -> bool:
 
 def _is_digit_separator(text: str, i: int) -> bool:
     """Whether the `'` at `i` is inside a pp-number (`1'000`, `0xFF'FF`) rather than opening a literal."""
+    if i + 1 >= len(text) or not (text[i + 1].isalnum() or text[i + 1] == "_"):
+        return False
     j = i
     while j > 0 and i - j < 128 and (_is_ident_char(text[j - 1]) or text[j - 1] == "."):
         j -= 1
