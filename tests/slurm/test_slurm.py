@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import REPO, sbatch_wait
 
-pytestmark = pytest.mark.slurm
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 MAX_DOCS = 120  # embedded-corpus subset: small enough for minutes on 2 cores, big enough for 2 tasks
 TASKS = 2
