@@ -5,8 +5,9 @@
 Text: the embedded corpus (this machine's g++ and torch headers), normalized as the pipeline does.
 Training: `train_tokenizer` on `--train-mb` of the train split, reported per 100 MB (linear
 extrapolation: the BPE trainer's cost grows with the number of distinct pre-tokens, a little less than
-linearly). Encoding: `--encode-mb` of held-out + train text, both as one batch call (all cores; HF
-`encode_batch` vs tiktoken `encode_ordinary_batch`) and as one call per document (one core).
+linearly). Encoding: `--encode-mb` of held-out + train text, both as one batch call (all cores) and as
+one call per document (one core); ours with its default (tiktoken) engine and with the HF engine (same ids,
+checked), against tiktoken cl100k_base.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from cppllm.tokenizer.baselines import baseline
-    from cppllm.tokenizer.tokenizer import train_tokenizer
+    from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 
     hw = f"{os.cpu_count()}-core CPU dev box ({platform.machine()})"
     train = _texts(args.train_mb, "train")
@@ -72,24 +73,27 @@ def main(argv: list[str] | None = None) -> int:
     cl = baseline("cl100k_base")
     if not cl.available:
         print(f"cl100k_base {cl.source}: no baseline, only absolute figures")
-    rows = []
+    hf = CppTokenizer.load_json(tok.to_json(), engine="hf")
+    assert tok.engine == "tiktoken", "tiktoken not installed: only the HF engine can run"
+    assert tok.encode_batch(text) == hf.encode_batch(text), "engines disagree"
     for mode in ("batch (all cores)", "per document (1 core)"):
         if mode.startswith("batch"):
             ours = _best(lambda: tok.encode_batch(text), args.repeats)
+            ours_hf = _best(lambda: hf.encode_batch(text), 1)
             theirs = (
                 _best(lambda: cl.encoding.encode_ordinary_batch(text), args.repeats) if cl.available else None
             )
         else:
             ours = _best(lambda: [tok.encode(t) for t in text], args.repeats)
+            ours_hf = _best(lambda: [hf.encode(t) for t in text], 1)
             theirs = (
                 _best(lambda: [cl.encoding.encode_ordinary(t) for t in text], args.repeats)
                 if cl.available
                 else None
             )
-        r = f"encode {mode}: ours {mb / ours:.1f} MB/s"
+        r = f"encode {mode}: ours {mb / ours:.1f} MB/s (HF tokenizers engine {mb / ours_hf:.1f} MB/s)"
         if theirs:
             r += f", cl100k_base {mb / theirs:.1f} MB/s, ratio {theirs / ours:.2f}x"
-        rows.append(r)
         print(f"{r} ({mb:.1f} MB) [{hw}]")
     return 0
 
