@@ -1,0 +1,95 @@
+"""M1/M2 from the source catalog (`pipelines.sources`): their sources as readers, and what is missing.
+
+Each catalog source becomes one `SourceSpec` (a subtree such as `libstdcxx` inside GCC is read with its
+parent tarball once and relabelled by `RelabelSubtrees`). What does not exist yet is reported, not
+faked: synthetic sources need their generated files, and the `.bin` writer does not weight sources by
+the milestone's mixture yet, so M1/M2 stop at `--stop-after tokenizer` until it does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pipelines.cli import MilestoneDef, SourceSpec, run
+
+
+def catalog_sources(name: str) -> list[SourceSpec]:
+    """The milestone's sources as readers, with their mixture weights (subtrees folded into parents)."""
+    from pipelines.sources import Subtree, get_milestone, parent_tarball
+
+    milestone = get_milestone(name)
+    specs: dict[str, SourceSpec] = {}
+    for src_name, weight in milestone.mixture:
+        src = milestone.sources()[[n for n, _ in milestone.mixture].index(src_name)]
+        if isinstance(src, Subtree):
+            src = parent_tarball(src_name)
+            if src.name in specs:
+                continue
+        spec, opts = src.reader_args()
+        specs.setdefault(src.name, SourceSpec(name=src.name, spec=spec, options=opts, weight=weight))
+    return list(specs.values())
+
+
+def describe(name: str) -> str:
+    from pipelines.sources import get_milestone
+
+    m = get_milestone(name)
+    lines = [f"{m.name}: {m.description} (preset {m.preset})", "sources (mixture weight):"]
+    lines += [f"  {n:<34}{w:>7.2%}" for n, w in m.mixture]
+    return "\n".join(lines)
+
+
+def missing(name: str, args: argparse.Namespace) -> str | None:
+    """Why this milestone cannot run with these flags yet (None when it can)."""
+    from pipelines.sources import LocalSource, get_milestone
+
+    if args.source:
+        return None
+    for src in get_milestone(name).sources():
+        if isinstance(src, LocalSource) and src.present_bytes() is None:
+            return (
+                f"{name} needs the generated source {src.name!r} at {src.path} ({src.description}); "
+                "its generator does not exist yet. Put jsonl/parquet files there, or pass --source."
+            )
+    if args.stop_after == "bin" and not args.dry_run:
+        return (
+            f"the .bin writer does not weight sources by {name}'s mixture yet; run with "
+            "--stop-after tokenizer (docs + tokenizer), or pass --source to build an unweighted .bin"
+        )
+    return None
+
+
+def milestone_def(name: str) -> MilestoneDef:
+    from pipelines.sources import RelabelSubtrees, get_milestone
+
+    def priorities() -> dict:
+        from cppllm.pipeline.dedup import DEFAULT_SOURCE_PRIORITY
+
+        return dict(DEFAULT_SOURCE_PRIORITY)
+
+    return MilestoneDef(
+        name=name,
+        description=get_milestone(name).description,
+        sources=lambda: catalog_sources(name),
+        near_dedup="datatrove",
+        source_priority=priorities(),
+        extra_steps=lambda: [RelabelSubtrees()],
+        not_yet=lambda args: missing(name, args),
+    )
+
+
+def main_for(name: str, argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--list-sources" in argv:
+        print(describe(name))
+        return 0
+    if "--dry-run" in argv:  # the plan: sources, sizes, tasks, disk, budget, mixture (pipelines.plan)
+        from pipelines.plan import milestone_dry_run
+
+        rc = milestone_dry_run(name, argv)
+        if rc is not None:
+            return rc
+    print(describe(name), file=sys.stderr)
+    return run(milestone_def(name), argv)

@@ -1,0 +1,205 @@
+"""The steps of the milestone pipelines, declared once: what each stage runs, in order.
+
+`data_steps` is the per-document chain of the processing stage: one line per stage of the data recipe,
+configured from the CLI flags (`pipelines.cli`). To add a per-document stage, add its line here and its
+flags in `cli.build_parser`. `TokenizerTrainStep` and `SummaryStep` wrap the single-process stages so
+that they run under the same executors (local or Slurm) as the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+from datatrove.data import DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+
+from cppllm.pipeline.filters import CodeQualityFilter, FilterConfig
+from cppllm.pipeline.normalize import CppNormalizer
+
+
+def data_steps(args: argparse.Namespace, *, reader: PipelineStep, audit_dir: str) -> list[PipelineStep]:
+    """read -> normalize -> quality filters -> PII/secrets -> license [-> decontamination]."""
+    steps: list[PipelineStep] = [reader]
+    # --- normalize (cppllm/pipeline/normalize.py)
+    steps.append(CppNormalizer(keep_indent=args.keep_indent, max_blank_lines=args.max_blank_lines))
+    # --- BigCode quality filters (cppllm/pipeline/filters.py)
+    steps.append(CodeQualityFilter(filter_config(args)))
+    # --- PII + secrets (cppllm/pipeline/pii.py, secrets.py)
+    if args.privacy_action != "off":
+        from cppllm.pipeline.pii import PrivacyConfig, PrivacyFilter
+
+        privacy = PrivacyConfig(
+            action=args.privacy_action,
+            max_secrets=args.max_secrets,
+            drop_private_keys=not args.keep_private_key_docs,
+            ner_model=args.ner_model,
+        )
+        steps.append(PrivacyFilter(privacy, audit_dir=audit_dir))
+    # --- license (cppllm/pipeline/license.py)
+    if not args.no_license:
+        from cppllm.pipeline.license import LicenseTagger
+
+        steps.append(
+            LicenseTagger(
+                policy=args.license_policy,
+                trees=reader if hasattr(reader, "trees") else None,
+                tree_map=str(Path(args.output).resolve() / "work" / "license_trees.json"),
+            )
+        )
+    # --- decontamination against eval prompts (cppllm/pipeline/decontam.py)
+    if args.decontam:
+        from cppllm.pipeline.decontam import DecontamConfig, DecontaminationFilter
+
+        steps.append(DecontaminationFilter(DecontamConfig(eval_files=tuple(args.decontam))))
+    return steps
+
+
+def filter_config(args: argparse.Namespace) -> FilterConfig:
+    """The quality thresholds the `--max-line-length`-style flags describe (<= 0 turns a check off)."""
+
+    def on(v):
+        return v if v is not None and v > 0 else None
+
+    return FilterConfig(
+        max_line_length=on(args.max_line_length),
+        max_avg_line_length=on(args.max_avg_line_length),
+        min_alphanum_fraction=on(args.min_alphanum_fraction),
+        max_chars=on(args.max_doc_chars),
+        autogen_scan_lines=max(0, args.autogen_scan_lines),
+    )
+
+
+class TokenizerTrainStep(PipelineStep):
+    """One task: trains the C++ BPE tokenizer on the documents (skipped when it already exists)."""
+
+    type = "🔢 - TOKENIZER"
+    name = "🔤 tokenizer training"
+
+    def __init__(self, docs: Path, out: Path, *, vocab_size: int, max_chars: int | None, seed: int = 0):
+        super().__init__()
+        self.docs, self.out = Path(docs), Path(out)
+        self.vocab_size, self.max_chars, self.seed = vocab_size, max_chars, seed
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        from cppllm.tokenizer.train import train_from_data, write_info
+
+        if (self.out / "tokenizer.json").is_file():
+            self.stat_update("reused")
+            return
+        tok, info = train_from_data(
+            self.docs, vocab_size=self.vocab_size, max_chars=self.max_chars or None, seed=self.seed
+        )
+        tmp = self.out.with_name(self.out.name + ".tmp")
+        tok.save(tmp)
+        write_info(tmp, info)
+        os.replace(tmp, self.out)
+        self.stat_update("train_docs", value=info.get("train_docs", 0))
+        self.stat_update("vocab_size", value=tok.vocab_size)
+        return
+        yield
+
+
+def _total(v) -> int:
+    return int(v["total"] if isinstance(v, dict) else v or 0)
+
+
+def stage_stats(logs: Path) -> dict[str, list]:
+    """Per stage (a folder of `logs`), the per-step stats merged over its tasks' `stats/*.json`."""
+    from datatrove.utils.stats import PipelineStats
+
+    out = {}
+    for stage in sorted(p for p in logs.iterdir() if p.is_dir()) if logs.is_dir() else []:
+        files = sorted((stage / "stats").glob("*.json"))
+        if not files:
+            continue
+        merged = sum(
+            (PipelineStats.from_json(json.loads(f.read_text())) for f in files), start=PipelineStats()
+        )
+        out[stage.name] = [s.to_dict() for s in merged.stats]
+    return out
+
+
+def summarize(out: Path) -> dict:
+    """Per-stage stats plus the headline numbers: docs/bytes in and out, drops by reason."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    stages = stage_stats(out / "logs")
+    docs_in = chars_in = 0
+    drops: Counter = Counter()
+    for name, steps in stages.items():
+        for i, step in enumerate(steps):
+            stats = step.get("stats", {})
+            if name.startswith("process_") and i == 0:  # the reader: documents read, files it refused
+                docs_in += _total(stats.get("documents", 0)) + _total(stats.get("dropped", 0))
+                chars_in += _total(stats.get("doc_len", 0))
+            for k, v in stats.items():
+                if k.startswith("dropped_"):
+                    drops[k.removeprefix("dropped_")] += _total(v)
+    docs_out = bytes_out = 0
+    for f in sorted((out / "docs").glob("*.parquet")):
+        t = pq.read_table(f, columns=["text"])
+        docs_out += t.num_rows
+        if t.num_rows:
+            bytes_out += pc.sum(pc.binary_length(t["text"].cast("binary"))).as_py() or 0
+    summary = {
+        "docs_in": docs_in,
+        "docs_out": docs_out,
+        "chars_in": chars_in,
+        "bytes_out": bytes_out,
+        "drops": dict(sorted(drops.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+    manifest = out / "manifest.json"
+    if manifest.is_file():
+        summary["manifest"] = json.loads(manifest.read_text())
+    return {"summary": summary, "stages": stages}
+
+
+def format_summary(stats: dict) -> str:
+    s = stats["summary"]
+    lines = [
+        "",
+        f"{'documents in':<28}{s['docs_in']:>14,}",
+        f"{'documents out':<28}{s['docs_out']:>14,}",
+        f"{'characters in':<28}{s['chars_in']:>14,}",
+        f"{'bytes out':<28}{s['bytes_out']:>14,}",
+    ]
+    if s["drops"]:
+        lines.append("dropped, by reason:")
+        lines += [f"  {k:<26}{v:>14,}" for k, v in s["drops"].items()]
+    m = s.get("manifest")
+    if m:
+        lines.append(f"{'tokens (train / val)':<28}{_tokens(m, 'train'):>14,} / {_tokens(m, 'val'):,}")
+    return "\n".join(lines)
+
+
+def _tokens(manifest: dict, split: str) -> int:
+    node = manifest.get("splits", {}).get(split, manifest.get(split, {}))
+    if isinstance(node, dict):
+        if "tokens" in node:
+            return int(node["tokens"])
+        return sum(int(v.get("tokens", 0)) for v in node.values() if isinstance(v, dict))
+    return 0
+
+
+class SummaryStep(PipelineStep):
+    """One task, last: writes `DIR/stats.json` (per-stage stats and the summary) atomically."""
+
+    type = "📊 - STATS"
+    name = "📊 summary"
+
+    def __init__(self, out: Path):
+        super().__init__()
+        self.out = Path(out)
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        stats = summarize(self.out)
+        tmp = self.out / "stats.json.tmp"
+        tmp.write_text(json.dumps(stats, indent=2, sort_keys=True, default=str))
+        os.replace(tmp, self.out / "stats.json")
+        return
+        yield
