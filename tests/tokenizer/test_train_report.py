@@ -104,3 +104,12 @@ def test_report_errors(tmp_path, trained, capsys):
     args = ["--tokenizer", str(trained), "--data", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]
     assert report_main(args) == 1
     assert "no held-out documents" in capsys.readouterr().err
+
+
+def test_report_shr_compare(trained, pipeline_out, tmp_path):
+    args = ["--tokenizer", str(trained), "--data", str(pipeline_out), "--out", str(tmp_path)]
+    assert report_main([*args, "--encodings", "cl100k_base", "--shr-compare"]) == 0
+    rec = json.loads((tmp_path / "tokenizer_report.json").read_text())
+    assert [r["shr"] for r in rec["shr_compare"]] == ["whole", "split", "closer"]
+    assert all(r["tokens"] > 0 for r in rec["shr_compare"])
+    assert "(best)" in (tmp_path / "tokenizer_report.md").read_text()
