@@ -196,7 +196,7 @@ def strip_comments(head: str) -> str:
 def is_function_head(head: str) -> bool:
     """Whether the text before a `{` (since the previous `;`, `{` or `}`) is a function header."""
     h = strip_comments(head)
-    if not h or "=" in h.split("(", 1)[0]:
+    if not h or "=" in re.sub(r"operator\s*[^\s(]*", "", h.split("(", 1)[0]):  # initializers, lambdas
         return False
     m = _TRAILING_QUALIFIERS.search(h)
     core = h[: m.start()] if m else h

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -119,11 +120,13 @@ def execute(
             )
             return Execution(status=status, seconds=built.seconds, detail=built.stderr[-500:])
         res = run_sandboxed([str(work / "prog")], workdir=work, limits=run_limits)
-    if res.timed_out:
+    # RLIMIT_CPU is set with soft == hard, so the kernel ends a spinning program with SIGKILL (or SIGXCPU);
+    # RLIMIT_AS makes allocations fail instead (an abort, counted as a failure).
+    if res.timed_out or res.signal in (signal.SIGKILL, signal.SIGXCPU):
         status = "timeout"
     elif res.returncode == 0:
         status = "passed"
-    elif res.signal in (9, 24, 25) and not res.stderr.strip():  # SIGKILL / SIGXCPU / SIGXFSZ: limits
+    elif res.signal == signal.SIGXFSZ:
         status = "resource_limit"
     else:
         status = "failed"
@@ -141,6 +144,7 @@ def evaluate_humaneval(
     seed: int = 0,
     jobs: int | None = None,
     keep_samples: int = 4,
+    run_limits: SandboxLimits = SandboxLimits(wall_s=10.0, cpu_s=5),
 ) -> dict[str, Any]:
     """`n_samples` completions per problem, executed; pass@k for each k <= n_samples (eval.json section)."""
     prompts = [p.prompt for p in problems for _ in range(n_samples)]
@@ -148,7 +152,7 @@ def evaluate_humaneval(
     comps = completer(prompts, max_new_tokens=max_new_tokens, seed=seed, stop_strings=stops)
     sources = [program(problems[i // n_samples], c.text) for i, c in enumerate(comps)]
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        runs = list(pool.map(lambda s: execute(s, checker), sources))
+        runs = list(pool.map(lambda s: execute(s, checker, run_limits), sources))
     per_problem = []
     for j, prob in enumerate(problems):
         mine = runs[j * n_samples : (j + 1) * n_samples]

@@ -143,3 +143,8 @@ def tiny_model(tokenizer):
 
     cfg = get_preset("tiny", vocab_size=tokenizer.vocab_size, n_layer=2, n_embd=128, n_head=2, n_kv_head=1)
     return GPT(cfg).eval()
+
+
+@pytest.fixture(scope="session")
+def heldout_files() -> list[str]:
+    return list(HELDOUT_FILES)
