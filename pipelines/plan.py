@@ -170,7 +170,11 @@ def source_plan(m: Milestone, name: str, bytes_per_token: float) -> SourcePlan:
             license=src.license,
         )
         if present is None:
-            sp.notes.append(f"MISSING: put jsonl/parquet (a `text` column) under {src.path}")
+            least = needed / MAX_EPOCHS * bytes_per_token / KEEP_FRACTION  # text for <= MAX_EPOCHS repeats
+            sp.notes.append(
+                f"MISSING: put jsonl/parquet (a `text` column) under {src.path}: "
+                f"at least ~{_size(least)} of text for <= {MAX_EPOCHS:g} epochs"
+            )
     else:  # pragma: no cover - the catalog has no other kinds
         raise TypeError(f"unknown source kind {type(src).__name__}")
     sp.tasks = _tasks(sp.read_bytes)
@@ -304,8 +308,9 @@ def format_plan(plan: Plan) -> str:
     workers = license_workers(os.cpu_count() or 1)
     lines += [
         "",
-        f"tasks: {total_tasks} read tasks ({_size(TASK_BYTES)} each at most); "
-        f"workers on this machine: {workers} (license scanning needs ~1.75 GB per worker)",
+        f"tasks: {total_tasks} read tasks suggested by size (the tasks column, <= {_size(TASK_BYTES)} each; "
+        f"`--tasks N` sets the tasks per stage); workers that fit this machine: {workers} "
+        "(license scanning needs ~1.75 GB per worker)",
         "",
         "disk needed (approx):",
         f"  raw downloads + hydration cache {_size(plan.disk['raw']):>10}",
@@ -318,6 +323,51 @@ def format_plan(plan: Plan) -> str:
     if plan.warnings:
         lines += ["", "warnings:"] + [f"  ! {w}" for w in plan.warnings]
     return "\n".join(lines)
+
+
+def chain_steps(chain: list) -> tuple[str, ...]:
+    """One line per stage of an executor chain (`pipelines.cli.build_executors`): `stage (N tasks): step ->
+    step`, the per-source read stages folded into one line (their steps after the reader are the same)."""
+    lines, process = [], []
+    for ex in chain:
+        stage = Path(ex.logging_dir.path).name
+        names = [str(getattr(s, "name", s)) for s in ex.pipeline]
+        tasks = f"{ex.world_size} task{'s' if ex.world_size != 1 else ''}"
+        if stage.startswith("process_"):
+            process.append((stage, tasks, names))
+        else:
+            lines.append(f"{stage} ({tasks}): {' -> '.join(names)}")
+    if process:
+        readers = sorted({names[0] for _, _, names in process})
+        tail = process[0][2][1:]
+        lines.insert(
+            0,
+            f"process_NN x {len(process)} sources ({process[0][1]} each): "
+            f"{' | '.join(readers)} -> {' -> '.join(tail)}",
+        )
+    return tuple(lines)
+
+
+def milestone_dry_run(name: str, argv: list[str]) -> int | None:
+    """`python -m pipelines.m1 --dry-run`: print the plan with the run's real stages. Returns the exit code,
+    or None when the caller goes on (`--executor slurm` also prints the sbatch scripts; `--source` replaces
+    the milestone's mixture, so there is no plan to print)."""
+    from pipelines.cli import build_executors, build_parser
+    from pipelines.milestone import milestone_def
+
+    m = milestone_def(name)
+    args = build_parser(m).parse_args(argv)
+    if args.source:
+        return None
+    try:
+        steps, error = chain_steps(build_executors(args, m)), None
+    except (ValueError, FileNotFoundError, TypeError, ImportError) as e:
+        steps, error = None, e  # e.g. a local source not generated yet: the plan still says what is needed
+    plan = build_plan(name, output=args.output, steps=steps)
+    if error is not None:
+        plan.warnings.append(f"the run cannot start yet: {error}")
+    print(format_plan(plan))
+    return None if args.executor == "slurm" and error is None else 0
 
 
 def add_plan_args(p: argparse.ArgumentParser) -> None:

@@ -63,7 +63,7 @@ def test_local_sources_are_sized_from_disk_or_reported_missing(tmp_path, monkeyp
     textbooks = next(p for p in plan.sources if p.name == "synthetic-textbooks")
     assert textbooks.read_bytes == (folder / "part-0.jsonl").stat().st_size
     assert textbooks.epochs > S.MAX_EPOCHS  # 1 KB cannot feed 20% of the budget
-    assert any(w.startswith("synthetic-textbooks:") and "epochs" in w for w in plan.warnings)
+    assert any(w.startswith("synthetic-textbooks:") and "epochs >" in w for w in plan.warnings)
 
 
 def test_cli_prints_the_plan(capsys):
@@ -85,3 +85,22 @@ def test_cli_json_and_errors(capsys, tmp_path):
     assert "finished run" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         P.main(["m9"])
+
+
+def test_milestone_dry_run_prints_the_plan_with_the_runs_stages(tmp_path, capsys):
+    m1 = pytest.importorskip("pipelines.m1")
+    assert m1.main(["--dry-run", "--output", str(tmp_path / "m1"), "--tasks", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Plan for m1" in out and "disk needed" in out
+    assert "process_NN x 11 sources (3 tasks each)" in out  # 13 sources, 2 of them subtrees read with parents
+    assert "tokenizer (1 task)" in out and "bin_merge" in out
+    assert not (tmp_path / "m1").exists()  # a dry run writes nothing
+
+
+def test_m2_dry_run_says_what_to_generate(tmp_path, capsys, monkeypatch):
+    m2 = pytest.importorskip("pipelines.m2")
+    monkeypatch.chdir(tmp_path)
+    assert m2.main(["--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "MISSING: put jsonl/parquet" in out and "data/synthetic/textbooks: at least ~4.6 GB" in out
+    assert "the run cannot start yet" in out
