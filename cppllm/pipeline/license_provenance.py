@@ -19,6 +19,9 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
+from datatrove.data import DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+
 PROVENANCE = "provenance.json"
 
 
@@ -119,3 +122,20 @@ def format_table(data: dict) -> str:
             f"{lic[:60]:<60} {d['docs']:>8} {d['bytes'] / 1e6:>9.2f} {100 * d['bytes'] / total:>6.1f}%"
         )
     return "\n".join(rows)
+
+
+class ProvenanceStep(PipelineStep):
+    """One task, after the document shards are complete: writes `DIR/provenance.json`."""
+
+    type = "⚖️ - LICENSE"
+    name = "⚖️ provenance"
+
+    def __init__(self, output_dir: str | os.PathLike, docs_subdir: str = "docs"):
+        super().__init__()
+        self.output_dir, self.docs_subdir = str(output_dir), docs_subdir
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if data:
+            yield from data
+        if rank == 0:
+            write_provenance(self.output_dir, self.docs_subdir)

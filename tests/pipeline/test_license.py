@@ -185,3 +185,18 @@ def test_provenance_counts_by_shard_source_and_license(tmp_path: Path):
     assert totals["by_license"]["MIT"] == {"docs": 1, "bytes": 5, "license_source": {"unlabelled": 1}}
     assert totals["by_source"]["torch-include"]["shards"] == ["docs/00000.parquet", "docs/00001.parquet"]
     assert main(["provenance", str(tmp_path / "nope"), "--quiet"]) == 2
+
+
+def test_provenance_step_runs_after_the_shards(tmp_path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cppllm.pipeline.license_provenance import ProvenanceStep
+
+    (tmp_path / "docs").mkdir()
+    pq.write_table(
+        pa.table({"text": ["x"], "source": ["s"], "license": ["MIT"]}), tmp_path / "docs" / "a.parquet"
+    )
+    step = pickle.loads(pickle.dumps(ProvenanceStep(tmp_path)))
+    assert list(step.run(None)) == []
+    assert json.loads((tmp_path / "provenance.json").read_text())["totals"]["by_license"]["MIT"]["docs"] == 1
