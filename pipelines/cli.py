@@ -191,10 +191,18 @@ def executor_factory(args: argparse.Namespace, logs: str) -> Callable:
     return make
 
 
-def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
-    """The chain of executors of a run, in order (each depends on the one before)."""
+def _parquet_reader(folder: Path):
+    """datatrove's ParquetReader over our shards, without the `file_path` metadata it adds by default
+    (an absolute path would make the output depend on where it was written)."""
     from datatrove.pipeline.readers import ParquetReader
 
+    reader = ParquetReader(str(folder), glob_pattern="*.parquet")
+    reader.add_file_path = False
+    return reader
+
+
+def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
+    """The chain of executors of a run, in order (each depends on the one before)."""
     from cppllm.pipeline.exact_dedup import ExactDedupFilter, ExactDedupFind, ExactDedupSignature
     from cppllm.pipeline.shards import ShardWriter
     from pipelines.stages import SummaryStep, TokenizerTrainStep, data_steps
@@ -221,7 +229,7 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
     # --- exact dedup: which copies go (one task per hash bucket)
     add([ExactDedupFind(work / "exact")], tasks=args.tasks, name="exact_find")
     # --- exact dedup filter [-> near dedup] -> DIR/docs
-    filtered = ParquetReader(str(work / "filtered"), glob_pattern="*.parquet")
+    filtered = _parquet_reader(work / "filtered")
     if args.near_dedup == "off":
         add(
             [filtered, ExactDedupFilter(work / "exact"), ShardWriter(str(out / "docs"))],
@@ -237,12 +245,14 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
             tasks=args.tasks,
             name="dedup",
         )
+        near_cfg = NearDedupConfig(threshold=args.near_dedup_threshold, source_priority=m.source_priority)
+        print(near_cfg.describe(), file=sys.stderr)  # the LSH bands x rows the threshold gives
         chain += near_dedup_executors(
             args.near_dedup,
-            reader=ParquetReader(str(work / "exact_kept"), glob_pattern="*.parquet"),
+            reader=_parquet_reader(work / "exact_kept"),
             after=[ShardWriter(str(out / "docs"))],
             work_dir=str(work / "near_dedup"),
-            config=NearDedupConfig(threshold=args.near_dedup_threshold, source_priority=m.source_priority),
+            config=near_cfg,
             tasks=args.tasks,
             make_executor=make,
             depends=chain[-1],
@@ -267,7 +277,7 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
         from cppllm.pipeline.fim import FIMConfig
 
         fim = FIMConfig(fim_rate=args.fim_rate, spm_rate=args.spm_rate, seed=args.seed)
-        docs = ParquetReader(str(out / "docs"), glob_pattern="*.parquet")
+        docs = _parquet_reader(out / "docs")
         bins = BinShardWriter(
             out / "bin", out / "tokenizer", fim=fim, val_fraction=args.val_fraction, split_seed=args.seed
         )
