@@ -288,7 +288,9 @@ class DatasketchNearDedup(PipelineStep):
         for i, doc in enumerate(docs):
             self.stat_update("total")
             if i in removed:
-                self.stat_update("dropped", f"removed_{doc.metadata.get('source', 'unknown')}")
+                self.stat_update(
+                    "dropped", "dropped_near_duplicate", f"removed_{doc.metadata.get('source', 'unknown')}"
+                )
                 continue
             self.stat_update("forwarded")
             yield doc

@@ -235,7 +235,9 @@ class CodeMinhashFilter(MinhashDedupFilter):
             self.stat_update("total")
             if nxt < len(removed) and removed[nxt] == idx:
                 nxt += 1
-                self.stat_update("dropped", f"removed_{doc.metadata.get('source', 'unknown')}")
+                self.stat_update(
+                    "dropped", "dropped_near_duplicate", f"removed_{doc.metadata.get('source', 'unknown')}"
+                )
                 continue
             self.stat_update("forwarded")
             yield doc

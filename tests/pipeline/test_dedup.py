@@ -116,6 +116,7 @@ def test_datasketch_step_keeps_priority_then_longest_then_smallest_id():
     assert stats["removed_crawl"] == 2
     assert stats["removed_the-stack-dedup"] == 1
     assert stats["clusters"] == 2
+    assert stats["dropped_near_duplicate"] == 3  # the drop reason the pipeline summary reports
 
 
 def test_datasketch_step_refuses_many_tasks():
