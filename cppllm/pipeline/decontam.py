@@ -9,7 +9,8 @@ writes them to `runs/NAME/eval_prompts.jsonl`).
 Both sides are normalized the same way: preprocessor lines (`#include`, guards) removed, whitespace runs
 collapsed to one space. Every n-gram of length `n = min_overlap - stride + 1` of every eval item is
 indexed (xxh64); a document is checked at every `stride`-th position, which finds every shared run of at
-least `min_overlap` characters (any such run holds one checked window). N-grams found in
+least `min_overlap` characters (any such run holds one checked window); a hit is confirmed with the
+`min_overlap`-grams around it, so shorter runs never count. N-grams found in
 `max_shared_items` or more eval items are boilerplate (licence headers, common idioms) and ignored.
 
     DecontaminationFilter(DecontamConfig(eval_files=("runs/m1/eval_prompts.jsonl",)))
@@ -76,39 +77,52 @@ class EvalIndex:
     def __init__(
         self, eval_sets: Mapping[str, Iterable[str]], cfg: DecontamConfig = DecontamConfig()
     ) -> None:
-        from xxhash import xxh64_intdigest
-
         self.cfg = cfg
-        n = cfg.ngram
         owner: dict[int, str] = {}
-        items: dict[int, int] = {}
+        seeds: dict[int, int] = {}  # n-gram -> number of eval items holding it
+        full: dict[int, int] = {}  # min_overlap-gram -> number of eval items holding it
         for name, texts in sorted(eval_sets.items()):
             for text in texts:
                 norm = normalize(text)
-                grams = {xxh64_intdigest(norm[i : i + n]) for i in range(len(norm) - n + 1)}
-                for g in grams:
+                for g in _grams(norm, cfg.ngram):
                     owner.setdefault(g, name)
-                    items[g] = items.get(g, 0) + 1
-        self.grams = {g: s for g, s in owner.items() if items[g] < cfg.max_shared_items}
-        self.boilerplate = len(owner) - len(self.grams)
+                    seeds[g] = seeds.get(g, 0) + 1
+                for g in _grams(norm, cfg.min_overlap):
+                    full[g] = full.get(g, 0) + 1
+        self.grams = {g: owner[g] for g, k in seeds.items() if k < cfg.max_shared_items}
+        self.full = {g for g, k in full.items() if k < cfg.max_shared_items}
+        self.boilerplate = len(seeds) - len(self.grams)
 
     def __len__(self) -> int:
         return len(self.grams)
 
     def match(self, text: str) -> str | None:
-        """The eval set `text` overlaps (a shared run of >= min_overlap normalized chars), else None."""
+        """The eval set `text` overlaps (a shared run of >= min_overlap normalized chars), else None.
+
+        A checked window that hits is confirmed by the `min_overlap`-grams that contain it, so the answer is
+        exactly "shares a run of at least `min_overlap` characters" (boilerplate n-grams aside).
+        """
         from xxhash import xxh64_intdigest
 
         if not self.grams:
             return None
-        n, s = self.cfg.ngram, self.cfg.stride
+        n, s, m = self.cfg.ngram, self.cfg.stride, self.cfg.min_overlap
         norm = normalize(text)
-        grams = self.grams
+        grams, full = self.grams, self.full
         for i in range(0, len(norm) - n + 1, s):
             hit = grams.get(xxh64_intdigest(norm[i : i + n]))
-            if hit is not None:
-                return hit
+            if hit is None:
+                continue
+            for j in range(max(0, i - s + 1), min(i, len(norm) - m) + 1):
+                if xxh64_intdigest(norm[j : j + m]) in full:
+                    return hit
         return None
+
+
+def _grams(norm: str, n: int) -> set[int]:
+    from xxhash import xxh64_intdigest
+
+    return {xxh64_intdigest(norm[i : i + n]) for i in range(len(norm) - n + 1)}
 
 
 class DecontaminationFilter(BaseFilter):
