@@ -3,12 +3,13 @@
 Two DataTrove steps, run one after the other:
 
 - `BinShardWriter` (many tasks): tokenizes its documents in batches (`CppTokenizer.encode_batch`), applies
-  FIM (`fim.py`), picks each document's split by its repository group (`split.py`) and writes one shard per
-  task and split: `OUT/shards/{train,val}/NNNNN.bin/.idx` plus `OUT/shards/NNNNN.json` (its statistics),
-  the json last, so its presence means the shard is complete. A rerun skips complete shards.
-- `BinMerger` (one task): joins the shards in task order into `OUT/train.bin/.idx` and `OUT/val.bin/.idx`,
-  writes the manifest (docs / tokens / bytes per source per split, tokenizer hash, FIM and split settings)
-  and removes the shards.
+  FIM (`fim.py`) and writes one shard per task: `OUT/shards/NNNNN.bin/.idx`, `NNNNN.docs.npz` (per
+  document: split-group hash, source, UTF-8 bytes) and `NNNNN.json` (settings and counts), the json last,
+  so its presence means the shard is complete. A rerun skips complete shards.
+- `BinMerger` (one task): decides the train/val split of every document by its repository group
+  (`split.py`), copies the shards in task order into `OUT/train.bin/.idx` and `OUT/val.bin/.idx`, writes
+  the manifest (docs / tokens / bytes per source per split, tokenizer hash, FIM and split settings) and
+  removes the shards.
 
 Every write goes to a temporary name first; outputs are a pure function of (documents, tokenizer, seeds,
 number of tasks), so reruns give identical bytes. `write_bins()` runs both steps on a parquet folder.
@@ -21,18 +22,18 @@ import hashlib
 import json
 import os
 import shutil
-from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.batching import batched
 
 from cppllm.pipeline import indexed
 from cppllm.pipeline.fim import FIMConfig, encode_documents
-from cppllm.pipeline.split import SPLITS, assign_split
+from cppllm.pipeline.split import SPLITS, check_fraction, group_hash, group_key, val_mask
 
 MANIFEST_VERSION = 1
 
@@ -43,12 +44,8 @@ def _write_json(path: Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
-def _new_counts() -> dict[str, int]:
-    return {"docs": 0, "tokens": 0, "bytes": 0}
-
-
 class BinShardWriter(PipelineStep):
-    """Tokenize + FIM + split documents into one `.bin/.idx` shard per task and split."""
+    """Tokenize + FIM documents into one `.bin/.idx` shard per task, with what the split needs."""
 
     name = "🔢 FIM .bin writer"
     type = "🔢 - TOKENIZER"
@@ -65,13 +62,13 @@ class BinShardWriter(PipelineStep):
         batch_size: int = 256,
     ):
         super().__init__()
+        check_fraction(val_fraction)  # fail now, not in a worker
         self.output_folder = Path(output_folder)
         self.tokenizer_path = Path(tokenizer_path)
         self.fim = fim
         self.val_fraction = val_fraction
         self.split_seed = split_seed
         self.batch_size = batch_size
-        assign_split({}, val_fraction)  # validates the fraction now, not in a worker
         self._tokenizer = None  # loaded lazily so the step pickles for workers
 
     @property
@@ -82,22 +79,22 @@ class BinShardWriter(PipelineStep):
             self._tokenizer = CppTokenizer.load(self.tokenizer_path)
         return self._tokenizer
 
-    def shard_prefix(self, split: str, rank: int) -> Path:
-        return self.output_folder / "shards" / split / f"{rank:05d}"
-
-    def stats_path(self, rank: int) -> Path:
-        return self.output_folder / "shards" / f"{rank:05d}.json"
+    def shard_prefix(self, rank: int) -> Path:
+        return self.output_folder / "shards" / f"{rank:05d}"
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        if self.stats_path(rank).is_file():
+        prefix = self.shard_prefix(rank)
+        if prefix.with_suffix(".json").is_file():
             self.stat_update("shard_already_done")
             return
         tok = self.tokenizer
         dtype = indexed.token_dtype(tok.vocab_size)
-        counts: dict[str, dict[str, dict[str, int]]] = {s: defaultdict(_new_counts) for s in SPLITS}
+        sources: dict[str, int] = {}
+        hashes: list[int] = []
+        src_idx: list[int] = []
+        n_bytes: list[int] = []
         fim_counts = {"plain": 0, "psm": 0, "spm": 0}
-        writers = {s: indexed.IndexedWriter(self.shard_prefix(s, rank), dtype) for s in SPLITS}
-        try:
+        with indexed.IndexedWriter(prefix, dtype) as writer:
             for batch in batched(data, self.batch_size):
                 docs = []
                 for doc in batch:
@@ -111,34 +108,36 @@ class BinShardWriter(PipelineStep):
                     if doc_ids is None:
                         self.stat_update("dropped_encode_error")
                         continue
-                    split = assign_split(doc.metadata, self.val_fraction, self.split_seed)
-                    writers[split].add_document(doc_ids)
-                    c = counts[split][str(doc.metadata.get("source") or "unknown")]
-                    c["docs"] += 1
-                    c["tokens"] += len(doc_ids)
-                    c["bytes"] += len(doc.text.encode("utf-8", "surrogatepass"))
+                    writer.add_document(doc_ids)
+                    source = str(doc.metadata.get("source") or "unknown")
+                    hashes.append(group_hash(self.split_seed, group_key(doc.metadata)))
+                    src_idx.append(sources.setdefault(source, len(sources)))
+                    n_bytes.append(len(doc.text.encode("utf-8", "surrogatepass")))
                     fim_counts[mode or "plain"] += 1
-                    self.stat_update("documents", split, f"fim_{mode or 'plain'}")
+                    self.stat_update("documents", f"fim_{mode or 'plain'}")
                     self.stat_update("tokens", value=len(doc_ids))
-        except BaseException:
-            for w in writers.values():
-                w.abort()
-            raise
-        for w in writers.values():
-            w.close()
+        tmp = prefix.with_name(prefix.name + ".docs.tmp")
+        with open(tmp, "wb") as f:
+            np.savez(
+                f,
+                group_hash=np.asarray(hashes, dtype=np.uint64),
+                source=np.asarray(src_idx, dtype=np.int32),
+                bytes=np.asarray(n_bytes, dtype=np.int64),
+            )
+        os.replace(tmp, prefix.with_suffix(".docs.npz"))
         _write_json(
-            self.stats_path(rank),
+            prefix.with_suffix(".json"),
             {
                 "rank": rank,
                 "world_size": world_size,
                 "tokenizer_hash": tok.hash(),
                 "vocab_size": tok.vocab_size,
-                "dtype": indexed.np.dtype(dtype).name,
+                "dtype": np.dtype(dtype).name,
                 "fim": asdict(self.fim),
                 "val_fraction": self.val_fraction,
                 "split_seed": self.split_seed,
                 "fim_counts": fim_counts,
-                "splits": {s: dict(sorted(counts[s].items())) for s in SPLITS},
+                "sources": list(sources),
             },
         )
 
@@ -165,7 +164,7 @@ class BinShardWriter(PipelineStep):
 
 
 def merge_shards(output_folder: str | os.PathLike, manifest_path: str | os.PathLike | None = None) -> dict:
-    """Join `OUT/shards` into `OUT/{train,val}.bin/.idx`, write the manifest, remove the shards.
+    """Split and join `OUT/shards` into `OUT/{train,val}.bin/.idx`, write the manifest, drop the shards.
 
     Rerunning after a completed merge is a no-op that returns the manifest. The manifest defaults to
     `OUT/../manifest.json` (`DIR/manifest.json` for `OUT = DIR/bin`).
@@ -190,22 +189,44 @@ def merge_shards(output_folder: str | os.PathLike, manifest_path: str | os.PathL
         if len({json.dumps(s[key], sort_keys=True) for s in stats}) != 1:
             raise ValueError(f"shards disagree on {key}: remove {shard_dir} and rerun")
     stats.sort(key=lambda s: s["rank"])
+    first = stats[0]
+
+    prefixes = [shard_dir / f"{s['rank']:05d}" for s in stats]
+    lengths, hashes, sources, n_bytes = [], [], [], []
+    names = sorted({n for s in stats for n in s["sources"]})
+    for s, p in zip(stats, prefixes, strict=True):
+        with np.load(p.with_suffix(".docs.npz")) as z:
+            hashes.append(z["group_hash"])
+            remap = np.asarray([names.index(n) for n in s["sources"]] or [0], dtype=np.int32)
+            sources.append(remap[z["source"]])
+            n_bytes.append(z["bytes"])
+        lengths.append(np.asarray(indexed.IndexedReader(p).lengths, dtype=np.int64))
+        if len(lengths[-1]) != len(hashes[-1]):
+            raise RuntimeError(f"{p}: shard and its document table disagree; remove {shard_dir} and rerun")
+    cuts = np.cumsum([len(x) for x in lengths])[:-1]
+    all_len, all_src, all_bytes = (np.concatenate(x) for x in (lengths, sources, n_bytes))
+    is_val, fallback = val_mask(np.concatenate(hashes), all_len, first["val_fraction"])
 
     splits: dict[str, Any] = {}
-    for split in SPLITS:
-        prefixes = [shard_dir / split / f"{s['rank']:05d}" for s in stats]
-        n_docs, n_tokens = indexed.merge(prefixes, out / split)
-        sources: dict[str, dict[str, int]] = defaultdict(_new_counts)
-        for s in stats:
-            for name, c in s["splits"][split].items():
-                for k, v in c.items():
-                    sources[name][k] += v
-        total = {k: sum(c[k] for c in sources.values()) for k in ("docs", "tokens", "bytes")}
-        if (total["docs"], total["tokens"]) != (n_docs, n_tokens):
-            raise RuntimeError(f"{split}: shard statistics do not match the shard files; remove {shard_dir}")
-        splits[split] = {**total, "sources": dict(sorted(sources.items())), "prefix": f"{out.name}/{split}"}
+    for split, keep in (("train", ~is_val), ("val", is_val)):
+        n_docs, n_tokens = indexed.merge(prefixes, out / split, masks=np.split(keep, cuts))
+        per_source = {}
+        for i, name in enumerate(names):
+            sel = keep & (all_src == i)
+            if sel.any():
+                per_source[name] = {
+                    "docs": int(sel.sum()),
+                    "tokens": int(all_len[sel].sum()),
+                    "bytes": int(all_bytes[sel].sum()),
+                }
+        splits[split] = {
+            "docs": n_docs,
+            "tokens": n_tokens,
+            "bytes": int(all_bytes[keep].sum()),
+            "sources": per_source,
+            "prefix": f"{out.name}/{split}",
+        }
 
-    first = stats[0]
     fim_counts = {k: sum(s["fim_counts"][k] for s in stats) for k in first["fim_counts"]}
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
     manifest.update(
@@ -216,7 +237,14 @@ def merge_shards(output_folder: str | os.PathLike, manifest_path: str | os.PathL
             "dtype": first["dtype"],
             "format": "megatron-mmap-indexed-v1",
             "fim": {**first["fim"], "counts": fim_counts},
-            "split": {"val_fraction": first["val_fraction"], "seed": first["split_seed"], "group_by": "repo"},
+            "split": {
+                "val_fraction": first["val_fraction"],
+                "seed": first["split_seed"],
+                "group_by": "repo, else source + top directory of path",
+                "groups": int(len(np.unique(np.concatenate(hashes)))),
+                "val_groups": int(len(np.unique(np.concatenate(hashes)[is_val]))),
+                "fallback_group_held_out": fallback,
+            },
             "splits": splits,
         }
     )

@@ -21,7 +21,6 @@ leaves a half-written dataset under the final name.
 from __future__ import annotations
 
 import os
-import shutil
 import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -183,26 +182,52 @@ class IndexedReader:
         return int(self.lengths.sum(dtype=np.int64))
 
 
-def merge(prefixes: Iterable[str | os.PathLike], out_prefix: str | os.PathLike) -> tuple[int, int]:
-    """Concatenate datasets (same dtype) in order into `out_prefix` atomically; returns (docs, tokens)."""
+def _copy_range(src, dst, start: int, stop: int, chunk: int = 16 << 20) -> None:
+    src.seek(start)
+    left = stop - start
+    while left > 0:
+        buf = src.read(min(chunk, left))
+        if not buf:
+            raise ValueError("unexpected end of .bin while merging")
+        dst.write(buf)
+        left -= len(buf)
+
+
+def merge(
+    prefixes: Iterable[str | os.PathLike],
+    out_prefix: str | os.PathLike,
+    masks: Sequence[np.ndarray] | None = None,
+) -> tuple[int, int]:
+    """Concatenate datasets (same dtype) in order into `out_prefix` atomically; returns (docs, tokens).
+
+    With `masks` (one boolean array per dataset), only the documents flagged True are kept.
+    """
     prefixes = [Path(p) for p in prefixes]
     readers = [IndexedReader(p) for p in prefixes]
+    if masks is None:
+        masks = [np.ones(len(r), dtype=bool) for r in readers]
+    if len(masks) != len(readers) or any(len(m) != len(r) for m, r in zip(masks, readers, strict=True)):
+        raise ValueError("one mask per dataset, one flag per document")
     dtypes = {r.dtype for r in readers}
     if len(dtypes) > 1:
         raise ValueError(f"cannot merge datasets of different token dtypes: {sorted(map(str, dtypes))}")
     dtype = dtypes.pop() if dtypes else np.uint16
+    itemsize = np.dtype(dtype).itemsize
     out = Path(out_prefix)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp_bin = bin_path(out).with_suffix(".bin.tmp")
+    kept: list[np.ndarray] = []
     with open(tmp_bin, "wb") as dst:
-        for p in prefixes:
+        for p, r, m in zip(prefixes, readers, masks, strict=True):
+            m = np.asarray(m, dtype=bool)
+            kept.append(np.asarray(r.lengths, dtype=np.int64)[m])
+            # runs of kept documents are contiguous byte ranges of the source .bin
+            edges = np.flatnonzero(np.diff(np.concatenate([[0], m.astype(np.int8), [0]])))
             with open(bin_path(p), "rb") as src:
-                shutil.copyfileobj(src, dst, 16 << 20)
-    lengths = (
-        np.concatenate([np.asarray(r.lengths, dtype=np.int64) for r in readers])
-        if readers
-        else np.zeros(0, dtype=np.int64)
-    )
+                for a, b in zip(edges[::2], edges[1::2], strict=True):
+                    stop = int(r.pointers[b - 1]) + int(r.lengths[b - 1]) * itemsize
+                    _copy_range(src, dst, int(r.pointers[a]), stop)
+    lengths = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
     os.replace(tmp_bin, bin_path(out))
     write_index(idx_path(out), dtype, lengths)
     return len(lengths), int(lengths.sum())

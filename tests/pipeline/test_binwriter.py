@@ -16,7 +16,7 @@ from datatrove.data import Document
 from cppllm.pipeline import indexed
 from cppllm.pipeline.binwriter import BinShardWriter, main, merge_shards, write_bins
 from cppllm.pipeline.fim import FIMConfig
-from cppllm.pipeline.split import assign_split, group_key
+from cppllm.pipeline.split import assign_split, group_hash, group_key, val_mask
 from cppllm.tokenizer.special import BOS_ID, EOS_ID, FIM_MIDDLE_ID, FIM_PREFIX_ID, FIM_SUFFIX_ID
 
 
@@ -144,6 +144,9 @@ def test_merge_concatenates_in_order(tmp_path):
     assert (n_docs, n_tok) == (3, 6)
     assert [list(r[i]) for i in range(3)] == [[1, 2], [3], [4, 5, 6]]
     assert list(r.tokens) == [1, 2, 3, 4, 5, 6]
+    masks = [np.array([False, True]), np.zeros(0, dtype=bool), np.array([True])]
+    assert indexed.merge([tmp_path / f"p{k}" for k in range(3)], tmp_path / "some", masks=masks) == (2, 4)
+    assert list(indexed.IndexedReader(tmp_path / "some").tokens) == [3, 4, 5, 6]
 
 
 # -- split --------------------------------------------------------------------------------------------
@@ -162,6 +165,25 @@ def test_split_groups_by_repo_and_falls_back_to_top_directory():
     assert all(assign_split({"repo": r}, 0.0) == "train" for r in repos[:100])
     with pytest.raises(ValueError):
         assign_split({}, 1.0)
+
+
+def test_val_mask_matches_assign_split_and_never_leaves_val_empty():
+    metas = [{"repo": f"r{i % 300}"} for i in range(3000)]
+    hashes = np.asarray([group_hash(0, group_key(m)) for m in metas], dtype=np.uint64)
+    mask, fallback = val_mask(hashes, np.ones(len(metas)), 0.1)
+    assert not fallback
+    assert mask.tolist() == [assign_split(m, 0.1) == "val" for m in metas]
+    # three groups (20, 50, 3 tokens), 1%: the hash picks none, so the group closest to 1% is held out
+    few = np.asarray([group_hash(0, k) for k in ["a", "a", "b", "c", "c"]], dtype=np.uint64)
+    assert not (few.astype(np.float64) / 2**64 < 0.01).any()
+    mask, fallback = val_mask(few, np.asarray([10, 10, 50, 1, 2]), 0.01)
+    assert fallback and mask.tolist() == [False, False, False, True, True]
+    # x, y, z hash to 0.54, 0.19, 0.97 (seed 0): at 18% none is picked; 18% of 73 tokens is 13.1, so x (20)
+    xyz = np.asarray([group_hash(0, k) for k in ["x", "y", "z"]], dtype=np.uint64)
+    mask, fallback = val_mask(xyz, np.asarray([20, 50, 3]), 0.18)
+    assert fallback and mask.tolist() == [True, False, False]
+    assert val_mask(few, np.ones(5), 0.0)[0].sum() == 0  # 0 disables val
+    assert val_mask(few[:2], np.ones(2), 0.01)[0].sum() == 0  # one group: nothing to hold out
 
 
 # -- the DataTrove writer -----------------------------------------------------------------------------
@@ -260,7 +282,7 @@ def test_resume_after_a_killed_task(tmp_path, tok_dir, docs):
     step().run(iter(halves[1]), rank=1, world_size=2)
     with pytest.raises(KeyboardInterrupt):
         step().run(dies(halves[0]), rank=0, world_size=2)
-    assert not indexed.exists(tmp_path / "bin" / "shards" / "train" / "00000")
+    assert not indexed.exists(tmp_path / "bin" / "shards" / "00000")
     with pytest.raises(RuntimeError, match="missing"):
         merge_shards(tmp_path / "bin")
 
@@ -269,7 +291,7 @@ def test_resume_after_a_killed_task(tmp_path, tok_dir, docs):
         yield
 
     step().run(must_not_read(), rank=1, world_size=2)  # done: skipped without reading input
-    (tmp_path / "bin" / "shards" / "train" / "00000.bin.tmp").write_bytes(b"junk from a kill -9")
+    (tmp_path / "bin" / "shards" / "00000.bin.tmp").write_bytes(b"junk from a kill -9")
     step().run(iter(halves[0]), rank=0, world_size=2)
     merge_shards(tmp_path / "bin", tmp_path / "manifest.json")
 
