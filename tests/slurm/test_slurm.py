@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ from .conftest import REPO, sbatch_wait
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
-MAX_DOCS = 120  # embedded-corpus subset: small enough for minutes on 2 cores, big enough for 2 tasks
+MAX_DOCS = 200  # embedded-corpus subset: small enough for minutes on 2 cores, big enough for 2 tasks
+VAL_FRACTION = "0.25"  # a few repositories in val, so the training job has val bits per byte
 TASKS = 2
 
 
@@ -37,14 +39,30 @@ def _env() -> dict[str, str]:
 
 def _run_m0(out: Path, executor: str, cluster: dict) -> subprocess.CompletedProcess:
     args = [sys.executable, "-m", "pipelines.m0", "--output", str(out), "--max-docs", str(MAX_DOCS),
-            "--tasks", str(TASKS), "--workers", "1", "--executor", executor]  # fmt: skip
+            "--tasks", str(TASKS), "--workers", "1", "--val-fraction", VAL_FRACTION,
+            "--executor", executor]  # fmt: skip
     if executor == "slurm":
         args += ["--partition", cluster["partition"]]
     proc = subprocess.run(args, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, (
         f"m0 --executor {executor} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     )
+    if executor == "slurm":  # the CLI submits the chained job arrays and returns: wait for the queue to drain
+        _wait_for_queue(timeout=1500)
+        assert (out / "stats.json").is_file(), f"the Slurm run did not finish; logs under {out / 'logs'}"
     return proc
+
+
+def _wait_for_queue(timeout: float) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        q = subprocess.run(["squeue", "--noheader", "--format=%i %j %T %r"], capture_output=True, text=True)
+        if q.returncode == 0 and not q.stdout.strip():
+            return
+        # A dependency that can never be met (a failed stage) leaves jobs pending forever: fail fast.
+        assert "DependencyNeverSatisfied" not in q.stdout, f"a Slurm stage failed:\n{q.stdout}"
+        time.sleep(3)
+    raise AssertionError(f"Slurm jobs still queued after {timeout:.0f} s")
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +101,9 @@ def test_m0_on_slurm_equals_local(m0_runs):
         for ext in ("bin", "idx"):
             f = f"bin/{split}.{ext}"
             assert _digest(slurm / f) == _digest(local / f), f
+    splits = json.loads((local / "manifest.json").read_text())["splits"]
+    assert json.loads((slurm / "manifest.json").read_text())["splits"] == splits
+    assert splits["train"]["tokens"] > 0 and splits["val"]["tokens"] > 0
     # The Slurm run really ran on Slurm: datatrove wrote its launch script and Slurm job logs.
     assert list(slurm.rglob("launch_script.slurm")), "no sbatch launch script under the Slurm run"
 
