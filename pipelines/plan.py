@@ -204,15 +204,16 @@ def disk_needed(m: Milestone, plans: list[SourcePlan], bytes_per_token: float) -
 
 
 def milestone_steps(name: str) -> tuple[str, ...]:
-    """The step list of `pipelines.<name>` when it describes one (`STEPS`), else the default list."""
+    """The stages `python -m pipelines.<name>` runs with its default flags (`DEFAULT_STEPS`, an outline,
+    when they cannot be built yet, e.g. a local source not generated)."""
     try:
-        import importlib
+        from pipelines.cli import build_executors, build_parser
+        from pipelines.milestone import milestone_def
 
-        mod = importlib.import_module(f"pipelines.{name}")
-    except ImportError:
+        m = milestone_def(name)
+        return chain_steps(build_executors(build_parser(m).parse_args([]), m))
+    except (ValueError, FileNotFoundError, TypeError, ImportError):
         return DEFAULT_STEPS
-    steps = getattr(mod, "STEPS", None)
-    return tuple(str(s) for s in steps) if steps else DEFAULT_STEPS
 
 
 def build_plan(
