@@ -31,6 +31,18 @@ def tiny_model(**kw):
     return GPT(get_preset("tiny", **{**base, **kw})).eval()
 
 
+def _assert_same_greedy(hf, prompt, ours: list[int], ref: list[int]) -> None:
+    """Greedy outputs agree; a random tiny model's logits can tie to ~1e-6, and a different pick
+    there is a tie-break (fp32 summation order), not a different model: the sequences agree up to it."""
+    n = next((i for i, (a, b) in enumerate(zip(ours, ref, strict=True)) if a != b), None)
+    if n is None:
+        return
+    with torch.no_grad():
+        logits = hf(torch.tensor([prompt[0].tolist() + ref[:n]])).logits[0, -1]
+    gap = (logits[ref[n]] - logits[ours[n]]).abs().item()
+    assert gap < 1e-4, f"greedy outputs differ at {n} by a logit gap of {gap}: {ours} vs {ref}"
+
+
 @pytest.mark.parametrize("kw", [dict(), dict(tie_embeddings=False, n_kv_head=4), dict(yarn=True)])
 def test_hf_export_parity_and_greedy_generation(tmp_path, tokenizer_dir, kw):
     from transformers import AutoTokenizer, LlamaForCausalLM
@@ -54,7 +66,7 @@ def test_hf_export_parity_and_greedy_generation(tmp_path, tokenizer_dir, kw):
     with torch.no_grad():
         ref = hf.generate(prompt, max_new_tokens=12, do_sample=False, eos_token_id=None, pad_token_id=2)
     ours = generate(model, [prompt[0].tolist()], 12, temperature=0)[0]
-    assert ours == ref[0, 10:].tolist()
+    _assert_same_greedy(hf, prompt, ours, ref[0, 10:].tolist())
     tok = AutoTokenizer.from_pretrained(tmp_path / "hf")
     from cppllm.tokenizer.tokenizer import CppTokenizer
 
