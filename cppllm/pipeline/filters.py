@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
@@ -92,11 +93,17 @@ def _class_table(members: bytes) -> bytes:
 # the encoded-data regexes, which have no literal prefix to jump on. A base64 match is a run of >= 64
 # base64 characters; a hex match (8 two-digit items) a run of >= 16 hex-item characters.
 _B64_CLASS = _class_table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\n=")
-_HEX_CLASS = _class_table(b"0123456789abcdefABCDEFx\\, \t\n\r\f\v")
-_NOT_CONTROL = bytes(c for c in range(256) if not (c <= 8 or 14 <= c <= 31 or c == 127))
+_HEX_MEMBERS = b"0123456789abcdefABCDEFx\\, \t\n\r\f\v"
+_HEX_CLASS = _class_table(_HEX_MEMBERS)
+_ALNUM_MEMBERS = bytes(c for c in range(128) if chr(c).isalnum())
+_ALNUM_CLASS = _class_table(_ALNUM_MEMBERS)
+_CONTROL_MEMBERS = bytes([*range(9), *range(14, 32), 127])
+# Byte-histogram indices: one np.bincount pass gives every class count drop_reason needs.
+_HEX_BYTES = list(_HEX_MEMBERS)
+_ALNUM_BYTES = list(_ALNUM_MEMBERS)
+_CONTROL_BYTES = list(_CONTROL_MEMBERS)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_ASCII_NON_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
 
 
 def alphanum_fraction(text: str) -> float:
@@ -104,9 +111,9 @@ def alphanum_fraction(text: str) -> float:
     if not text:
         return 0.0
     if text.isascii():
-        return len(text.encode("ascii").translate(None, _ASCII_NON_ALNUM)) / len(text)
+        return text.encode("ascii").translate(_ALNUM_CLASS).count(b"a") / len(text)
     ascii_part = _NON_ASCII.sub("", text)
-    n = len(ascii_part.encode("ascii").translate(None, _ASCII_NON_ALNUM))
+    n = ascii_part.encode("ascii").translate(_ALNUM_CLASS).count(b"a")
     n += sum(c.isalnum() for run in _NON_ASCII.findall(text) for c in run)
     return n / len(text)
 
@@ -163,10 +170,14 @@ _RUN64 = re.compile(rb"a{64,}")
 _RUN16 = re.compile(rb"a{16,}")
 
 
-def has_encoded_data(text: str, cfg: FilterConfig = FilterConfig(), raw: bytes | None = None) -> bool:
+def has_encoded_data(
+    text: str, cfg: FilterConfig = FilterConfig(), raw: bytes | None = None, hist: np.ndarray | None = None
+) -> bool:
     """StarCoder2's encoded-data test: one long match, or matches covering too much of the file.
 
-    `raw` is `text` as UTF-8 (surrogatepass), when the caller has it already.
+    `raw` is `text` as UTF-8 (surrogatepass) and `hist` its byte histogram, when the caller has them
+    already. Same answer as running the
+    three published regexes over the whole text (tested), found faster.
     """
     if raw is None:
         raw = text.encode("utf-8", "surrogatepass")
@@ -174,18 +185,25 @@ def has_encoded_data(text: str, cfg: FilterConfig = FilterConfig(), raw: bytes |
     # character lengths agree).
     b64 = raw.translate(_B64_CLASS)
     lengths = [m.end() - m.start() for m in _RUN64.finditer(b64)] if b"a" * 64 in b64 else []
-    # hex matches lie inside runs of hex-item characters: search only those windows (one character of
-    # context each side keeps `\b` exact); byte offsets are character offsets for ASCII text.
-    hexes = raw.translate(_HEX_CLASS)
-    runs = list(_RUN16.finditer(hexes)) if b"a" * 16 in hexes else []
-    if runs and not text.isascii():
-        lengths += [m.end() - m.start() for m in _HEX.finditer(text)]
-    else:
-        for run in runs:
-            lo, hi = max(0, run.start() - 1), min(len(text), run.end() + 1)
-            lengths += [m.end() - m.start() for m in _HEX.finditer(text, lo, hi)]
     if "\\u" in text:
         lengths += [m.end() - m.start() for m in _UNICODE.finditer(text)]
+    # hex matches lie inside runs of hex-item characters. They can only matter if such a run is longer
+    # than the longest allowed match, or if all hex-item characters together could tip the covered
+    # fraction; otherwise the regex is skipped. Else only those windows are searched (one character
+    # of context each side keeps `\b` exact); byte offsets are character offsets for ASCII text.
+    hexes = raw.translate(_HEX_CLASS)
+    long_run = cfg.encoded_max_match is not None and b"a" * (cfg.encoded_max_match + 1) in hexes
+    hex_members = int(hist[_HEX_BYTES].sum()) if hist is not None else hexes.count(b"a")
+    could_tip = cfg.encoded_max_fraction is not None and (
+        sum(lengths) + hex_members > cfg.encoded_max_fraction * len(text)
+    )
+    if (long_run or could_tip) and b"a" * 16 in hexes:
+        if text.isascii():
+            for run in _RUN16.finditer(hexes):
+                lo, hi = max(0, run.start() - 1), min(len(text), run.end() + 1)
+                lengths += [m.end() - m.start() for m in _HEX.finditer(text, lo, hi)]
+        else:
+            lengths += [m.end() - m.start() for m in _HEX.finditer(text)]
     if not lengths:
         return False
     if cfg.encoded_max_match is not None and max(lengths) > cfg.encoded_max_match:
@@ -210,28 +228,27 @@ def drop_reason(text: str, cfg: FilterConfig = FilterConfig()) -> str | None:
     if "\x00" in text:
         return "binary"
     raw = text.encode("utf-8", "surrogatepass")
-    if (
-        cfg.max_control_fraction is not None
-        and len(raw.translate(None, _NOT_CONTROL)) > cfg.max_control_fraction * n
-    ):
+    hist = np.bincount(np.frombuffer(raw, np.uint8), minlength=256)
+    if cfg.max_control_fraction is not None and hist[_CONTROL_BYTES].sum() > cfg.max_control_fraction * n:
         return "binary"
     if len(raw) != n:  # not ASCII
         if _SURROGATE.search(text):
             return "undecodable"
         if cfg.max_replacement_chars is not None and text.count("\ufffd") > cfg.max_replacement_chars:
             return "undecodable"
+    if is_auto_generated(text, cfg):
+        return "auto_generated"
     if cfg.max_line_length is not None or cfg.max_avg_line_length is not None:
         longest, avg = line_stats(text)
         if cfg.max_line_length is not None and longest > cfg.max_line_length:
             return "max_line_length"
         if cfg.max_avg_line_length is not None and avg > cfg.max_avg_line_length:
             return "avg_line_length"
-    if cfg.min_alphanum_fraction is not None and alphanum_fraction(text) < cfg.min_alphanum_fraction:
+    alnum = hist[_ALNUM_BYTES].sum() / n if len(raw) == n else alphanum_fraction(text)
+    if cfg.min_alphanum_fraction is not None and alnum < cfg.min_alphanum_fraction:
         return "alphanum_fraction"
-    if is_auto_generated(text, cfg):
-        return "auto_generated"
     if (cfg.encoded_max_match is not None or cfg.encoded_max_fraction is not None) and has_encoded_data(
-        text, cfg
+        text, cfg, raw, hist
     ):
         return "encoded_data"
     if (

@@ -173,10 +173,22 @@ def _end(text: str, original: str) -> str:
 
 
 def _finish(out: list[str], max_blank_lines: int, original: str) -> str:
+    # Leading and trailing blank lines go (trimmed on the list: no copies of the text).
+    lo, hi = 0, len(out)
+    while lo < hi and not out[lo]:
+        lo += 1
+    while hi > lo and not out[hi - 1]:
+        hi -= 1
+    if lo == hi:
+        return ""
+    if lo or hi < len(out):
+        out = out[lo:hi]
+    if not (out[-1].endswith("\\") and not original.rstrip(_WS).endswith("\n")):
+        out.append("")  # the final newline (see `_end`)
     text = "\n".join(out)
     if max_blank_lines >= 0 and "\n" * (max_blank_lines + 2) in text:
         text = re.sub(f"\n{{{max_blank_lines + 2},}}", "\n" * (max_blank_lines + 1), text)
-    return _end(text.strip("\n"), text)
+    return text
 
 
 def normalize(text: str, *, keep_indent: bool = False, max_blank_lines: int = DEFAULT_MAX_BLANK_LINES) -> str:

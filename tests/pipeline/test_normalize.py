@@ -175,6 +175,7 @@ def _libstdcxx_roots():
 
 def _check_compiles_after(headers: list[str], tmp_path: Path, std: str = "c++17") -> None:
     roots = _libstdcxx_roots()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     tu = "".join(f"#include <{h}>\n" for h in headers) + "int main() { return 0; }\n"
     assert _compile(tu, roots, tmp_path).returncode == 0, "does not compile before normalization"
     normalized = []
