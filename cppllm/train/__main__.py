@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="loss kernel: auto = cut-cross-entropy on CUDA when installed, else chunked",
     )
+    a(
+        "--loss-chunk",
+        type=int,
+        help="rows of logits per chunk of the chunked loss (default: 256 CPU, 4096 GPU)",
+    )
     a("--compile", action="store_true", help="torch.compile each transformer block")
     a("--fsdp", action="store_true", help="shard parameters, grads and optimizer state with FSDP2 (torchrun)")
     a("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps")
@@ -125,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         decay_frac=args.decay_frac,
         final_lr_frac=args.final_lr_frac,
         loss=args.loss,
+        loss_chunk=args.loss_chunk,
         compile=args.compile,
         fsdp=args.fsdp,
         device=args.device,

@@ -53,7 +53,7 @@ class TrainConfig:
     decay_frac: float = 0.2
     final_lr_frac: float = 0.0
     loss: str = "auto"  # auto | chunked | cce | plain
-    loss_chunk: int = 4096
+    loss_chunk: int | None = None  # rows of logits per chunk; None: 256 on CPU (cache-sized), 4096 on GPU
     compile: bool = False
     fsdp: bool = False
     device: str = "auto"
@@ -82,7 +82,14 @@ class TrainConfig:
         return cls(**d)
 
     def resolve(
-        self, *, n_params: int, n_embd: int, max_seq_len: int, world_size: int, tied: bool = False
+        self,
+        *,
+        n_params: int,
+        n_embd: int,
+        max_seq_len: int,
+        world_size: int,
+        tied: bool = False,
+        device_type: str = "cpu",
     ) -> TrainConfig:
         """Every None filled in: batch, accumulation, token budget, steps, LRs, eval/ckpt/log cadence.
 
@@ -134,6 +141,7 @@ class TrainConfig:
             eval_every=eval_every,
             val_tokens=self.val_tokens or min(8 * batch_tokens, 10 * 2**20),
             ckpt_every=self.ckpt_every or max(1, min(1000, steps // 4)),
+            loss_chunk=self.loss_chunk or (256 if device_type == "cpu" else 4096),
             log_every=self.log_every or max(1, min(10, steps // 100)),
         )
 

@@ -174,6 +174,7 @@ def _train(
         max_seq_len=model_cfg.max_seq_len,
         world_size=info.world_size,
         tied=model_cfg.tie_embeddings,
+        device_type=device.type,
     )
     accum = cfg.grad_accum(info.world_size)
 
