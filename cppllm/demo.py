@@ -1,0 +1,215 @@
+"""`make demo`: the whole job on the embedded corpus, on CPU, in minutes.
+
+    python -m cppllm.demo [--fresh] [--data data/demo] [--run runs/demo]
+
+Stages, each skipped when its output is already complete (so a rerun is fast; `--fresh` starts over):
+
+1. data       `python -m pipelines.m0` on a deterministic subset of the embedded corpus (your g++'s
+              libstdc++ headers and torch's C++ headers): read, normalize, filters, PII/secrets, license,
+              exact dedup, tokenizer training, FIM `.bin/.idx`.
+2. tokenizer  efficiency report against tiktoken's encodings (bytes/token on held-out files).
+3. train      the `tiny` preset for a few hundred steps, with val bits-per-byte along the way.
+4. eval       bits per byte vs a unigram baseline, compile rate, FIM, samples.
+5. report     `runs/demo/report.md` with plots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemoConfig:
+    data: Path
+    run: Path
+    max_bytes: int = 6_000_000
+    vocab_size: int = 8192
+    steps: int = 200
+    compile_samples: int = 24
+    fim_samples: int = 12
+    tasks: int = 2
+
+    @property
+    def tokenizer_report(self) -> Path:
+        return self.run / "tokenizer_report"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stage:
+    name: str
+    done: Callable[[DemoConfig], bool]
+    run: Callable[[DemoConfig], int]
+    artefact: Callable[[DemoConfig], Path]
+
+
+def _data(c: DemoConfig) -> int:
+    from pipelines.m0 import main
+
+    return main(
+        [
+            "--output", str(c.data),
+            "--max-bytes", str(c.max_bytes),
+            "--tasks", str(c.tasks),
+            "--workers", str(c.tasks),
+            "--vocab-size", str(c.vocab_size),
+        ]
+    )  # fmt: skip
+
+
+def _tokenizer_report(c: DemoConfig) -> int:
+    from cppllm.tokenizer.report import main
+
+    return main(
+        ["--tokenizer", str(c.data / "tokenizer"), "--data", str(c.data), "--out", str(c.tokenizer_report)]
+    )
+
+
+def _train(c: DemoConfig) -> int:
+    from cppllm.train.__main__ import main
+
+    args = [
+        "--preset", "tiny",
+        "--data", str(c.data),
+        "--out", str(c.run),
+        "--steps", str(c.steps),
+        "--eval-every", str(max(1, c.steps // 6)),
+        "--ckpt-every", str(max(1, c.steps // 3)),
+    ]  # fmt: skip
+    if (c.run / "ckpt").is_dir() and any((c.run / "ckpt").iterdir()):
+        args.append("--resume")  # an interrupted demo continues where it stopped
+    return main(args)
+
+
+def _eval(c: DemoConfig) -> int:
+    from cppllm.eval.__main__ import main
+
+    return main(
+        [
+            "--run", str(c.run),
+            "--data", str(c.data),
+            "--tasks", ",".join(EVAL_TASKS),
+            "--compile-samples", str(c.compile_samples),
+            "--fim-samples", str(c.fim_samples),
+            "--max-new-tokens", "96",
+            "--bpb-tokens", "65536",
+        ]
+    )  # fmt: skip
+
+
+def _report(c: DemoConfig) -> int:
+    from cppllm.eval.report import main
+
+    return main(
+        ["--run", str(c.run), "--tokenizer-report", str(c.tokenizer_report / "tokenizer_report.json")]
+    )
+
+
+def _train_done(c: DemoConfig) -> bool:
+    cfg = c.run / "config.json"
+    metrics = c.run / "metrics.jsonl"
+    if not (cfg.is_file() and metrics.is_file()):
+        return False
+    steps = [json.loads(ln).get("step", 0) for ln in metrics.read_text().splitlines() if ln.strip()]
+    return bool(steps) and max(steps) >= c.steps and (c.run / "ckpt").is_dir()
+
+
+EVAL_TASKS = ("bpb", "compile", "fim")
+
+
+def _eval_done(c: DemoConfig) -> bool:
+    path = c.run / "eval.json"  # written after every task, so check that all of them are in
+    return path.is_file() and all(t in json.loads(path.read_text()) for t in EVAL_TASKS)
+
+
+STAGES = (
+    Stage(
+        name="data",
+        done=lambda c: (c.data / "stats.json").is_file() and (c.data / "bin" / "val.idx").is_file(),
+        run=_data,
+        artefact=lambda c: c.data,
+    ),
+    Stage(
+        name="tokenizer report",
+        done=lambda c: (c.tokenizer_report / "tokenizer_report.json").is_file(),
+        run=_tokenizer_report,
+        artefact=lambda c: c.tokenizer_report / "tokenizer_report.md",
+    ),
+    Stage(name="train", done=_train_done, run=_train, artefact=lambda c: c.run / "metrics.jsonl"),
+    Stage(
+        name="eval",
+        done=_eval_done,
+        run=_eval,
+        artefact=lambda c: c.run / "eval.json",
+    ),
+    Stage(
+        name="report",
+        done=lambda c: (c.run / "report.md").is_file(),
+        run=_report,
+        artefact=lambda c: c.run / "report.md",
+    ),
+)
+
+
+def headline(c: DemoConfig) -> str:
+    """One line of headline numbers from the artefacts."""
+    from cppllm.eval.__main__ import _headline
+
+    parts = []
+    if (c.run / "eval.json").is_file():
+        ev = json.loads((c.run / "eval.json").read_text())
+        parts += [_headline(t, ev[t]) for t in EVAL_TASKS if t in ev]
+    rep = c.tokenizer_report / "tokenizer_report.json"
+    if rep.is_file():
+        goals = json.loads(rep.read_text()).get("goals", {})
+        parts += [
+            f"tokenizer {g['ratio']:.2f}x fewer tokens than {name}"
+            for name, g in goals.items()
+            if g.get("ratio") is not None
+        ]
+    return "; ".join(parts) or "no numbers yet"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m cppllm.demo", description=__doc__.split("\n")[0])
+    p.add_argument("--data", type=Path, default=Path("data/demo"), help="pipeline output folder")
+    p.add_argument("--run", type=Path, default=Path("runs/demo"), help="training run folder")
+    p.add_argument("--fresh", action="store_true", help="delete earlier demo outputs and start over")
+    p.add_argument("--max-bytes", type=int, default=DemoConfig.max_bytes, help="corpus subset size")
+    p.add_argument("--steps", type=int, default=DemoConfig.steps, help="training steps of the tiny model")
+    p.add_argument("--vocab-size", type=int, default=DemoConfig.vocab_size, help="tokenizer vocabulary")
+    args = p.parse_args(argv)
+    c = DemoConfig(
+        data=args.data, run=args.run, max_bytes=args.max_bytes, steps=args.steps, vocab_size=args.vocab_size
+    )
+    if args.fresh:
+        for d in (c.data, c.run):
+            shutil.rmtree(d, ignore_errors=True)
+    t_all = time.monotonic()
+    for stage in STAGES:
+        if stage.done(c):
+            print(f"[demo] {stage.name}: already complete, skipped ({stage.artefact(c)})", flush=True)
+            continue
+        print(f"[demo] {stage.name} ...", flush=True)
+        t0 = time.monotonic()
+        rc = stage.run(c)
+        if rc != 0 or not stage.done(c):
+            print(f"[demo] {stage.name} failed (exit {rc}); rerun `make demo` to resume", file=sys.stderr)
+            return rc or 1
+        print(
+            f"[demo] {stage.name}: done in {time.monotonic() - t0:.0f} s -> {stage.artefact(c)}", flush=True
+        )
+    print(f"[demo] finished in {time.monotonic() - t_all:.0f} s")
+    print(f"[demo] data: {c.data}  run: {c.run}  report: {c.run / 'report.md'}")
+    print(f"[demo] {headline(c)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
