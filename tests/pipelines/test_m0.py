@@ -142,3 +142,36 @@ def test_m1_m2_say_what_is_not_there_yet(tmp_path, capsys):
     assert "not yet" in err and "the-stack-dedup" in err  # the sources are listed
     assert m1.main(["--list-sources"]) == 0
     assert "llvm" in capsys.readouterr().out
+
+
+def test_privacy_and_decontamination_in_the_pipeline(tmp_path):
+    """Planted secrets never reach DIR/docs; a file copying an eval prompt is dropped as contaminated."""
+    src = tmp_path / "tree"
+    src.mkdir()
+    key = "AKIA" + "IOSFODNN7EXAMPLQ"
+    email = "jane.doe" + "@corp-mail.org"
+    (src / "config.cpp").write_text(
+        "#include <string>\n"
+        f'// maintainer: {email}\nconst std::string kAccessKey = "{key}";\n'
+        "int port() { return 8080; }\n"
+    )
+    leaked = (
+        "#include <vector>\nint sum_of_squares_below_limit(const std::vector<int>& values, int limit) {\n"
+        "    int total = 0;\n    for (int v : values) if (v < limit) total += v * v;\n    return total;\n}\n"
+    )
+    (src / "leaked.cpp").write_text(leaked)
+    (src / "other.cpp").write_text("#include <map>\nstd::map<int, int> make_table() { return {{1, 2}}; }\n")
+    evals = tmp_path / "eval.jsonl"
+    evals.write_text(json.dumps({"set": "humaneval-cpp", "text": leaked}) + "\n")
+    out = tmp_path / "out"
+    argv = ["--output", str(out), "--source", str(src), "--tasks", "1", "--decontam", str(evals), *FAST]
+    assert m0.main(argv) == 0
+    rows = {r["path"]: r["text"] for r in _docs(out)}
+    assert "leaked.cpp" not in rows and "other.cpp" in rows
+    text = "".join(rows.values())
+    assert key not in text and email not in text
+    assert "config.cpp" in rows and "<EMAIL>" in rows["config.cpp"]
+    drops = json.loads((out / "stats.json").read_text())["summary"]["drops"]
+    assert drops.get("contaminated") == 1
+    audit = "".join(p.read_text() for p in (out / "audit").rglob("*.jsonl"))
+    assert "sha256" in audit and key not in audit and email not in audit  # hashes only

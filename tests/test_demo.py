@@ -1,0 +1,73 @@
+"""`make demo`'s orchestration: stages run in order, complete ones are skipped, failures stop with a hint."""
+
+import dataclasses
+
+import pytest
+
+import cppllm.demo as demo
+
+
+def _fake_stages(log: list[str], fail: str | None = None):
+    def make(name):
+        marker = f"{name.replace(' ', '_')}.done"
+
+        def run(c):
+            log.append(name)
+            if name == fail:
+                return 3
+            (c.run / marker).write_text("ok")
+            return 0
+
+        return demo.Stage(
+            name=name,
+            done=lambda c: (c.run / marker).is_file(),
+            run=run,
+            artefact=lambda c: c.run / marker,
+        )
+
+    return tuple(make(s.name) for s in demo.STAGES)
+
+
+def test_stages_run_in_order_then_skip_when_complete(tmp_path, monkeypatch, capsys):
+    log: list[str] = []
+    monkeypatch.setattr(demo, "STAGES", _fake_stages(log))
+    (tmp_path / "run").mkdir()
+    argv = ["--data", str(tmp_path / "data"), "--run", str(tmp_path / "run")]
+    assert demo.main(argv) == 0
+    assert log == ["data", "tokenizer report", "train", "eval", "report"]
+    log.clear()
+    assert demo.main(argv) == 0
+    assert log == []  # a rerun is fast: every stage is complete
+    assert capsys.readouterr().out.count("already complete") == 5
+
+
+def test_failed_stage_stops_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
+    log: list[str] = []
+    monkeypatch.setattr(demo, "STAGES", _fake_stages(log, fail="train"))
+    (tmp_path / "run").mkdir()
+    rc = demo.main(["--data", str(tmp_path / "data"), "--run", str(tmp_path / "run")])
+    assert rc == 3
+    assert log == ["data", "tokenizer report", "train"]
+    assert "rerun `make demo` to resume" in capsys.readouterr().err
+
+
+def test_fresh_removes_earlier_outputs(tmp_path, monkeypatch):
+    monkeypatch.setattr(demo, "STAGES", ())
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "old").write_text("x")
+    assert demo.main(["--data", str(tmp_path / "data"), "--run", str(tmp_path / "run"), "--fresh"]) == 0
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.slow
+def test_real_demo_end_to_end_on_a_small_subset(tmp_path):
+    """The real stages on ~400 KB of the embedded corpus: every artefact is written."""
+    c = dataclasses.replace(
+        demo.DemoConfig(data=tmp_path / "data", run=tmp_path / "run"), max_bytes=400_000, steps=6
+    )
+    argv = ["--data", str(c.data), "--run", str(c.run), "--max-bytes", "400000", "--steps", "6"]
+    argv += ["--vocab-size", "1024"]
+    assert demo.main(argv) == 0
+    for stage in demo.STAGES:
+        assert stage.done(c), stage.name
+    assert (c.run / "report.md").read_text().strip()
