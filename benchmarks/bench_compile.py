@@ -28,7 +28,7 @@ PREFIXES = [
 ]
 BODIES = [
     "int solve(const std::vector<int>& v) {{ int s = 0; for (int x : v) s += x * {k}; return s; }}\n",
-    "std::string greet(const std::string& n) {{ return \"hi \" + n + std::to_string({k}); }}\n",
+    'std::string greet(const std::string& n) {{ return "hi " + n + std::to_string({k}); }}\n',
     "template <class T> T twice(T x) {{ return x + x + {k}; }}\nint use() {{ return twice({k}); }}\n",
     "int broken_{k}() {{ return missing_fn({k}); }}\n",
     "struct S{k} {{ int a; int b; }};\nint f{k}(S{k} s) {{ return s.a + s.b }}\n",

@@ -32,5 +32,7 @@ def pick_device(name: str = "auto") -> DeviceInfo:
         if not torch.cuda.is_available():
             raise RuntimeError(f"device {name!r} asked for, but CUDA is not available")
         bf16 = torch.cuda.is_bf16_supported()
-        return DeviceInfo(device=device, dtype=torch.float32, autocast_dtype=torch.bfloat16 if bf16 else torch.float16)
+        return DeviceInfo(
+            device=device, dtype=torch.float32, autocast_dtype=torch.bfloat16 if bf16 else torch.float16
+        )
     return DeviceInfo(device=device, dtype=torch.float32, autocast_dtype=None)

@@ -16,9 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-CPP_EXTENSIONS = frozenset(
-    ".c .cc .cpp .cxx .c++ .h .hh .hpp .hxx .h++ .inl .ipp .tcc .cu .cuh".split()
-)
+CPP_EXTENSIONS = frozenset(".c .cc .cpp .cxx .c++ .h .hh .hpp .hxx .h++ .inl .ipp .tcc .cu .cuh".split())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,9 +85,7 @@ def torch_include_root() -> tuple[Path, str] | None:
 
 def embedded_roots() -> list[CorpusRoot]:
     """Every root of the embedded corpus present on this machine, in a stable order."""
-    roots = [
-        CorpusRoot(name="libstdcxx", path=p, version=gxx_version()) for p in gxx_include_roots()
-    ]
+    roots = [CorpusRoot(name="libstdcxx", path=p, version=gxx_version()) for p in gxx_include_roots()]
     torch_root = torch_include_root()
     if torch_root is not None:
         roots.append(CorpusRoot(name="torch-include", path=torch_root[0], version=torch_root[1]))
