@@ -33,9 +33,9 @@ VOCAB = 32000
 H100 = dict(PEAK_BF16_FLOPS)["H100"]
 
 
-def _optimizers(model, groups, optimizer: str):
+def _optimizers(model, groups, optimizer: str, fused: bool):
     lr = dict(matrix_lr=0.02 if optimizer == "muon" else 3e-3, embed_lr=3e-3, head_lr=3e-3, scalar_lr=3e-3)
-    return build_optimizers(groups, optimizer=optimizer, weight_decay=0.0, **lr)
+    return build_optimizers(groups, optimizer=optimizer, weight_decay=0.0, fused=fused, **lr)
 
 
 def build_ours(cfg, optimizer: str, device: torch.device, autocast: bool = False):
@@ -43,7 +43,7 @@ def build_ours(cfg, optimizer: str, device: torch.device, autocast: bool = False
     module = TrainModule(
         gpt, loss_impl=resolve_loss_impl("auto", device.type), chunk=256 if device.type == "cpu" else 4096
     )
-    opts = _optimizers(gpt, gpt.param_groups(), optimizer)
+    opts = _optimizers(gpt, gpt.param_groups(), optimizer, fused=True)  # as the trainer
     params = list(module.parameters())
 
     def step(x, y):
@@ -76,7 +76,7 @@ def build_hf(cfg, optimizer: str):
             groups["head"].append(p)
         else:
             groups["matrix" if p.ndim == 2 else "scalar"].append(p)
-    opts = _optimizers(model, groups, optimizer)
+    opts = _optimizers(model, groups, optimizer, fused=False)  # torch's default AdamW
     params = list(model.parameters())
 
     def step(x, y):

@@ -29,6 +29,7 @@ class _ChunkedLinearCE(torch.autograd.Function):
         need_grad = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
         valid_all = targets != ignore_index
         n_valid = valid_all.sum().clamp(min=1)
+        any_ignored = bool((~valid_all).any())
         wc = w.to(cd)
         loss = torch.zeros((), dtype=torch.float32, device=h.device)
         grad_h = torch.empty_like(h) if need_grad else None
@@ -40,16 +41,27 @@ class _ChunkedLinearCE(torch.autograd.Function):
                 valid = valid_all[s : s + chunk_size]
                 tgt = tc.clamp(min=0)
                 logits = (hc @ wc.T).float()  # (n, V): the only logits alive at any time
-                lse = torch.logsumexp(logits, dim=-1)
                 picked = logits.gather(1, tgt[:, None]).squeeze(1)
+                # logsumexp by hand, in place: the exponentials are reused for the softmax gradient
+                mx = logits.amax(dim=-1, keepdim=True)
+                e = logits.sub_(mx).exp_()
+                total = e.sum(dim=-1)
+                lse = mx.squeeze(1) + total.log()
                 loss += ((lse - picked) * valid).sum()
                 if need_grad:
-                    probs = logits.sub_(lse[:, None]).exp_()  # softmax, in place of the logits
+                    probs = e.div_(total[:, None])  # softmax
                     probs[torch.arange(len(tgt), device=h.device), tgt] -= 1.0
-                    probs.mul_(valid[:, None])
+                    if any_ignored:
+                        probs.mul_(valid[:, None])
                     g = probs.to(cd)
-                    grad_h[s : s + chunk_size] = (g @ wc).to(h.dtype)
-                    grad_w += (g.T @ hc).float()
+                    if h.dtype == cd:
+                        torch.mm(g, wc, out=grad_h[s : s + chunk_size])
+                    else:
+                        grad_h[s : s + chunk_size] = (g @ wc).to(h.dtype)
+                    if cd == torch.float32:
+                        grad_w.addmm_(g.T, hc)  # in place: no (V, C) temporary per chunk
+                    else:
+                        grad_w += (g.T @ hc).float()
         if need_grad:
             ctx.save_for_backward(grad_h, grad_w.to(w.dtype), n_valid)
         return loss / n_valid

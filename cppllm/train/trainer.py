@@ -223,7 +223,7 @@ def _train(
         weight_decay=cfg.weight_decay,
         muon_momentum=cfg.muon_momentum,
         adam_betas=(cfg.adam_beta1, cfg.adam_beta2),
-        fused=device.type == "cuda" and not cfg.fsdp,
+        fused=not cfg.fsdp,  # fused AdamW kernels exist for CPU and CUDA (not for DTensors)
     )
     schedule = WSDSchedule(
         optimizers,
