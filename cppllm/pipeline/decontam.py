@@ -110,11 +110,11 @@ class EvalIndex:
         norm = normalize(text)
         grams, full = self.grams, self.full
         for i in range(0, len(norm) - n + 1, s):
-            hit = grams.get(xxh64_intdigest(norm[i : i + n]))
+            hit = grams.get(xxh64_intdigest(norm[i : i + n].encode("utf-8", "surrogatepass")))
             if hit is None:
                 continue
             for j in range(max(0, i - s + 1), min(i, len(norm) - m) + 1):
-                if xxh64_intdigest(norm[j : j + m]) in full:
+                if xxh64_intdigest(norm[j : j + m].encode("utf-8", "surrogatepass")) in full:
                     return hit
         return None
 
@@ -122,7 +122,9 @@ class EvalIndex:
 def _grams(norm: str, n: int) -> set[int]:
     from xxhash import xxh64_intdigest
 
-    return {xxh64_intdigest(norm[i : i + n]) for i in range(len(norm) - n + 1)}
+    return {
+        xxh64_intdigest(norm[i : i + n].encode("utf-8", "surrogatepass")) for i in range(len(norm) - n + 1)
+    }
 
 
 class DecontaminationFilter(BaseFilter):

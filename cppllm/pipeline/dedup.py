@@ -132,7 +132,7 @@ def jaccard(a: str, b: str, ngram: int = 5) -> float:
 def _token_hash(token: str) -> int:
     import xxhash
 
-    return xxhash.xxh3_64_intdigest(token)
+    return xxhash.xxh3_64_intdigest(token.encode("utf-8", "surrogatepass"))
 
 
 def shingle_hash(shingle: Sequence[str]) -> int:
@@ -154,7 +154,9 @@ def shingle_hashes(text: str, ngram: int = 5) -> np.ndarray:
     toks = code_tokens(text)
     if not toks:
         return np.empty(0, dtype=np.uint32)
-    th = np.fromiter(map(xxhash.xxh3_64_intdigest, toks), dtype=np.uint64, count=len(toks))
+    # xxhash >= 4 hashes bytes only; utf-8 is what xxhash 3 used for str, so the values are unchanged
+    raw = (t.encode("utf-8", "surrogatepass") for t in toks)
+    th = np.fromiter(map(xxhash.xxh3_64_intdigest, raw), dtype=np.uint64, count=len(toks))
     n = min(ngram, len(toks))
     m = len(toks) - n + 1
     h = th[:m].copy()

@@ -35,7 +35,7 @@ def hash01(key: str, salt: str = "") -> float:
     """A deterministic uniform number in [0, 1) for a key."""
     import xxhash
 
-    return xxhash.xxh64_intdigest(f"{salt}\x00{key}") / 2.0**64
+    return xxhash.xxh64_intdigest(f"{salt}\x00{key}".encode("utf-8", "surrogatepass")) / 2.0**64
 
 
 def is_heldout(key: str, fraction: float = DEFAULT_HELDOUT) -> bool:
