@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -157,3 +158,26 @@ def test_two_gloo_processes_equal_one_process(data_dir, tmp_path, mode):
     wb = load_file(str(tmp_path / "two" / "ckpt" / "latest" / "model.safetensors"))
     for k in wa:
         torch.testing.assert_close(wb[k], wa[k], rtol=1e-4, atol=1e-5)
+
+
+def test_wandb_asked_but_missing_is_a_clear_error(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "wandb", None)  # import wandb -> ImportError
+    with pytest.raises(ImportError, match="pip install wandb"):
+        run(data_dir, tmp_path / "r", "--steps", "1", "--wandb", "cppllm")
+
+
+@pytest.mark.slow
+def test_compile_trains_like_eager(data_dir, tmp_path):
+    eager = losses(run(data_dir, tmp_path / "eager", "--steps", "2"))
+    compiled = losses(run(data_dir, tmp_path / "compiled", "--steps", "2", "--compile"))
+    for step in eager:
+        assert compiled[step] == pytest.approx(eager[step], rel=1e-4)
+
+
+@pytest.mark.gpu
+def test_cuda_bf16_run_logs_memory_and_mfu(data_dir, tmp_path):
+    recs = run(data_dir, tmp_path / "gpu", "--steps", "4", "--device", "cuda", "--peak-flops", "1e15")
+    last = recs[-1]
+    assert math.isfinite(last["loss"]) and last["peak_mem_gb"] > 0 and 0 < last["mfu"] < 1
+    cfg = json.loads((tmp_path / "gpu" / "config.json").read_text())
+    assert cfg["device"].startswith("cuda")
