@@ -49,6 +49,8 @@ class MilestoneDef:
     source_priority: dict = field(default_factory=dict)
     extra_steps: Callable[[], list[PipelineStep]] | None = None  # after the reader (e.g. relabelling)
     not_yet: Callable[[argparse.Namespace], str | None] | None = None  # a missing capability, if any
+    # (source name, weight) pairs: one .bin per source under DIR/bin/<name>/, weighted by the loader
+    mixture: Callable[[], list[tuple[str, float]]] | None = None
 
 
 def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
@@ -278,11 +280,26 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
 
         fim = FIMConfig(fim_rate=args.fim_rate, spm_rate=args.spm_rate, seed=args.seed)
         docs = _parquet_reader(out / "docs")
-        bins = BinShardWriter(
-            out / "bin", out / "tokenizer", fim=fim, val_fraction=args.val_fraction, split_seed=args.seed
-        )
-        add([docs, bins], tasks=args.tasks, name="bin")
-        add([BinMerger(out / "bin", out / "manifest.json")], tasks=1, name="bin_merge")
+
+        def bins(folder: Path) -> BinShardWriter:
+            return BinShardWriter(
+                folder, out / "tokenizer", fim=fim, val_fraction=args.val_fraction, split_seed=args.seed
+            )
+
+        if m.mixture is not None and not args.source:
+            # one .bin per mixture source (DIR/bin/<name>/), so the trainer's loader weights them
+            from pipelines.stages import MixtureStep, SourceIs
+
+            mixture = m.mixture()
+            for name, _weight in mixture:
+                folder = out / "bin" / _safe(name)
+                add([docs, SourceIs(name), bins(folder)], tasks=args.tasks, name=f"bin_{_safe(name)}")
+                add([BinMerger(folder, folder / "manifest.json")], tasks=1, name=f"bin_merge_{_safe(name)}")
+            parts = [(name, out / "bin" / _safe(name), w) for name, w in mixture]
+            add([MixtureStep(out, parts)], tasks=1, name="mixture")
+        else:
+            add([docs, bins(out / "bin")], tasks=args.tasks, name="bin")
+            add([BinMerger(out / "bin", out / "manifest.json")], tasks=1, name="bin_merge")
     # --- DIR/stats.json
     add([SummaryStep(out)], tasks=1, name="summary")
     return chain

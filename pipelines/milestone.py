@@ -2,8 +2,8 @@
 
 Each catalog source becomes one `SourceSpec` (a subtree such as `libstdcxx` inside GCC is read with its
 parent tarball once and relabelled by `RelabelSubtrees`). What does not exist yet is reported, not
-faked: synthetic sources need their generated files, and the `.bin` writer does not weight sources by
-the milestone's mixture yet, so M1/M2 stop at `--stop-after tokenizer` until it does.
+faked: synthetic sources need their generated files. The `.bin` stage writes one `DIR/bin/<source>/` per
+mixture source and `DIR/mixture.json`, whose `data_spec` is the trainer's weighted `--data` value.
 """
 
 from __future__ import annotations
@@ -53,11 +53,6 @@ def missing(name: str, args: argparse.Namespace) -> str | None:
                 f"{name} needs the generated source {src.name!r} at {src.path} ({src.description}); "
                 "its generator does not exist yet. Put jsonl/parquet files there, or pass --source."
             )
-    if args.stop_after == "bin" and not args.dry_run:
-        return (
-            f"the .bin writer does not weight sources by {name}'s mixture yet; run with "
-            "--stop-after tokenizer (docs + tokenizer), or pass --source to build an unweighted .bin"
-        )
     return None
 
 
@@ -77,6 +72,7 @@ def milestone_def(name: str) -> MilestoneDef:
         source_priority=priorities(),
         extra_steps=lambda: [RelabelSubtrees()],
         not_yet=lambda args: missing(name, args),
+        mixture=lambda: list(get_milestone(name).mixture),
     )
 
 

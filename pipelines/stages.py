@@ -203,3 +203,49 @@ class SummaryStep(PipelineStep):
         os.replace(tmp, self.out / "stats.json")
         return
         yield
+
+
+class SourceIs(PipelineStep):
+    """Passes only the documents of one source (`metadata["source"]`): a mixture's per-source `.bin`."""
+
+    type = "🔻 - FILTER"
+    name = "🔻 source"
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.source = source
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        for doc in data:
+            if doc.metadata.get("source") == self.source:
+                self.stat_update("kept")
+                yield doc
+
+
+def mixture_spec(parts: list[tuple[str, Path, float]]) -> str:
+    """The trainer's `--data` value for a mixture: `name=DIR/bin/<name>:weight,...`."""
+    return ",".join(f"{name}={folder}:{weight:g}" for name, folder, weight in parts)
+
+
+class MixtureStep(PipelineStep):
+    """One task: `DIR/mixture.json` with the per-source `.bin` folders, weights and the `--data` spec."""
+
+    type = "📊 - STATS"
+    name = "🧪 mixture"
+
+    def __init__(self, out: Path, parts: list[tuple[str, Path, float]]):
+        super().__init__()
+        self.out, self.parts = Path(out), [(n, Path(f), float(w)) for n, f, w in parts]
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        spec = mixture_spec(self.parts)
+        record = {
+            "sources": [{"name": n, "bin": str(f), "weight": w} for n, f, w in self.parts],
+            "data_spec": spec,
+            "train": f"python -m cppllm.train --data '{spec}' --tokenizer {self.out / 'tokenizer'} --out runs/NAME",
+        }
+        tmp = self.out / "mixture.json.tmp"
+        tmp.write_text(json.dumps(record, indent=2))
+        os.replace(tmp, self.out / "mixture.json")
+        return
+        yield

@@ -134,12 +134,14 @@ def test_errors_are_one_line(tmp_path, capsys):
         m0.main(["--no-such-flag"])
 
 
-def test_m1_m2_say_what_is_not_there_yet(tmp_path, capsys):
+def test_m1_m2_say_what_is_missing(tmp_path, capsys):
     assert m2.main(["--output", str(tmp_path / "m2")]) == 2
     assert "not yet" in capsys.readouterr().err
-    assert m1.main(["--output", str(tmp_path / "m1")]) == 2
+    # M1 has every capability: offline (as here) it stops at its first Hub source with a clear error
+    assert m1.main(["--output", str(tmp_path / "m1"), "--tasks", "1", "--workers", "1"]) == 1
     err = capsys.readouterr().err
-    assert "not yet" in err and "the-stack-dedup" in err  # the sources are listed
+    assert "the-stack-dedup" in err  # the sources are listed
+    assert "error: stage process_00_the-stack-dedup failed" in err and "Hub" in err
     assert m1.main(["--list-sources"]) == 0
     assert "llvm" in capsys.readouterr().out
 
@@ -175,3 +177,39 @@ def test_privacy_and_decontamination_in_the_pipeline(tmp_path):
     assert drops.get("contaminated") == 1
     audit = "".join(p.read_text() for p in (out / "audit").rglob("*.jsonl"))
     assert "sha256" in audit and key not in audit and email not in audit  # hashes only
+
+
+def test_mixture_writes_one_bin_per_source_and_the_train_spec(tmp_path):
+    """A milestone with a mixture: DIR/bin/<source>/ per source, and DIR/mixture.json for the loader."""
+    from cppllm.train.data import parse_data_spec
+    from pipelines.cli import MilestoneDef, SourceSpec, run
+
+    trees = {}
+    for name, body in (
+        ("alpha", "int a{i}() {{ return {i}; }}\n"),
+        ("beta", "long b{i}(long x) {{ return x * {i}; }}\n"),
+    ):
+        root = tmp_path / name
+        root.mkdir()
+        for i in range(12):
+            (root / f"dir{i % 3}" / f"f{i}.cpp").parent.mkdir(exist_ok=True)
+            (root / f"dir{i % 3}" / f"f{i}.cpp").write_text(
+                "#include <cstdint>\n" + body.format(i=i) * (i + 2)
+            )
+        trees[name] = root
+    m = MilestoneDef(
+        name="mix",
+        sources=lambda: [SourceSpec(name=n, spec=str(p), options={"source": n}) for n, p in trees.items()],
+        mixture=lambda: [("alpha", 0.75), ("beta", 0.25)],
+    )
+    out = tmp_path / "out"
+    argv = ["--output", str(out), "--no-license", "--workers", "1", "--tasks", "1", "--quiet"]
+    assert run(m, argv + ["--vocab-size", "300", "--val-fraction", "0.2"]) == 0
+    for name in ("alpha", "beta"):
+        assert (out / "bin" / name / "train.bin").is_file() and (out / "bin" / name / "val.idx").is_file()
+        sources = json.loads((out / "bin" / name / "manifest.json").read_text())["splits"]["train"]["sources"]
+        assert set(sources) == {name}  # each .bin holds its own source only
+    mix = json.loads((out / "mixture.json").read_text())
+    parsed = parse_data_spec(mix["data_spec"])
+    assert [(s.name, s.weight) for s in parsed] == [("alpha", 0.75), ("beta", 0.25)]
+    assert all(s.prefix.with_suffix(".bin").is_file() for s in parsed)
