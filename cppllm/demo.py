@@ -81,9 +81,8 @@ def _train(c: DemoConfig) -> int:
         "--steps", str(c.steps),
         "--eval-every", str(max(1, c.steps // 6)),
         "--ckpt-every", str(max(1, c.steps // 3)),
+        "--resume", "auto",  # an interrupted demo continues from its last complete checkpoint
     ]  # fmt: skip
-    if (c.run / "ckpt").is_dir() and any((c.run / "ckpt").iterdir()):
-        args.append("--resume")  # an interrupted demo continues where it stopped
     return main(args)
 
 
