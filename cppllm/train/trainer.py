@@ -121,7 +121,9 @@ def _val_loader(sources, cfg: TrainConfig, info: DistInfo, tok_hash: str) -> Mix
             rank=info.rank,
             world_size=info.world_size,
             seed=cfg.seed,
-            bos_aligned=cfg.bos_aligned,
+            # every val token scored once: BOS-aligned windows would score only document openings
+            # (licence headers, include blocks), which flatters bpb
+            bos_aligned=False,
             shuffle=False,
             tokenizer_hash=tok_hash,
         )
