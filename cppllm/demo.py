@@ -59,6 +59,7 @@ def _data(c: DemoConfig) -> int:
             "--tasks", str(c.tasks),
             "--workers", str(c.tasks),
             "--vocab-size", str(c.vocab_size),
+            "--val-fraction", "0.05",  # a few repositories more than M0's 1%: enough eval prompts
         ]
     )  # fmt: skip
 
