@@ -11,6 +11,12 @@ Per file, cheapest first:
 
 ScanCode's index is ~1.4 GB resident and takes seconds to load: `Detector` loads it lazily, once per
 process, so DataTrove steps holding one still pickle.
+
+ScanCode's approximate matcher ranks candidates by comparing a query's token set with each of its ~30k
+approximately matchable rules in Python (`match_set.compute_candidates`: most of a cold header's time).
+`RulePrefilter` counts the shared tokens of all rules at once from an inverted index (numpy), scores only
+the rules that pass ScanCode's thresholds, with ScanCode's own formulas, and hands ScanCode just its top
+ones: the same candidates in the same order, so the same matches, in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -133,6 +139,141 @@ def is_reference_only(expression: str | None) -> bool:
     return bool(symbols) and symbols <= REFERENCE_ONLY
 
 
+class RulePrefilter:
+    """ScanCode's candidate ranking, step 1, for all rules at once: the same top rules, found with numpy.
+
+    `licensedcode.match_set.compute_candidates` scores every approximately matchable rule against a
+    query run's token set (`compare_token_sets`, ~20 us a rule in Python, ~30k rules), sorts them and
+    keeps the best `10 * top` for its second step (token multisets). With `I` = run set & rule set, a rule
+    is kept only if `|I & legalese| >= max(1, min_high_matched_length_unique)`,
+    `|I| >= min_matched_length_unique` and `|I| / length_unique >= minimum containment`. Here an inverted
+    index (token id -> rule ids) counts `|I|` and `|I & legalese|` for every rule in one `bincount`; only
+    the rules passing those tests are scored, with ScanCode's own expressions (Python floats and `round`,
+    so the same numbers), sorted on ScanCode's key (score vectors, then rule id), and the best `10 * top`
+    are handed to the original `compute_candidates`, which re-scores them and runs its second step: the
+    same candidates in the same order, so the same matches.
+    """
+
+    def __init__(self, idx) -> None:
+        import numpy as np
+
+        rids = sorted(idx.approx_matchable_rids)
+        n_rules = len(idx.rules_by_rid)
+        tids: list[int] = []
+        owners: list[int] = []
+        big = np.iinfo(np.int32).max
+        min_high = np.full(n_rules, big, dtype=np.int64)
+        min_all = np.full(n_rules, big, dtype=np.int64)
+        for rid in rids:
+            rule = idx.rules_by_rid[rid]
+            tset = list(idx.sets_by_rid[rid])
+            tids.extend(tset)
+            owners.extend([rid] * len(tset))
+            min_high[rid] = max(1, rule.get_min_high_matched_length(True))
+            min_all[rid] = rule.get_min_matched_length(True)
+        t = np.asarray(tids, dtype=np.int64)
+        order = np.argsort(t, kind="stable")
+        self._owners = np.asarray(owners, dtype=np.int32)[order]
+        self._n_tids = int(t.max()) + 1 if len(t) else 0
+        self._bounds = np.searchsorted(t[order], np.arange(self._n_tids + 1)).tolist()
+        self._len_legalese = idx.len_legalese
+        self._min_high, self._min_all = min_high, min_all
+        self._n_rules = n_rules
+        self._rules = idx.rules_by_rid
+        self._np = np
+
+    def ranked(self, qset, matchable_rids, high_resemblance: bool, threshold: float) -> list[int]:
+        """Rule ids of ScanCode's step-1 candidates for the query token set `qset`, best first."""
+        np = self._np
+        b, own, n_tids = self._bounds, self._owners, self._n_tids
+        empty = np.zeros(0, dtype=np.int32)
+        every = [own[b[t] : b[t + 1]] for t in qset if t < n_tids]
+        high = [own[b[t] : b[t + 1]] for t in qset if t < self._len_legalese]
+        n_all = np.bincount(np.concatenate(every or [empty]), minlength=self._n_rules)
+        n_high = np.bincount(np.concatenate(high or [empty]), minlength=self._n_rules)
+        passing = np.nonzero((n_high >= self._min_high) & (n_all >= self._min_all))[0].tolist()
+        qset_len = len(qset)
+        scored = []
+        for rid, matched_length in zip(passing, n_all[passing].tolist(), strict=True):
+            if rid not in matchable_rids:
+                continue
+            rule = self._rules[rid]
+            # compare_token_sets(unique=True, filter_non_matching=True), verbatim
+            iset_len = rule.get_length(True)
+            union_len = qset_len + iset_len - matched_length
+            resemblance = matched_length / union_len
+            containment = matched_length / iset_len
+            amplified_resemblance = resemblance**2
+            minimum_containment = rule._minimum_containment
+            if minimum_containment and containment < minimum_containment:
+                continue
+            svr = (
+                round(resemblance, 1) >= threshold,
+                round(containment, 1),
+                round(amplified_resemblance, 1),
+                round(matched_length / 20, 1),
+            )
+            svf = (resemblance >= threshold, containment, amplified_resemblance, matched_length)
+            if high_resemblance and not (svr[0] and svf[0]):
+                continue
+            scored.append((svr, svf, rid))
+        scored.sort(reverse=True)
+        return [rid for _, _, rid in scored]
+
+
+_PREFILTER: RulePrefilter | None = None
+
+
+def _prefilter(idx) -> RulePrefilter:
+    global _PREFILTER
+    if _PREFILTER is None or _PREFILTER._rules is not idx.rules_by_rid:
+        _PREFILTER = RulePrefilter(idx)
+    return _PREFILTER
+
+
+def detect_approximate(idx, text: str):
+    """ScanCode's `detect_licenses(index=idx, query_string=text)` (approximate matching on), with its
+    candidate ranking's first step done by `RulePrefilter`: the same detections, in less time.
+
+    `licensedcode.match_set.compute_candidates` is swapped for the call and restored after (one process is
+    one DataTrove worker: no other thread matches meanwhile).
+    """
+    from licensedcode import match_set
+    from licensedcode.detection import detect_licenses
+
+    original = match_set.compute_candidates
+    pre = _prefilter(idx)
+
+    def compute_candidates(
+        query_run,
+        idx,
+        matchable_rids,
+        top=50,
+        high_resemblance=False,
+        high_resemblance_threshold=0.8,
+        _use_bigrams=False,
+    ):
+        qset, _ = match_set.build_set_and_mset(query_run.matchable_tokens(), _use_bigrams=False)
+        if not qset:
+            return []
+        best = pre.ranked(qset, matchable_rids, high_resemblance, high_resemblance_threshold)[: top * 10]
+        return original(
+            query_run,
+            idx,
+            set(best),
+            top=top,
+            high_resemblance=high_resemblance,
+            high_resemblance_threshold=high_resemblance_threshold,
+            _use_bigrams=_use_bigrams,
+        )
+
+    match_set.compute_candidates = compute_candidates
+    try:
+        return list(detect_licenses(index=idx, query_string=text))
+    finally:
+        match_set.compute_candidates = original
+
+
 class Detector:
     """ScanCode detection with a lazily loaded index and a bounded cache of header results.
 
@@ -140,10 +281,18 @@ class Detector:
     process, so several `Detector`s in one process share it).
     """
 
-    def __init__(self, *, cache_size: int = 65536, max_header_lines: int = 400, exact_first: bool = True):
+    def __init__(
+        self,
+        *,
+        cache_size: int = 65536,
+        max_header_lines: int = 400,
+        exact_first: bool = True,
+        prefilter: bool = True,
+    ):
         self.cache_size = cache_size
         self.max_header_lines = max_header_lines
         self.exact_first = exact_first
+        self.prefilter = prefilter
         self._cache: OrderedDict[str, str | None] = OrderedDict()
         self.hits = self.misses = 0
 
@@ -152,6 +301,7 @@ class Detector:
             "cache_size": self.cache_size,
             "max_header_lines": self.max_header_lines,
             "exact_first": self.exact_first,
+            "prefilter": self.prefilter,
         }
 
     def __setstate__(self, state: dict) -> None:
@@ -170,6 +320,7 @@ class Detector:
 
             warm = "// SPDX-License-Identifier: MIT\n// Licensed under the Apache License, Version 2.0"
             Detector._expression(detect_licenses(index=idx, query_string=warm))
+            _prefilter(idx)  # part of loading: ~1 s, once per process
         return idx
 
     def detect_text(self, text: str, *, exact_first: bool = False) -> str | None:
@@ -204,6 +355,8 @@ class Detector:
             rest_text = RIGHTS_RESERVED_RE.sub(" ", "\n".join(rest))
             if solid and not LEGAL_RE.search(rest_text):
                 return self._expression(detections)
+        if self.prefilter:
+            return self._expression(detect_approximate(self.index(), text))
         return self._expression(detect_licenses(index=self.index(), query_string=text))
 
     @staticmethod

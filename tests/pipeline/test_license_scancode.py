@@ -80,6 +80,45 @@ def test_embedded_corpus_sample_agrees(detector: Detector):
         assert detector.detect_file(p.read_text(errors="replace")).license == detector.scan_file(str(p)), p
 
 
+def _signature(detections) -> list:
+    return [
+        (
+            d.license_expression,
+            [
+                (m.rule.identifier, m.matcher, str(m.qspan), m.start_line, m.end_line, m.score())
+                for m in d.matches
+            ],
+        )
+        for d in detections
+    ]
+
+
+def test_approximate_prefilter_gives_scancodes_matches(detector: Detector):
+    """The numpy candidate ranking hands ScanCode's approximate matcher the same candidates: the same
+    matches, rule by rule and span by span, on headers that need it (and the swap is undone after)."""
+    from licensedcode import match_set
+    from licensedcode.detection import detect_licenses
+
+    from cppllm.pipeline.license_scan import detect_approximate, legal_text
+
+    idx = detector.index()
+    original = match_set.compute_candidates
+    texts = [legal_text(f.read_text()) for f in sorted(HEADERS.iterdir())]
+    # a GPL-with-exception header followed by an HPND-like notice (libstdc++'s pb_ds): approximate work
+    gpl = legal_text((HEADERS / "libstdcxx_gpl3_exception.h").read_text())
+    texts.append(
+        gpl + "\n\n// Permission to use, copy, modify, sell, and distribute this software is hereby granted"
+        "\n// without fee, provided that the above copyright notice appears in all copies. It is provided"
+        '\n// "as is" without express or implied warranty.'
+    )
+    for text in [t for t in texts if t]:
+        ours = _signature(detect_approximate(idx, text))
+        assert ours == _signature(detect_licenses(index=idx, query_string=text)), text[:200]
+        assert match_set.compute_candidates is original
+    fast, slow = Detector(), Detector(prefilter=False)
+    assert [fast.detect_text(t) for t in texts] == [slow.detect_text(t) for t in texts]
+
+
 def _tree(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     (root / "src" / "deep").mkdir(parents=True)
