@@ -1,8 +1,14 @@
 """Causal self-attention with grouped-query attention (GQA, arXiv 2305.13245), optional QK-norm.
 
 `n_kv_head` KV heads are shared by `n_head / n_kv_head` query heads each (MHA and MQA are the
-extremes). The kernel is `F.scaled_dot_product_attention`: flash/memory-efficient kernels are picked on
-CUDA automatically; CPU uses its fused kernel in fp32. No biases.
+extremes). The kernel is `F.scaled_dot_product_attention` with `enable_gqa` (no repeated KV copies):
+flash/memory-efficient kernels are picked on CUDA automatically; CPU uses its fused kernel in fp32.
+No biases.
+
+The q/k/v projections stay three parameters (state-dict keys, export and Muon's per-matrix updates are
+unchanged) but run as one matmul on their concatenated weights: the input is read once, and the backward
+produces one input gradient instead of summing three. Queries and keys are rotated together, in the
+(B, T, heads, D) layout the projection produces; SDPA takes transposed views, so nothing is copied.
 """
 
 from __future__ import annotations
@@ -15,14 +21,6 @@ from cppllm.model.config import GPTConfig
 from cppllm.model.kv_cache import KVCache
 from cppllm.model.norm import RMSNorm
 from cppllm.model.rope import apply_rope
-
-
-def repeat_kv(x: torch.Tensor, n_rep: int) -> torch.Tensor:
-    """(B, n_kv, T, D) -> (B, n_kv * n_rep, T, D), each KV head repeated for its query group."""
-    if n_rep == 1:
-        return x
-    b, h, t, d = x.shape
-    return x[:, :, None].expand(b, h, n_rep, t, d).reshape(b, h * n_rep, t, d)
 
 
 class CausalSelfAttention(nn.Module):
@@ -45,23 +43,26 @@ class CausalSelfAttention(nn.Module):
         cache: KVCache | None = None,
         mask: torch.Tensor | None = None,  # (B, 1, T, Tk) bool, None = causal
     ) -> torch.Tensor:
+        # cos/sin: (T, 1, D) or (B, T, 1, D), broadcasting over heads in the (B, T, heads, D) layout
         b, t, _ = x.shape
-        q = self.q_proj(x).view(b, t, self.n_head, self.head_dim)
-        k = self.k_proj(x).view(b, t, self.n_kv_head, self.head_dim)
-        v = self.v_proj(x).view(b, t, self.n_kv_head, self.head_dim)
-        if self.q_norm is not None:
-            q, k = self.q_norm(q), self.k_norm(k)
-        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)  # (B, H, T, D)
-        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        h, hk = self.n_head, self.n_kv_head
+        w = torch.cat((self.q_proj.weight, self.k_proj.weight, self.v_proj.weight))
+        qkv = F.linear(x, w).view(b, t, h + 2 * hk, self.head_dim)
+        # split (not slicing): its backward is one concatenation, not zero-filled buffers per slice
+        if self.q_norm is None:
+            qk, v = qkv.split((h + hk, hk), dim=2)
+            q, k = apply_rope(qk, cos, sin).split((h, hk), dim=2)  # queries and keys in one pass
+        else:
+            q, k, v = qkv.split((h, hk, hk), dim=2)
+            q, k = apply_rope(self.q_norm(q), cos, sin), apply_rope(self.k_norm(k), cos, sin)
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)  # (B, H, T, D) views
         if cache is not None:
             k, v = cache.update(self.layer_idx, k, v)
             k, v = k.to(q.dtype), v.to(q.dtype)
-        n_rep = self.n_head // self.n_kv_head
-        # Expanding KV heads is cheaper than SDPA's enable_gqa on CPU, whose fused kernel lacks GQA.
-        k, v = repeat_kv(k, n_rep), repeat_kv(v, n_rep)
+        gqa = h != hk
         if mask is None:
             # Causal with queries aligned to the *last* keys (t == Tk in training; t == 1 when decoding).
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=t > 1)
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=t > 1, enable_gqa=gqa)
         else:
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-        return self.o_proj(y.transpose(1, 2).reshape(b, t, self.n_head * self.head_dim))
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
+        return self.o_proj(y.transpose(1, 2).reshape(b, t, h * self.head_dim))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from cppllm.model.attention import CausalSelfAttention
@@ -84,11 +83,10 @@ class GPT(nn.Module):
 
     # ----- forward -----
     def _cos_sin(self, t: int, cache: KVCache | None, device: torch.device):
-        if cache is None:
-            positions = torch.arange(t, device=device)
-            return rope_cos_sin(self.inv_freq, positions, self.rope_scaling)  # (T, D)
-        cos, sin = rope_cos_sin(self.inv_freq, cache.positions(t), self.rope_scaling)  # (B, T, D)
-        return cos[:, None], sin[:, None]
+        # shaped to broadcast over heads in the attention's (B, T, heads, D) layout
+        positions = torch.arange(t, device=device) if cache is None else cache.positions(t)
+        cos, sin = rope_cos_sin(self.inv_freq, positions, self.rope_scaling)  # (T, D) or (B, T, D)
+        return cos.unsqueeze(-2), sin.unsqueeze(-2)
 
     def forward_hidden(self, idx: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
         """Final normalised hidden states (B, T, C), the input of `lm_head` (for chunked/fused losses)."""
@@ -110,12 +108,22 @@ class GPT(nn.Module):
     def forward(
         self, idx: torch.Tensor, targets: torch.Tensor | None = None, cache: KVCache | None = None
     ) -> torch.Tensor:
-        """idx (B, T) -> logits (B, T, V); with `targets` (B, T), the mean cross-entropy (ignore_index=-1)."""
+        """idx (B, T) -> logits (B, T, V); with `targets` (B, T), the mean cross-entropy (ignore_index=-1).
+
+        With targets the (B, T, V) logits are never materialised: the loss is the trainer's fused
+        LM-head + cross-entropy (`cppllm.train.loss.chunked_cross_entropy`, fp32 softmax), which also
+        computes the head's gradients chunk by chunk instead of a separate log-softmax backward.
+        """
         h = self.forward_hidden(idx, cache)
-        logits = self.lm_head(h)
         if targets is None:
-            return logits
-        return F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1)
+            return self.lm_head(h)
+        from cppllm.train.loss import chunked_cross_entropy  # torch-only module; lazy: no cycle
+
+        if torch.is_grad_enabled():
+            return chunked_cross_entropy(h, self.lm_head.weight, targets, ignore_index=-1)
+        # no autograd (eval): per-token nats only, no gradients computed in the forward
+        nats = chunked_cross_entropy(h, self.lm_head.weight, targets, ignore_index=-1, reduction="none")
+        return nats.sum() / (targets != -1).sum().clamp(min=1)
 
     # ----- accounting -----
     def num_params(self, non_embedding: bool = False) -> int:

@@ -1,4 +1,8 @@
-"""SwiGLU feed-forward block (arXiv 2002.05202): down(silu(gate(x)) * up(x)), no biases."""
+"""SwiGLU feed-forward block (arXiv 2002.05202): down(silu(gate(x)) * up(x)), no biases.
+
+`gate_proj` and `up_proj` stay two parameters (state-dict keys, export and Muon unchanged) but run as one
+matmul on their concatenated weights, whose output is split by views.
+"""
 
 from __future__ import annotations
 
@@ -17,4 +21,5 @@ class SwiGLU(nn.Module):
         self.down_proj = nn.Linear(config.mlp_hidden, config.n_embd, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, C) -> (B, T, C)
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        gate, up = F.linear(x, torch.cat((self.gate_proj.weight, self.up_proj.weight))).chunk(2, dim=-1)
+        return self.down_proj(F.silu(gate) * up)

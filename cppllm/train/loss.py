@@ -33,7 +33,10 @@ class _ChunkedLinearCE(torch.autograd.Function):
         wc = w.to(cd)
         loss = torch.zeros((), dtype=torch.float32, device=h.device)
         grad_h = torch.empty_like(h) if need_grad else None
-        grad_w = torch.zeros(w.shape, dtype=torch.float32, device=w.device) if need_grad else None
+        grad_w = None  # written by the first chunk's matmul: no zero-filled (V, C) buffer
+        # the mean's 1/n_valid is folded into the softmax, except in fp16, whose range could underflow
+        fold = cd != torch.float16
+        inv_scale = n_valid if fold else 1.0
         with torch.autocast(h.device.type, enabled=False):
             for s in range(0, h.shape[0], chunk_size):
                 hc = h[s : s + chunk_size].to(cd)  # (n, C)
@@ -49,8 +52,9 @@ class _ChunkedLinearCE(torch.autograd.Function):
                 lse = mx.squeeze(1) + total.log()
                 loss += ((lse - picked) * valid).sum()
                 if need_grad:
-                    probs = e.div_(total[:, None])  # softmax
-                    probs[torch.arange(len(tgt), device=h.device), tgt] -= 1.0
+                    # softmax / n_valid: the gradients come out already scaled for the mean
+                    probs = e.div_(total[:, None] * inv_scale)
+                    probs[torch.arange(len(tgt), device=h.device), tgt] -= 1.0 / inv_scale
                     if any_ignored:
                         probs.mul_(valid[:, None])
                     g = probs.to(cd)
@@ -58,19 +62,38 @@ class _ChunkedLinearCE(torch.autograd.Function):
                         torch.mm(g, wc, out=grad_h[s : s + chunk_size])
                     else:
                         grad_h[s : s + chunk_size] = (g @ wc).to(h.dtype)
-                    if cd == torch.float32:
+                    if grad_w is None:
+                        grad_w = (g.T @ hc).float()
+                    elif cd == torch.float32:
                         grad_w.addmm_(g.T, hc)  # in place: no (V, C) temporary per chunk
                     else:
                         grad_w += (g.T @ hc).float()
+        ctx.grads = None
         if need_grad:
-            ctx.save_for_backward(grad_h, grad_w.to(w.dtype), n_valid)
+            if grad_w is None:  # no rows
+                grad_w = torch.zeros(w.shape, dtype=torch.float32, device=w.device)
+            if not fold:
+                grad_h.div_(n_valid.to(grad_h.dtype))
+                grad_w.div_(n_valid)
+            # kept as attributes, not saved tensors, so backward can scale them in place and hand them
+            # over without a copy (they are intermediates, not inputs or outputs)
+            ctx.grads = (grad_h, grad_w.to(w.dtype))
         return loss / n_valid
 
     @staticmethod
     def backward(ctx, grad_out):
-        grad_h, grad_w, n_valid = ctx.saved_tensors
-        scale = grad_out / n_valid
-        return grad_h * scale.to(grad_h.dtype), grad_w * scale.to(grad_w.dtype), None, None, None, None
+        if ctx.grads is None:
+            raise RuntimeError("chunked_cross_entropy: backward can run only once per forward")
+        grad_h, grad_w = ctx.grads
+        ctx.grads = None
+        return (
+            grad_h.mul_(grad_out.to(grad_h.dtype)),
+            grad_w.mul_(grad_out.to(grad_w.dtype)),
+            None,
+            None,
+            None,
+            None,
+        )
 
 
 def chunked_cross_entropy(
