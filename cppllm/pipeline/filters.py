@@ -98,10 +98,10 @@ _HEX_CLASS = _class_table(_HEX_MEMBERS)
 _ALNUM_MEMBERS = bytes(c for c in range(128) if chr(c).isalnum())
 _ALNUM_CLASS = _class_table(_ALNUM_MEMBERS)
 _CONTROL_MEMBERS = bytes([*range(9), *range(14, 32), 127])
-# Byte-histogram indices: one np.bincount pass gives every class count drop_reason needs.
+_NOT_CONTROL = bytes(c for c in range(256) if c not in _CONTROL_MEMBERS)
+_NOT_ALNUM = bytes(c for c in range(256) if c not in _ALNUM_MEMBERS)
+# Byte-histogram indices, for a caller of has_encoded_data that has a np.bincount of the text already.
 _HEX_BYTES = list(_HEX_MEMBERS)
-_ALNUM_BYTES = list(_ALNUM_MEMBERS)
-_CONTROL_BYTES = list(_CONTROL_MEMBERS)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
@@ -126,6 +126,22 @@ def line_stats(text: str) -> tuple[int, float]:
     if not lines:
         return 0, 0.0
     return max(map(len, lines)), (len(text) - text.count("\n")) / len(lines)
+
+
+def _has_line_longer(text: str, limit: int) -> bool:
+    """Whether a line of `text` (as in `line_stats`) is longer than `limit` characters.
+
+    Jumps from line start to the last newline within the next `limit + 1` characters (`rfind`, in C):
+    a window with no newline is a too-long line; otherwise every line ending in it is short enough.
+    About len(text) / limit steps instead of one per line.
+    """
+    n, pos = len(text), 0
+    while n - pos > limit:
+        nl = text.rfind("\n", pos, pos + limit + 1)
+        if nl < 0:
+            return True
+        pos = nl + 1
+    return False
 
 
 def _head(text: str, n_lines: int) -> str:
@@ -168,6 +184,7 @@ def _matched_chars(pattern: re.Pattern, text: str) -> tuple[int, int]:
 
 _RUN64 = re.compile(rb"a{64,}")
 _RUN16 = re.compile(rb"a{16,}")
+_UNICODE_ESCAPE = re.compile(r"\\u")
 
 
 def has_encoded_data(
@@ -185,25 +202,31 @@ def has_encoded_data(
     # character lengths agree).
     b64 = raw.translate(_B64_CLASS)
     lengths = [m.end() - m.start() for m in _RUN64.finditer(b64)] if b"a" * 64 in b64 else []
-    if "\\u" in text:
+    if _UNICODE_ESCAPE.search(text):  # a regex finds a 2-character literal faster than `in`
         lengths += [m.end() - m.start() for m in _UNICODE.finditer(text)]
-    # hex matches lie inside runs of hex-item characters. They can only matter if such a run is longer
-    # than the longest allowed match, or if all hex-item characters together could tip the covered
-    # fraction; otherwise the regex is skipped. Else only those windows are searched (one character
-    # of context each side keeps `\b` exact); byte offsets are character offsets for ASCII text.
+    # hex matches lie inside runs of >= 16 hex-item characters. They can only matter if such a run is
+    # longer than the longest allowed match, or if all hex-item characters together could tip the
+    # covered fraction; otherwise the regex is skipped. Else only those windows are searched (one
+    # character of context each side keeps `\b` exact); byte offsets are character offsets for ASCII.
     hexes = raw.translate(_HEX_CLASS)
-    long_run = cfg.encoded_max_match is not None and b"a" * (cfg.encoded_max_match + 1) in hexes
-    hex_members = int(hist[_HEX_BYTES].sum()) if hist is not None else hexes.count(b"a")
-    could_tip = cfg.encoded_max_fraction is not None and (
-        sum(lengths) + hex_members > cfg.encoded_max_fraction * len(text)
-    )
-    if (long_run or could_tip) and b"a" * 16 in hexes:
-        if text.isascii():
-            for run in _RUN16.finditer(hexes):
-                lo, hi = max(0, run.start() - 1), min(len(text), run.end() + 1)
-                lengths += [m.end() - m.start() for m in _HEX.finditer(text, lo, hi)]
-        else:
-            lengths += [m.end() - m.start() for m in _HEX.finditer(text)]
+    if b"a" * 16 in hexes:
+        long_run = cfg.encoded_max_match is not None and b"a" * (cfg.encoded_max_match + 1) in hexes
+        could_tip = False
+        if not long_run and cfg.encoded_max_fraction is not None:
+            if hist is not None:
+                hex_members = int(hist[_HEX_BYTES].sum())
+            else:  # members are b"a" (97), the rest b" " (32): the byte sum gives their count
+                hex_members = (
+                    int(np.frombuffer(hexes, np.uint8).sum(dtype=np.int64)) - 32 * len(hexes)
+                ) // 65
+            could_tip = sum(lengths) + hex_members > cfg.encoded_max_fraction * len(text)
+        if long_run or could_tip:
+            if text.isascii():
+                for run in _RUN16.finditer(hexes):
+                    lo, hi = max(0, run.start() - 1), min(len(text), run.end() + 1)
+                    lengths += [m.end() - m.start() for m in _HEX.finditer(text, lo, hi)]
+            else:
+                lengths += [m.end() - m.start() for m in _HEX.finditer(text)]
     if not lengths:
         return False
     if cfg.encoded_max_match is not None and max(lengths) > cfg.encoded_max_match:
@@ -223,13 +246,17 @@ def drop_reason(text: str, cfg: FilterConfig = FilterConfig()) -> str | None:
         return "empty"
     if cfg.max_chars is not None and n > cfg.max_chars:
         return "too_large"
-    if cfg.min_chars is not None and len(text.strip()) < cfg.min_chars:
+    # Not all whitespace, so at least one character survives `strip`: no copy needed for min_chars <= 1.
+    if cfg.min_chars is not None and cfg.min_chars > 1 and len(text.strip()) < cfg.min_chars:
         return "too_small"
     if "\x00" in text:
         return "binary"
     raw = text.encode("utf-8", "surrogatepass")
-    hist = np.bincount(np.frombuffer(raw, np.uint8), minlength=256)
-    if cfg.max_control_fraction is not None and hist[_CONTROL_BYTES].sum() > cfg.max_control_fraction * n:
+    # Class counts: delete every byte outside the class (one C pass, a small result) and measure.
+    if (
+        cfg.max_control_fraction is not None
+        and len(raw.translate(None, _NOT_CONTROL)) > cfg.max_control_fraction * n
+    ):
         return "binary"
     if len(raw) != n:  # not ASCII
         if _SURROGATE.search(text):
@@ -238,17 +265,18 @@ def drop_reason(text: str, cfg: FilterConfig = FilterConfig()) -> str | None:
             return "undecodable"
     if is_auto_generated(text, cfg):
         return "auto_generated"
-    if cfg.max_line_length is not None or cfg.max_avg_line_length is not None:
-        longest, avg = line_stats(text)
-        if cfg.max_line_length is not None and longest > cfg.max_line_length:
-            return "max_line_length"
-        if cfg.max_avg_line_length is not None and avg > cfg.max_avg_line_length:
+    if cfg.max_line_length is not None and _has_line_longer(text, cfg.max_line_length):
+        return "max_line_length"
+    if cfg.max_avg_line_length is not None:
+        newlines = text.count("\n")  # as `line_stats`: a final newline ends the last line
+        if (n - newlines) / (newlines + (text[-1] != "\n")) > cfg.max_avg_line_length:
             return "avg_line_length"
-    alnum = hist[_ALNUM_BYTES].sum() / n if len(raw) == n else alphanum_fraction(text)
-    if cfg.min_alphanum_fraction is not None and alnum < cfg.min_alphanum_fraction:
-        return "alphanum_fraction"
+    if cfg.min_alphanum_fraction is not None:
+        alnum = len(raw.translate(None, _NOT_ALNUM)) / n if len(raw) == n else alphanum_fraction(text)
+        if alnum < cfg.min_alphanum_fraction:
+            return "alphanum_fraction"
     if (cfg.encoded_max_match is not None or cfg.encoded_max_fraction is not None) and has_encoded_data(
-        text, cfg, raw, hist
+        text, cfg, raw
     ):
         return "encoded_data"
     if (
