@@ -1,7 +1,8 @@
 """Forward+backward training throughput of our GPT vs transformers' LlamaForCausalLM of the same shape.
 
 Both run in eager fp32 on the CPU with identical shapes (GQA, SwiGLU, RMSNorm, RoPE, tied or untied head)
-and the same loss (mean cross-entropy over all positions).
+and the same loss (mean cross-entropy over all positions): ours via `model(x, y)`, whose fused chunked
+LM-head cross-entropy never materialises the logits; HF via its logits and `F.cross_entropy`.
 Timing runs both models in one process with their steps interleaved (the median step counts), so the
 noise of a shared machine hits both alike; peak memory (RSS) comes from a fresh subprocess per model.
 
