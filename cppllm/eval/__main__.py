@@ -301,7 +301,7 @@ def _need_docs(docs) -> list:
     if docs is None:
         raise FileNotFoundError("no val split found (pass --data DIR with bin/val.{bin,idx})")
     if not docs:
-        raise ValueError("the val split has no plain (non-FIM) documents to cut prompts from")
+        raise ValueError("the val split has no usable documents to cut prompts from")
     return docs
 
 

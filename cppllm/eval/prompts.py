@@ -54,23 +54,46 @@ class Prompt:
         return asdict(self)
 
 
+def unfim(ids: list[int], decode) -> str | None:
+    """The original text of a FIM document (framing already removed), or None if it is not well formed.
+
+    PSM is `<pre> prefix <suf> suffix <mid> middle`, SPM `<pre> <suf> suffix <mid> prefix middle`
+    (`cppllm.pipeline.fim.assemble`); each piece was tokenized on its own at character boundaries, so
+    decoding the pieces separately gives the exact text.
+    """
+    if not ids or ids[0] != FIM_PREFIX_ID or ids.count(FIM_SUFFIX_ID) != 1 or ids.count(FIM_MIDDLE_ID) != 1:
+        return None
+    suf, mid = ids.index(FIM_SUFFIX_ID), ids.index(FIM_MIDDLE_ID)
+    if not suf < mid or ids.count(FIM_PREFIX_ID) != 1:
+        return None
+    if suf == 1:  # SPM: prefix and middle follow <mid> back to back
+        return decode(ids[mid + 1 :]) + decode(ids[suf + 1 : mid])
+    return decode(ids[1:suf]) + decode(ids[mid + 1 :]) + decode(ids[suf + 1 : mid])
+
+
 def load_heldout(
     prefix: str | os.PathLike, decode, *, max_docs: int | None = None, max_chars: int = 200_000
 ) -> tuple[list[HeldOutDoc], dict[str, int]]:
-    """Plain held-out documents of a `.bin/.idx` split, decoded with `decode(ids) -> str`.
+    """Held-out documents of a `.bin/.idx` split as plain text, decoded with `decode(ids) -> str`.
 
-    Returns (documents, counts) with counts of `docs`, `skipped_fim`, `skipped_too_long`, `kept`.
+    FIM-formatted documents are put back in order (`unfim`), so a small val split still yields prompts.
+    Returns (documents, counts) with counts of `docs`, `restored_fim`, `skipped_fim` (malformed FIM),
+    `skipped_too_long`, `skipped_empty`, `kept`.
     """
     from cppllm.pipeline.indexed import IndexedReader
 
     reader = IndexedReader(prefix)
     docs: list[HeldOutDoc] = []
-    counts = {"docs": len(reader), "skipped_fim": 0, "skipped_too_long": 0, "skipped_empty": 0, "kept": 0}
+    counts = {
+        "docs": len(reader),
+        "restored_fim": 0,
+        "skipped_fim": 0,
+        "skipped_too_long": 0,
+        "skipped_empty": 0,
+        "kept": 0,
+    }
     for i in range(len(reader)):
         ids = np.asarray(reader[i])
-        if np.isin(ids, _FIM_IDS).any():
-            counts["skipped_fim"] += 1
-            continue
         if ids.size and ids[0] == BOS_ID:
             ids = ids[1:]
         if ids.size and ids[-1] == EOS_ID:
@@ -81,7 +104,14 @@ def load_heldout(
         if ids.size > 4 * max_chars:  # surely too long (a character is at most 4 tokens' bytes)
             counts["skipped_too_long"] += 1
             continue
-        text = decode(ids.tolist())
+        if np.isin(ids, _FIM_IDS).any():
+            text = unfim(ids.tolist(), decode)
+            if text is None:
+                counts["skipped_fim"] += 1
+                continue
+            counts["restored_fim"] += 1
+        else:
+            text = decode(ids.tolist())
         if len(text) > max_chars:
             counts["skipped_too_long"] += 1
             continue

@@ -85,7 +85,7 @@ def find_tokenizer_report(*dirs: Path | None) -> Path | None:
 
 
 def measure_tokenizers(tokenizer_dir: Path, val_prefix: Path, max_bytes: int = 500_000) -> dict[str, Any]:
-    """Bytes per token of ours and the offline tiktoken baselines on held-out (non-FIM) val documents."""
+    """Bytes per token of ours and the offline tiktoken baselines on held-out val documents (FIM ones put back in order)."""
     from cppllm.eval.prompts import load_heldout
     from cppllm.tokenizer.baselines import load_baselines
     from cppllm.tokenizer.tokenizer import CppTokenizer

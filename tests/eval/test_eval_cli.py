@@ -60,7 +60,7 @@ def test_eval_then_report(run_dir):
     argv += ["--humaneval-source", str(run_dir / "he.jsonl"), "--humaneval-samples", "2", "--pass-k", "1,2"]
     assert eval_main(argv) == 0
     ev = json.loads((run_dir / "eval.json").read_text())
-    assert ev["meta"]["step"] == 3 and ev["heldout"]["skipped_fim"] == 1
+    assert ev["meta"]["step"] == 3 and ev["heldout"]["restored_fim"] == 1
     b = ev["bpb"]
     assert b["bpb"] > 0 and b["unigram_bpb"] > 0 and b["tokens"] % 256 == 0 and 0 < b["tokens"] <= 2000
     c = ev["compile"]

@@ -1,10 +1,25 @@
-from cppllm.eval.prompts import HeldOutDoc, candidates, cut_prompts, file_opening, load_heldout
+import pytest
+
+from cppllm.eval.prompts import HeldOutDoc, candidates, cut_prompts, file_opening, load_heldout, unfim
 
 
-def test_load_heldout_skips_fim_documents_and_strips_framing(heldout_dir, tokenizer, heldout_files):
+def test_load_heldout_restores_fim_documents_and_strips_framing(heldout_dir, tokenizer, heldout_files):
     docs, counts = load_heldout(heldout_dir / "bin" / "val", tokenizer.decode)
-    assert counts["docs"] == len(heldout_files) + 1 and counts["skipped_fim"] == 1
-    assert [d.text for d in docs] == heldout_files
+    assert counts["docs"] == len(heldout_files) + 1 and counts["restored_fim"] == 1
+    # the last val doc is a PSM copy of the first file: put back in order, it is the file again
+    assert [d.text for d in docs] == [*heldout_files, heldout_files[0]]
+
+
+@pytest.mark.parametrize("mode", ["psm", "spm"])
+def test_unfim_inverts_the_training_format(tokenizer, heldout_files, mode):
+    from cppllm.pipeline.fim import FIMConfig, assemble
+
+    text = heldout_files[1]
+    cut1, cut2 = 17, len(text) // 2
+    pieces = [tokenizer.encode(text[:cut1]), tokenizer.encode(text[cut1:cut2]), tokenizer.encode(text[cut2:])]
+    ids = assemble(mode, pieces, FIMConfig(), bos_id=None, eos_id=None)
+    assert unfim(ids, tokenizer.decode) == text
+    assert unfim(ids[1:], tokenizer.decode) is None  # not a FIM document
 
 
 def test_file_opening_is_the_preamble_and_the_first_declaration(heldout_files):
