@@ -17,6 +17,7 @@ from pathlib import Path
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
+from cppllm.atomic import write_text
 from cppllm.pipeline.filters import CodeQualityFilter, FilterConfig
 from cppllm.pipeline.normalize import CppNormalizer
 
@@ -198,9 +199,7 @@ class SummaryStep(PipelineStep):
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         stats = summarize(self.out)
-        tmp = self.out / "stats.json.tmp"
-        tmp.write_text(json.dumps(stats, indent=2, sort_keys=True, default=str))
-        os.replace(tmp, self.out / "stats.json")
+        write_text(self.out / "stats.json", json.dumps(stats, indent=2, sort_keys=True, default=str))
         return
         yield
 
@@ -244,8 +243,6 @@ class MixtureStep(PipelineStep):
             "data_spec": spec,
             "train": f"python -m cppllm.train --data '{spec}' --tokenizer {self.out / 'tokenizer'} --out runs/NAME",
         }
-        tmp = self.out / "mixture.json.tmp"
-        tmp.write_text(json.dumps(record, indent=2))
-        os.replace(tmp, self.out / "mixture.json")
+        write_text(self.out / "mixture.json", json.dumps(record, indent=2))
         return
         yield

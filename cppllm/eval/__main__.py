@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cppllm.atomic import write_text
+
 TASKS = ("bpb", "compile", "fim", "humaneval")
 
 
@@ -76,9 +78,7 @@ def resolve_inputs(args: argparse.Namespace) -> dict[str, Path | None]:
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str))
-    os.replace(tmp, path)
+    write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=str))
 
 
 def _val_targets(val_prefix: Path, seq_len: int, max_tokens: int):

@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cppllm.atomic import write_text
+
 CAT_ORDER = ("syntax", "undeclared", "type", "template", "incomplete", "redefinition", "missing_include")
 
 
@@ -336,9 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     md = build_report(args.run, tokenizer_report=args.tokenizer_report)
     out = args.run / "report.md"
-    tmp = out.with_name("report.md.tmp")
-    tmp.write_text(md)
-    os.replace(tmp, out)
+    write_text(out, md)
     print(f"wrote {out}", file=sys.stderr)
     return 0
 

@@ -31,6 +31,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.batching import batched
 
+from cppllm.atomic import write_text
 from cppllm.pipeline import indexed
 from cppllm.pipeline.fim import FIMConfig, encode_documents
 from cppllm.pipeline.split import SPLITS, check_fraction, group_hash, group_key, val_mask
@@ -39,9 +40,7 @@ MANIFEST_VERSION = 1
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
 class BinShardWriter(PipelineStep):

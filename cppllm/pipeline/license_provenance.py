@@ -22,6 +22,8 @@ from pathlib import Path
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
+from cppllm.atomic import write_text
+
 PROVENANCE = "provenance.json"
 
 
@@ -107,9 +109,7 @@ def write_provenance(output_dir: str | os.PathLike, docs_subdir: str = "docs") -
         raise FileNotFoundError(f"no document shards: {docs} does not exist")
     data = provenance(docs)
     dest = out / PROVENANCE
-    tmp = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=False))
-    os.replace(tmp, dest)
+    write_text(dest, json.dumps(data, indent=1, sort_keys=False))
     return dest
 
 

@@ -19,10 +19,10 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cppllm.atomic import write_text
 from cppllm.tokenizer.baselines import ENCODINGS, load_baselines
 from cppllm.tokenizer.data import DEFAULT_HELDOUT, is_raw_source, iter_docs, split_docs
 from cppllm.tokenizer.regex import SHR_MODES
@@ -168,13 +168,6 @@ def shr_compare(
     return out
 
 
-def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m cppllm.tokenizer.report", description=__doc__.split("\n")[0])
     ap.add_argument("--tokenizer", required=True, type=Path, help="directory (or file) of tokenizer.json")
@@ -233,8 +226,8 @@ def main(argv: list[str] | None = None) -> int:
             mark = " (best)" if r is best else ""
             md += f"| {r['shr']}{mark} | {r['tokens']:,} | {nbytes['normalized'] / r['tokens']:.3f} |\n"
     args.out.mkdir(parents=True, exist_ok=True)
-    _write(args.out / "tokenizer_report.md", md)
-    _write(args.out / "tokenizer_report.json", json.dumps(record, indent=2))
+    write_text(args.out / "tokenizer_report.md", md)
+    write_text(args.out / "tokenizer_report.json", json.dumps(record, indent=2))
     plot(record, args.out / "tokenizer_report.png")
     print(md)
     print(f"wrote {args.out / 'tokenizer_report.md'} and .json, .png")

@@ -12,10 +12,10 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from cppllm.atomic import write_text
 from cppllm.tokenizer.data import DEFAULT_HELDOUT, is_raw_source, sample_texts
 from cppllm.tokenizer.regex import DEFAULT_SHR, SHR_MODES
 from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
@@ -74,10 +74,7 @@ def train_from_data(
 
 
 def write_info(out: Path, info: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".train.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(info, f, indent=2)
-    os.replace(tmp, out / TRAIN_INFO_FILE)
+    write_text(out / TRAIN_INFO_FILE, json.dumps(info, indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:
