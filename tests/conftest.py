@@ -50,3 +50,15 @@ def cpp_sample() -> dict[str, str]:
             except UnicodeDecodeError:
                 continue
     return sample
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op torch thread for the test: on a shared 2-core box, OpenMP threads spinning against
+    other processes make tiny models 10-100x slower. Used (autouse) by the torch-heavy test folders."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -36,11 +36,5 @@ def data_dir(tmp_path_factory, cpp_sample) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny matmuls on a shared 2-core box: one intra-op thread avoids ~100x OpenMP contention slowdowns."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(one_torch_thread):
     yield
-    torch.set_num_threads(before)
