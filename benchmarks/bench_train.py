@@ -44,11 +44,19 @@ def build_ours(cfg, optimizer: str, device: torch.device, autocast: bool = False
         gpt, loss_impl=resolve_loss_impl("auto", device.type), chunk=256 if device.type == "cpu" else 4096
     )
     opts = _optimizers(gpt, gpt.param_groups(), optimizer, fused=True)  # as the trainer
-    params = list(module.parameters())
+
+    def loss_of(x, y):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+            return module(x, y)
+
+    return _train_step(loss_of, list(module.parameters()), opts)
+
+
+def _train_step(loss_of, params, opts):
+    """One optimizer step as the trainer takes it: backward, clip at 1.0, step and zero every optimizer."""
 
     def step(x, y):
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-            loss = module(x, y)
+        loss = loss_of(x, y)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         for o in opts:
@@ -77,18 +85,8 @@ def build_hf(cfg, optimizer: str):
         else:
             groups["matrix" if p.ndim == 2 else "scalar"].append(p)
     opts = _optimizers(model, groups, optimizer, fused=False)  # torch's default AdamW
-    params = list(model.parameters())
-
-    def step(x, y):
-        loss = model(input_ids=x, labels=x).loss  # the standard transformers training call
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        for o in opts:
-            o.step()
-            o.zero_grad(set_to_none=True)
-        return loss
-
-    return step
+    # the standard transformers training call (it shifts the labels itself)
+    return _train_step(lambda x, y: model(input_ids=x, labels=x).loss, list(model.parameters()), opts)
 
 
 def cpu_bench(steps: int, batch: int, seq: int, optimizer: str) -> dict[str, float]:
