@@ -1,7 +1,8 @@
 """Model configuration: one frozen dataclass and the named presets.
 
 Depth presets follow nanochat's rule (width = 64 x depth, head dim 128, so heads = depth / 2); `3b` is the
-seed's M3 shape (hidden 2560, 32 layers, 32 heads, 8 KV heads) with the SwiGLU width of StableLM-3B.
+seed's M3 shape (hidden 2560, 32 layers, 32 heads, 8 KV heads) with Llama 3's SwiGLU width rule, which
+makes it a 3B model (2.96B at the 32K vocabulary).
 The resolved config is saved as JSON next to every checkpoint (`to_dict` / `from_dict`).
 """
 
@@ -155,14 +156,16 @@ PRESETS: dict[str, dict[str, Any]] = {
     "d20": _depth(20),
     "d26": _depth(26),
     "d32": _depth(32),
-    # Seed M3 numbers; SwiGLU width 6912 = 8/3 * 2560 rounded (StableLM-3B); Llama-3-style rope base.
+    # Seed M3 numbers. SwiGLU width by Llama 3's rule for GQA models: 8/3 * 2560 * 1.3 (ffn_dim_multiplier,
+    # making up for the smaller K/V projections) rounded up to a multiple of 1024 = 9216, so the model has
+    # 3B parameters (the plain 8/3 width, 6912, gives 2.39B). Llama-3-style rope base.
     "3b": dict(
         n_layer=32,
         n_embd=2560,
         n_head=32,
         n_kv_head=8,
         head_dim=80,
-        mlp_hidden=6912,
+        mlp_hidden=9216,
         max_seq_len=4096,
         rope_theta=500000.0,
     ),

@@ -15,6 +15,11 @@ def test_presets_follow_depth_rule_and_seed_numbers():
     assert set(PRESETS) == {"tiny", "d12", "d20", "d26", "d32", "3b"}
 
 
+def test_preset_sizes_match_their_names():
+    assert 120e6 < count_params(get_preset("d12"))["total"] < 140e6  # GPT-2-small class
+    assert 2.9e9 < count_params(get_preset("3b"))["total"] < 3.1e9  # a 3B model at the 32K vocabulary
+
+
 def test_unknown_preset_lists_valid_ones():
     with pytest.raises(ValueError, match="tiny, d12, d20, d26, d32, 3b"):
         get_preset("d13")
