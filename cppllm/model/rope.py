@@ -75,10 +75,43 @@ def rope_cos_sin(
     return (emb.cos() * scaling).to(dtype), (emb.sin() * scaling).to(dtype)
 
 
-def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Rotate x (B, H, T, D) by cos/sin (T, D) or (B, 1, T, D)."""
-    cos, sin = cos.to(x.dtype), sin.to(x.dtype)
+class _Rotate(torch.autograd.Function):
+    """y = x rotated by (cos, sin) pairwise over the two halves; its gradient is the inverse rotation.
+
+    The eager composite (`x * cos + cat(-x2, x1) * sin`) makes five passes and a concatenated copy per
+    direction; this writes each half once with a multiply and a fused multiply-add, in both directions,
+    and saves only cos/sin for the backward (no activation).
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(cos, sin)
+        return _rotate(x, cos, sin, inverse=False)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        cos, sin = ctx.saved_tensors
+        return _rotate(grad, cos, sin, inverse=True), None, None
+
+
+def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, inverse: bool) -> torch.Tensor:
+    # cos/sin hold the same values in both halves (rope_cos_sin concatenates the frequencies), so each
+    # output half needs only the first half of cos/sin: y1 = x1 c - x2 s, y2 = x2 c + x1 s (inverse: -s).
     half = x.shape[-1] // 2
+    c, s = cos[..., :half], sin[..., :half]
     x1, x2 = x[..., :half], x[..., half:]
-    rotated = torch.cat((-x2, x1), dim=-1)
-    return x * cos + rotated * sin
+    out = torch.empty(x.shape, dtype=x.dtype, device=x.device)
+    y1, y2 = out[..., :half], out[..., half:]
+    torch.mul(x1, c, out=y1)
+    y1.addcmul_(x2, s, value=1.0 if inverse else -1.0)
+    torch.mul(x2, c, out=y2)
+    y2.addcmul_(x1, s, value=-1.0 if inverse else 1.0)
+    return out
+
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate x (..., D) by cos/sin (..., D) from `rope_cos_sin`, broadcast over the leading dimensions.
+
+    Equal to transformers' `x * cos + rotate_half(x) * sin`.
+    """
+    return _Rotate.apply(x, cos.to(x.dtype), sin.to(x.dtype))

@@ -21,6 +21,29 @@ def _compute_dtype(h: torch.Tensor) -> torch.dtype:
     return h.dtype
 
 
+# One reusable (rows, V) fp32 logits block per CPU device: PyTorch's CPU allocator hands large blocks back
+# to the OS, and re-faulting a fresh block every chunk and step costs about an eighth of the block's matmul
+# on the dev box (benchmarks/bench_model.py). CUDA's caching allocator already reuses memory.
+_CPU_WORKSPACE: dict[torch.device, torch.Tensor] = {}
+_CPU_WORKSPACE_MAX_BYTES = 1 << 30
+
+
+def _logits(hc: torch.Tensor, wc: torch.Tensor) -> torch.Tensor:
+    """(n, V) fp32 logits of hc (n, C) @ wc.T (V, C); on CPU in fp32, written into a reused block."""
+    n, v = hc.shape[0], wc.shape[0]
+    if hc.device.type != "cpu" or hc.dtype != torch.float32 or n * v * 4 > _CPU_WORKSPACE_MAX_BYTES:
+        return (hc @ wc.T).float()
+    buf = _CPU_WORKSPACE.get(hc.device)
+    if buf is None or buf.numel() < n * v:
+        buf = _CPU_WORKSPACE[hc.device] = torch.empty(n * v, dtype=torch.float32)
+    return torch.mm(hc, wc.T, out=buf[: n * v].view(n, v))
+
+
+def release_workspace() -> None:
+    """Free the CPU logits block kept between calls (it is re-created on the next call)."""
+    _CPU_WORKSPACE.clear()
+
+
 class _ChunkedLinearCE(torch.autograd.Function):
     """Mean (over non-ignored rows) CE of `h @ w.T`; gradients computed chunk by chunk in forward."""
 
@@ -34,40 +57,42 @@ class _ChunkedLinearCE(torch.autograd.Function):
         loss = torch.zeros((), dtype=torch.float32, device=h.device)
         grad_h = torch.empty_like(h) if need_grad else None
         grad_w = None  # written by the first chunk's matmul: no zero-filled (V, C) buffer
-        # the mean's 1/n_valid is folded into the softmax, except in fp16, whose range could underflow
+        # The mean's 1/n_valid scales the small (n, C) side of each gradient matmul, never the (n, V)
+        # block; fp16 (whose range could underflow) divides the summed gradients once at the end.
         fold = cd != torch.float16
-        inv_scale = n_valid if fold else 1.0
+        inv_n = 1.0 / n_valid.to(torch.float32) if fold else None
         with torch.autocast(h.device.type, enabled=False):
             for s in range(0, h.shape[0], chunk_size):
-                hc = h[s : s + chunk_size].to(cd)  # (n, C)
-                tc = targets[s : s + chunk_size]
+                hs = h[s : s + chunk_size]
+                hc = hs.to(cd)  # (n, C)
+                n = hc.shape[0]
+                tgt = targets[s : s + chunk_size].clamp(min=0)
                 valid = valid_all[s : s + chunk_size]
-                tgt = tc.clamp(min=0)
-                logits = (hc @ wc.T).float()  # (n, V): the only logits alive at any time
-                picked = logits.gather(1, tgt[:, None]).squeeze(1)
-                # logsumexp by hand, in place: the exponentials are reused for the softmax gradient
-                mx = logits.amax(dim=-1, keepdim=True)
-                e = logits.sub_(mx).exp_()
-                total = e.sum(dim=-1)
-                lse = mx.squeeze(1) + total.log()
-                loss += ((lse - picked) * valid).sum()
+                logits = _logits(hc, wc)  # (n, V) fp32: the only logits alive at any time
+                # log-softmax in place (one row-wise pass, no copy), then the picked log-probabilities
+                logp = torch.ops.aten._log_softmax.out(logits, -1, False, out=logits)
+                loss -= (logp.gather(1, tgt[:, None]).squeeze(1) * valid).sum()
                 if need_grad:
-                    # softmax / n_valid: the gradients come out already scaled for the mean
-                    probs = e.div_(total[:, None] * inv_scale)
-                    probs[torch.arange(len(tgt), device=h.device), tgt] -= 1.0 / inv_scale
+                    probs = logp.exp_()  # softmax, in place
+                    probs[torch.arange(n, device=h.device), tgt] -= 1.0
                     if any_ignored:
-                        probs.mul_(valid[:, None])
+                        probs.index_fill_(0, (~valid).nonzero().squeeze(1), 0.0)
                     g = probs.to(cd)
+                    grad_hc = grad_h[s : s + chunk_size]
                     if h.dtype == cd:
-                        torch.mm(g, wc, out=grad_h[s : s + chunk_size])
+                        torch.mm(g, wc, out=grad_hc)
                     else:
-                        grad_h[s : s + chunk_size] = (g @ wc).to(h.dtype)
+                        grad_hc.copy_(g @ wc)
+                    hw = hc
+                    if fold:  # scaled in the hidden states' precision, then cast
+                        grad_hc.mul_(inv_n.to(grad_hc.dtype))
+                        hw = (hs * inv_n.to(hs.dtype)).to(cd)
                     if grad_w is None:
-                        grad_w = (g.T @ hc).float()
+                        grad_w = (g.T @ hw).float()
                     elif cd == torch.float32:
-                        grad_w.addmm_(g.T, hc)  # in place: no (V, C) temporary per chunk
+                        grad_w.addmm_(g.T, hw)  # in place: no (V, C) temporary per chunk
                     else:
-                        grad_w += (g.T @ hc).float()
+                        grad_w += (g.T @ hw).float()
         ctx.grads = None
         if need_grad:
             if grad_w is None:  # no rows

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from cppllm.model.config import get_preset
+from cppllm.model.config import GPTConfig, get_preset
 from cppllm.model.gpt import GPT
 from cppllm.model.rope import apply_rope, default_inv_freq, inv_freq_for, rope_cos_sin
 
@@ -126,3 +126,27 @@ def test_model_trained_at_t_runs_at_4t_with_yarn(tmp_path):
     with torch.no_grad():
         after = long(x, y).item()
     assert after < before and after < 0.8 * math.log(32)
+
+
+def _rotate_half_reference(x, cos, sin):  # transformers' Llama formula
+    half = x.shape[-1] // 2
+    return x * cos + torch.cat((-x[..., half:], x[..., :half]), dim=-1) * sin
+
+
+@pytest.mark.parametrize("batched_positions", [False, True])
+def test_apply_rope_equals_rotate_half_values_and_grads(batched_positions):
+    g = torch.Generator().manual_seed(0)
+    inv, scale = inv_freq_for(GPTConfig(n_embd=64, n_head=2, max_seq_len=64).with_yarn(4.0))
+    pos = torch.randint(0, 200, (2, 9), generator=g) if batched_positions else torch.arange(9)
+    cos, sin = rope_cos_sin(inv, pos, scale)
+    cos, sin = cos.unsqueeze(-2), sin.unsqueeze(-2)  # broadcast over heads: (B, T, H, D) layout
+    x = torch.randn(2, 9, 3, 32, generator=g, dtype=torch.float64)
+    x1, x2 = x.clone().requires_grad_(), x.clone().requires_grad_()
+    up = torch.randn(2, 9, 3, 32, generator=g, dtype=torch.float64)
+    got = apply_rope(x1, cos, sin)
+    ref = _rotate_half_reference(x2, cos.double(), sin.double())
+    (got * up).sum().backward()
+    (ref * up).sum().backward()
+    torch.testing.assert_close(got, ref)
+    torch.testing.assert_close(x1.grad, x2.grad)
+    assert torch.autograd.gradcheck(lambda a: apply_rope(a, cos, sin), (x.clone().requires_grad_(),))
