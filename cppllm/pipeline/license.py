@@ -33,16 +33,10 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from cppllm.pipeline.license_policy import parse_policy
 from cppllm.pipeline.license_scan import NOASSERTION, Detector, is_reference_only
 from cppllm.pipeline.license_trees import build_tree_map, load_tree_map, tree_license
+from cppllm.pipeline.readers.rows import LICENSE_COLUMNS
 
 LICENSE_SOURCES = ("spdx-tag", "header", "license-file", "dataset", "none")
-DATASET_LICENSE_KEYS = (
-    "licenses",
-    "detected_licenses",
-    "max_stars_repo_licenses",
-    "max_forks_repo_licenses",
-    "max_issues_repo_licenses",
-    "license",
-)
+DATASET_LICENSE_KEYS = LICENSE_COLUMNS  # the readers keep the first present one as "licenses"
 WORKER_BYTES = int(1.75 * (1 << 30))  # ScanCode's index (~1.4 GB resident) + a document batch
 
 

@@ -25,7 +25,7 @@ def _compute_dtype(h: torch.Tensor) -> torch.dtype:
 # to the OS, and re-faulting a fresh block every chunk and step costs about an eighth of the block's matmul
 # on the dev box (benchmarks/bench_model.py). CUDA's caching allocator already reuses memory.
 _CPU_WORKSPACE: dict[torch.device, torch.Tensor] = {}
-_CPU_WORKSPACE_MAX_BYTES = 1 << 30
+_CPU_WORKSPACE_MAX_BYTES = 256 << 20  # the block outlives the call: bound what it keeps
 
 
 def _logits(hc: torch.Tensor, wc: torch.Tensor) -> torch.Tensor:

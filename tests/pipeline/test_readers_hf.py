@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from cppllm.pipeline.license import dataset_license
 from cppllm.pipeline.readers import make_reader
 from cppllm.pipeline.readers.hf import GatedDatasetError, HFDatasetReader, fenced_cpp
 from cppllm.pipeline.readers.hydrate import Hydrator, RateLimiter
+from cppllm.pipeline.readers.rows import RowLayout, row_document
 
 FIX = Path(__file__).parents[1] / "fixtures" / "readers"
 
@@ -162,9 +164,28 @@ def test_the_stack_dedup_layout():
         "path": "src/main.cpp",
         "repo": "octo/app",
         "version": "c0ffee" + "0" * 34,
+        "licenses": '["MIT"]',  # max_stars_repo_licenses, for the license step's dataset fallback
     }
+    assert dataset_license(docs[0].metadata) == "MIT"
     assert docs[0].id == f"{0:040x}"  # the-stack's hexsha
     assert stats(reader)["dropped_binary"] == 1
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (["MIT", "Apache-2.0", "MIT"], "MIT AND Apache-2.0"),  # The Stack v1: a list per repository
+        ('["BSD-3-Clause"]', "BSD-3-Clause"),  # a JSON list in a jsonl/csv export
+        ("GPL-2.0-only", "GPL-2.0-only"),
+        ([], None),
+        (None, None),
+    ],
+)
+def test_row_license_column_reaches_the_license_step(cell, expected):
+    row = {"content": "int x;\n", "path": "a.cpp", "repo": "o/r", "detected_licenses": cell}
+    doc = row_document(row, RowLayout(), source="s")
+    assert dataset_license(doc.metadata) == expected
+    assert ("licenses" in doc.metadata) == (expected is not None)
 
 
 def test_nemotron_synthetic_text_rows():

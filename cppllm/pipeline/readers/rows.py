@@ -1,8 +1,9 @@
 """Table rows (parquet, jsonl, Hugging Face datasets) -> documents with the shared metadata.
 
-`RowLayout` names the columns a dataset uses for text, path, repository, version, id and language (the
-first present column of each tuple wins), and `row_document` turns one row into a `Document` or a drop
-reason. C/C++ selection looks at the language column and/or the path's extension (`select`):
+`RowLayout` names the columns a dataset uses for text, path, repository, version, id, language and
+licenses (the first present column of each tuple wins), and `row_document` turns one row into a `Document`
+or a drop reason. A row's license column (The Stack's `max_stars_repo_licenses`, v2's `detected_licenses`)
+travels as `metadata["licenses"]`, a JSON list, for the license step's "dataset" fallback. C/C++ selection looks at the language column and/or the path's extension (`select`):
     "either"    keep when either says C/C++ (the default; a row with neither is kept)
     "both"      keep only when no present signal says otherwise
     "language" / "extension"   only that signal (missing -> kept)
@@ -12,6 +13,7 @@ reason. C/C++ selection looks at the language column and/or the path's extension
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from datatrove.data import Document
@@ -20,6 +22,14 @@ from cppllm.pipeline.readers.cppfiles import DEFAULT_MAX_FILE_BYTES, check_text,
 
 CPP_LANGUAGES = frozenset({"c++", "cpp", "cplusplus", "c", "cuda", "cuda c++"})
 SELECT_MODES = ("either", "both", "language", "extension", "none")
+LICENSE_COLUMNS = (
+    "licenses",
+    "detected_licenses",
+    "max_stars_repo_licenses",
+    "max_forks_repo_licenses",
+    "max_issues_repo_licenses",
+    "license",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +42,7 @@ class RowLayout:
     version: tuple[str, ...] = ("version", "commit_id", "commit", "max_stars_repo_head_hexsha")
     id: tuple[str, ...] = ("id",)
     language: tuple[str, ...] = ("language", "lang")
+    licenses: tuple[str, ...] = LICENSE_COLUMNS
 
     def with_text(self, column: str | None) -> RowLayout:
         if column is None:
@@ -43,6 +54,7 @@ class RowLayout:
             version=self.version,
             id=self.id,
             language=self.language,
+            licenses=self.licenses,
         )
 
 
@@ -101,8 +113,20 @@ def row_document(
         doc_id = f"{source}/{repo}/{path}@{version}"
     elif doc_id is None:  # text-only rows: the id must not depend on how rows are sharded across tasks
         doc_id = f"{source}/{fallback_id or hashlib.blake2b(text.encode(), digest_size=10).hexdigest()}"
-    return Document(
-        text=text,
-        id=str(doc_id),
-        metadata={"source": source, "path": path, "repo": repo, "version": version},
-    )
+    metadata = {"source": source, "path": path, "repo": repo, "version": version}
+    licenses = _license_list(first(row, layout.licenses))
+    if licenses:
+        metadata["licenses"] = json.dumps(licenses)
+    return Document(text=text, id=str(doc_id), metadata=metadata)
+
+
+def _license_list(value) -> list[str]:
+    """SPDX ids from a license cell: a list (parquet), a JSON list string, or one id string."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.lstrip().startswith("[") else [value]
+        except json.JSONDecodeError:
+            value = [value]
+    if value is None or isinstance(value, (bytes, int, float, dict)):
+        return []
+    return list(dict.fromkeys(str(v).strip() for v in value if v is not None and str(v).strip()))
