@@ -3,7 +3,13 @@
 Run as `python -I -S jail.py SPEC_JSON -- argv...` by `cppllm.eval.sandbox` (stdlib only, so it starts
 fast and never runs set-up code between fork and exec in a threaded parent). Set-up, in order:
 new session (own process group); when allowed, new network and mount namespaces with every mount
-remounted read-only except the job's work dir; resource limits; drop to `nobody` when root; exec.
+remounted read-only except the job's work dir, and a new PID namespace; resource limits; drop to
+`nobody` when root; exec.
+
+In a PID namespace the launcher forks a small init (PID 1 there) that forks the job, reaps orphans and
+reports how the job ended; the launcher ends the same way. When the init exits, the kernel kills every
+process left in the namespace, so not even a job that calls `setsid()` (leaving the process group the
+sandbox kills) outlives its run. The job itself is not PID 1, so its signals behave as usual.
 `--probe` prints which isolations this machine allows, as JSON.
 """
 
@@ -11,10 +17,12 @@ import ctypes
 import json
 import os
 import resource
+import signal
 import sys
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWPID = 0x20000000
 MS_RDONLY = 1
 MS_REMOUNT = 32
 MS_BIND = 4096
@@ -84,7 +92,49 @@ def probe():
             ok = False
         os._exit(0 if ok else 1)
     res["readonly_filesystem"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    pid = os.fork()
+    if pid == 0:
+        ok = _unshare(CLONE_NEWPID)
+        if ok:
+            child = os.fork()
+            if child == 0:
+                os._exit(0 if os.getpid() == 1 else 1)
+            ok = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+        os._exit(0 if ok else 1)
+    res["pid_namespace"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
     print(json.dumps(res))
+
+
+def _enter_pid_namespace():
+    """Return in the job process, PID 2 of a new namespace; the launcher and the init never return."""
+    if not _unshare(CLONE_NEWPID):
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWPID) failed")
+    r, w = os.pipe()
+    init = os.fork()
+    if init:  # the launcher: wait for the init, then end the way the job ended
+        os.close(w)
+        os.waitpid(init, 0)
+        report = os.read(r, 64).decode().split()
+        kind, n = report if len(report) == 2 else ("exit", "125")
+        if kind == "signal":
+            if int(n) not in (signal.SIGKILL, signal.SIGSTOP):  # those two have no handler to reset
+                signal.signal(int(n), signal.SIG_DFL)
+            os.kill(os.getpid(), int(n))
+        os._exit(int(n))
+    os.close(r)
+    job = os.fork()
+    if job == 0:
+        os.close(w)
+        return
+    while True:  # the init: reap everything (orphans are re-parented here) until the job ends
+        pid, status = os.waitpid(-1, 0)
+        if pid == job:
+            break
+    if os.WIFSIGNALED(status):
+        os.write(w, f"signal {os.WTERMSIG(status)}".encode())
+    else:
+        os.write(w, f"exit {os.waitstatus_to_exitcode(status)}".encode())
+    os._exit(0)  # the kernel now kills whatever the job left in the namespace
 
 
 def main():
@@ -104,6 +154,8 @@ def main():
             _readonly_except(os.path.realpath(spec["workdir"]))
             # Re-enter the work dir: the old cwd still points into the (now read-only) parent mount.
             os.chdir(spec["workdir"])
+        if spec.get("isolate_pid"):
+            _enter_pid_namespace()
         for name, value in spec["rlimits"].items():
             resource.setrlimit(getattr(resource, name), (value, value))
         if spec["drop"]:

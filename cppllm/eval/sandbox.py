@@ -3,7 +3,8 @@
 Each job gets: its own process group (the whole group is killed at the end, so forks cannot linger), wall
 and CPU time limits, RLIMIT_AS / FSIZE / NPROC / CORE, a fresh temp dir removed afterwards, no network
 (a new network namespace where the kernel allows it), a read-only view of every file system except the
-work dir (a new mount namespace, where allowed), and bounded stdout/stderr. When we run as root the job
+work dir (a new mount namespace, where allowed), its own PID namespace where allowed (whatever the job
+leaves behind, even after `setsid()`, dies with it), and bounded stdout/stderr. When we run as root the job
 drops to an unprivileged user (`nobody`), because root ignores RLIMIT_NPROC. Set-up happens in a small
 launcher process (`jail.py`), never between fork and exec in our possibly threaded process.
 
@@ -74,7 +75,7 @@ def available_isolation() -> dict[str, bool]:
     try:
         return json.loads(out.stdout)
     except json.JSONDecodeError:
-        return {"network_namespace": False, "readonly_filesystem": False}
+        return {"network_namespace": False, "readonly_filesystem": False, "pid_namespace": False}
 
 
 def _read_capped(path: Path, cap: int) -> str:
@@ -96,6 +97,7 @@ def run_sandboxed(
     drop = _can_drop_to_nobody()
     isolate_net = not limits.network and avail.get("network_namespace", False)
     readonly_fs = avail.get("readonly_filesystem", False)
+    isolate_pid = avail.get("pid_namespace", False)
     isolation = ["process_group", "rlimits"]
     if drop:
         isolation.append("unprivileged_user")
@@ -103,10 +105,13 @@ def run_sandboxed(
         isolation.append("network_namespace")
     if readonly_fs:
         isolation.append("readonly_filesystem")
+    if isolate_pid:
+        isolation.append("pid_namespace")
     spec = {
         "workdir": str(workdir),
         "isolate_net": isolate_net,
         "readonly_fs": readonly_fs,
+        "isolate_pid": isolate_pid,
         "drop": drop,
         "nproc": limits.nproc,
         "rlimits": {

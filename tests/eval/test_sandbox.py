@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 import uuid
@@ -43,13 +44,18 @@ def test_cannot_write_outside_work_dir():
     assert not target.exists()
 
 
+def _marker() -> str:
+    # a unique sleep duration, visible in `ps` (dash, the usual /bin/sh, has no `exec -a NAME`)
+    return f"300.{uuid.uuid4().int % 10**12:012d}"
+
+
 def test_wall_time_limit_kills_a_sleeper_and_its_children():
-    marker = f"cppllm-orphan-{uuid.uuid4().hex[:8]}"
+    marker = _marker()
     with SandboxDir() as work:
         t0 = time.monotonic()
         # a child that outlives its parent: the whole process group must still go
         res = run_sandboxed(
-            ["sh", "-c", f"(exec -a {marker} sleep 300) & sleep 300"],
+            ["sh", "-c", f"sleep {marker} & sleep 300"],
             workdir=work,
             limits=SandboxLimits(wall_s=1.0),
         )
@@ -114,3 +120,32 @@ def test_output_is_bounded():
         )
     assert len(res.stdout) < 1100
     assert res.stdout.endswith("[output truncated]")
+
+
+def test_a_job_that_leaves_its_process_group_still_dies_with_it():
+    if not available_isolation().get("pid_namespace"):
+        pytest.skip("PID namespaces are not allowed on this machine")
+    marker = _marker()
+    with SandboxDir() as work:
+        # setsid: a new session, out of the process group the sandbox kills; the job then exits at once
+        res = run_sandboxed(["sh", "-c", f"setsid sleep {marker} & echo started"], workdir=work)
+    assert res.ok and res.stdout.strip() == "started"
+    assert "pid_namespace" in res.isolation
+    time.sleep(0.2)
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert marker not in ps
+
+
+@pytest.mark.parametrize(("script", "returncode", "sig"), [("exit 7", 7, None), ("kill -SEGV $$", -11, 11)])
+def test_exit_status_and_signal_are_the_jobs(script, returncode, sig):
+    with SandboxDir() as work:
+        res = run_sandboxed(["sh", "-c", script], workdir=work)
+    assert (res.returncode, res.signal) == (returncode, sig)
+
+
+def test_cpu_limit_ends_a_spinning_job_with_the_kernels_signal():
+    with SandboxDir() as work:
+        exe = _build(work, "int main(){ volatile long i = 0; for(;;) ++i; }\n")
+        res = run_sandboxed([str(exe)], workdir=work, limits=SandboxLimits(wall_s=20, cpu_s=1))
+    assert not res.timed_out
+    assert res.signal in (signal.SIGKILL, signal.SIGXCPU), res.stderr
