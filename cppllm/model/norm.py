@@ -43,7 +43,7 @@ class RMSNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dtype == torch.float32:
-            if x.device.type == "cpu" and self.weight.dtype == torch.float32:
+            if x.device.type == "cpu" and self.weight.dtype == torch.float32 and torch.is_grad_enabled():
                 return _RMSNormCPU.apply(x, self.weight, self.eps)
             return F.rms_norm(x, (x.shape[-1],), self.weight, self.eps)
         # Low precision: normalise in fp32 (as transformers does) and cast back before the gain.

@@ -114,4 +114,7 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
 
     Equal to transformers' `x * cos + rotate_half(x) * sin`.
     """
-    return _Rotate.apply(x, cos.to(x.dtype), sin.to(x.dtype))
+    cos, sin = cos.to(x.dtype), sin.to(x.dtype)
+    if not (torch.is_grad_enabled() and x.requires_grad):  # decoding: skip the autograd.Function's overhead
+        return _rotate(x, cos, sin, inverse=False)
+    return _Rotate.apply(x, cos, sin)
