@@ -30,6 +30,8 @@ def test_matches_formula_values_and_grads(contiguous):
     torch.testing.assert_close(got, ref)
     torch.testing.assert_close(x1.grad, x2.grad)
     torch.testing.assert_close(norm.weight.grad, w_ref.grad)
+    with torch.no_grad():  # the inference path
+        torch.testing.assert_close(norm(x), ref.detach())
 
 
 def test_cpu_function_passes_gradcheck():

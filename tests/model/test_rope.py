@@ -150,3 +150,5 @@ def test_apply_rope_equals_rotate_half_values_and_grads(batched_positions):
     torch.testing.assert_close(got, ref)
     torch.testing.assert_close(x1.grad, x2.grad)
     assert torch.autograd.gradcheck(lambda a: apply_rope(a, cos, sin), (x.clone().requires_grad_(),))
+    with torch.no_grad():  # the decoding path (no autograd.Function)
+        torch.testing.assert_close(apply_rope(x, cos, sin), ref.detach())
