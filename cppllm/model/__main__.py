@@ -6,7 +6,7 @@ import argparse
 import json
 
 from cppllm.model.config import PRESETS, get_preset
-from cppllm.model.estimate import DTYPE_BYTES, summary
+from cppllm.model.estimate import DTYPE_BYTES, LOSS_CHUNK_ROWS, summary
 
 
 def _human(n: float, unit: str = "") -> str:
@@ -49,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--optimizer", default="muon", choices=["muon", "adamw"], help="optimizer for the memory estimate"
     )
+    ap.add_argument(
+        "--loss-chunk",
+        type=int,
+        default=LOSS_CHUNK_ROWS,
+        help="rows of logits the chunked loss holds at a time (the trainer's --loss-chunk)",
+    )
     ap.add_argument("--json", action="store_true", help="print JSON instead of text")
     ap.add_argument("--table", action="store_true", help="print the markdown table of all presets")
     args = ap.parse_args(argv)
@@ -60,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         over["max_seq_len"] = args.seq_len
     cfg = get_preset(args.preset, **over)
     batch = args.batch_tokens or 8 * cfg.max_seq_len
-    s = summary(cfg, batch, args.dtype, args.optimizer)
+    s = summary(cfg, batch, args.dtype, args.optimizer, args.loss_chunk)
     if args.json:
         print(json.dumps({"config": cfg.to_dict(), "batch_tokens": batch, **s}, indent=2))
         return 0
@@ -75,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  KV cache/token   {s['kv_cache_bytes_per_token']:>15,}  bytes ({args.dtype})")
     print(f"  training memory at {batch:,} tokens/micro-batch ({args.dtype} activations, {args.optimizer}):")
-    for k in ("weights", "grads", "optimizer", "activations", "total"):
+    for k in ("weights", "grads", "optimizer", "activations", "logits", "total"):
         print(f"    {k:<12} {_gib(s['train_mem_' + k]):>12}")
     return 0
 

@@ -31,3 +31,7 @@ def test_memory_estimates_scale_sensibly():
     assert b["activations"] == 2 * a["activations"] and b["weights"] == a["weights"]
     assert training_memory(cfg, 1024, optimizer="adamw")["optimizer"] > a["optimizer"]
     assert kv_cache_bytes_per_token(cfg, "fp32") == 2 * kv_cache_bytes_per_token(cfg, "bf16")
+    # the chunked loss holds one chunk of logits (bf16 + the fp32 softmax copy), however big the batch
+    big = training_memory(cfg, 65536, loss_chunk=4096)
+    assert big["logits"] == training_memory(cfg, 8192, loss_chunk=4096)["logits"] == 4096 * 32768 * 6
+    assert a["logits"] == 1024 * 32768 * 6
