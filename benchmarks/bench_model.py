@@ -133,8 +133,16 @@ def shared_kernel_share(step, x, y) -> float:
     """Share of one profiled step's CPU time spent in SHARED_KERNELS."""
     from torch.profiler import ProfilerActivity, profile
 
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
-        step(x, y)
+    # the profiler's own start/stop log lines go to fd 2 from C++: keep them out of the report
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            with profile(activities=[ProfilerActivity.CPU]) as prof:
+                step(x, y)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
     events = prof.key_averages()
     total = sum(e.self_cpu_time_total for e in events)
     shared = sum(e.self_cpu_time_total for e in events if any(k in e.key for k in SHARED_KERNELS))
