@@ -271,6 +271,7 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
             vocab_size=args.vocab_size,
             max_chars=args.tokenizer_max_chars,
             seed=args.seed,
+            val_fraction=args.val_fraction,
         )
         add([tok], tasks=1, name="tokenizer")
     # --- FIM + .bin/.idx writer -> DIR/bin, DIR/manifest.json

@@ -80,10 +80,20 @@ class TokenizerTrainStep(PipelineStep):
     type = "🔢 - TOKENIZER"
     name = "🔤 tokenizer training"
 
-    def __init__(self, docs: Path, out: Path, *, vocab_size: int, max_chars: int | None, seed: int = 0):
+    def __init__(
+        self,
+        docs: Path,
+        out: Path,
+        *,
+        vocab_size: int,
+        max_chars: int | None,
+        seed: int = 0,
+        val_fraction: float = 0.0,
+    ):
         super().__init__()
         self.docs, self.out = Path(docs), Path(out)
         self.vocab_size, self.max_chars, self.seed = vocab_size, max_chars, seed
+        self.val_fraction = val_fraction  # the .bin writer's: its val repositories stay out of training
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         from cppllm.tokenizer.train import train_from_data, write_info
@@ -92,7 +102,11 @@ class TokenizerTrainStep(PipelineStep):
             self.stat_update("reused")
             return
         tok, info = train_from_data(
-            self.docs, vocab_size=self.vocab_size, max_chars=self.max_chars or None, seed=self.seed
+            self.docs,
+            vocab_size=self.vocab_size,
+            max_chars=self.max_chars or None,
+            seed=self.seed,
+            exclude_val=(self.val_fraction, self.seed) if self.val_fraction else None,
         )
         tmp = self.out.with_name(self.out.name + ".tmp")
         tok.save(tmp)

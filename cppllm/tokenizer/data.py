@@ -9,6 +9,10 @@ Inputs (auto-detected from the path):
 Every document has a *key*: `source/path` when the metadata has a path (so a pipeline document and the
 raw file it came from share a key), else its id, else `file:row`. The held-out split and the training
 sample are pure functions of the key (xxhash), so they are the same on every run and machine.
+
+Documents with a repository or path also carry their train/val *group* (`cppllm.pipeline.split`), so
+tokenizer training can leave out the groups the `.bin` writer will put in the model's val split
+(`exclude_val`): val bpb is then measured on text the tokenizer never saw either.
 Nothing is ever held in memory beyond one parquet record batch or one file.
 """
 
@@ -18,7 +22,7 @@ import gzip
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 EMBEDDED = "embedded"
@@ -29,6 +33,7 @@ DEFAULT_HELDOUT = 0.05  # fraction of documents never used for training, kept fo
 class Doc:
     key: str
     text: str
+    group: str = field(default="", compare=False)  # train/val group (`split.group_key`); "" if unknown
 
 
 def hash01(key: str, salt: str = "") -> float:
@@ -43,14 +48,19 @@ def is_heldout(key: str, fraction: float = DEFAULT_HELDOUT) -> bool:
     return hash01(key, "cppllm-tokenizer-heldout") < fraction
 
 
-def _key(row: dict, fallback: str) -> str:
+def _doc(row: dict, fallback: str) -> Doc:
+    """A row's document: its key (see the module docstring) and split group."""
+    from cppllm.pipeline.split import group_key
+
     meta = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
-    path = row.get("path") or meta.get("path")
-    source = row.get("source") or meta.get("source")
+    fields = {k: row.get(k) or meta.get(k) for k in ("path", "source", "repo", "id")}
+    path, source, doc_id = fields["path"], fields["source"], fields["id"]
     if path:
-        return f"{source}/{path}" if source else str(path)
-    doc_id = row.get("id") or meta.get("id")
-    return str(doc_id) if doc_id else fallback
+        key = f"{source}/{path}" if source else str(path)
+    else:
+        key = str(doc_id) if doc_id else fallback
+    group = group_key(fields) if fields["repo"] or path else ""
+    return Doc(key, row["text"], group)
 
 
 def _doc_files(root: Path) -> list[Path]:
@@ -72,12 +82,12 @@ def _iter_parquet(path: Path) -> Iterator[Doc]:
     names = set(pf.schema_arrow.names)
     if "text" not in names:
         raise ValueError(f"{path}: no 'text' column (columns: {sorted(names)})")
-    cols = [c for c in ("text", "id", "path", "source", "metadata") if c in names]
+    cols = [c for c in ("text", "id", "path", "source", "repo", "metadata") if c in names]
     row = 0
     for batch in pf.iter_batches(columns=cols, batch_size=256):
         for rec in batch.to_pylist():
             if isinstance(rec.get("text"), str):
-                yield Doc(_key(rec, f"{path.name}:{row}"), rec["text"])
+                yield _doc(rec, f"{path.name}:{row}")
             row += 1
 
 
@@ -92,7 +102,7 @@ def _iter_jsonl(path: Path) -> Iterator[Doc]:
             except json.JSONDecodeError as e:
                 raise ValueError(f"{path}:{row + 1}: not JSON ({e.msg})") from None
             if isinstance(rec, dict) and isinstance(rec.get("text"), str):
-                yield Doc(_key(rec, f"{path.name}:{row}"), rec["text"])
+                yield _doc(rec, f"{path.name}:{row}")
 
 
 def _iter_source_tree(root: Path, name: str) -> Iterator[Doc]:
@@ -159,6 +169,15 @@ def split_docs(docs: Iterable[Doc], split: str, fraction: float = DEFAULT_HELDOU
     return (d for d in docs if is_heldout(d.key, fraction) == want)
 
 
+def in_model_val(doc: Doc, exclude_val: tuple[float, int] | None) -> bool:
+    """True when the `.bin` writer's (val_fraction, split_seed) puts the document's group in val."""
+    if exclude_val is None or not doc.group or exclude_val[0] == 0:
+        return False
+    from cppllm.pipeline.split import unit_hash
+
+    return unit_hash(exclude_val[1], doc.group) < exclude_val[0]
+
+
 def sample_texts(
     data: str | os.PathLike,
     *,
@@ -167,20 +186,33 @@ def sample_texts(
     seed: int = 0,
     normalize: bool = False,
     stats: dict | None = None,
+    exclude_val: tuple[float, int] | None = None,
 ) -> Iterator[str]:
     """Training texts: the train split, sampled uniformly by key to about `max_chars` characters.
 
     With a budget, a first streamed pass counts the train split's characters to set the sampling rate,
     so the sample is spread over the whole corpus (not its first files). `normalize` applies the
-    pipeline's normalizer to each text (for raw source trees). `stats` gets `docs`/`chars`.
+    pipeline's normalizer to each text (for raw source trees). `exclude_val` = (val_fraction, split_seed)
+    of the `.bin` writer leaves out the model's val groups. `stats` gets `docs`/`chars`/`val_docs_excluded`.
     """
     norm = _normalizer() if normalize else None
+
+    def train_docs() -> Iterator[Doc]:
+        excluded = 0
+        for d in split_docs(iter_docs(data), "train", heldout):
+            if in_model_val(d, exclude_val):
+                excluded += 1
+                if stats is not None:
+                    stats["val_docs_excluded"] = excluded
+                continue
+            yield d
+
     rate = 1.0
     if max_chars is not None:
-        total = sum(len(d.text) for d in split_docs(iter_docs(data), "train", heldout))
+        total = sum(len(d.text) for d in train_docs())
         rate = min(1.0, max_chars / total) if total else 1.0
     used_docs = used_chars = 0
-    for d in split_docs(iter_docs(data), "train", heldout):
+    for d in train_docs():
         if rate < 1.0 and hash01(d.key, f"cppllm-tokenizer-sample-{seed}") >= rate:
             continue
         if max_chars is not None and used_chars >= max_chars:

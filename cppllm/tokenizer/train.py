@@ -34,17 +34,25 @@ def train_from_data(
     min_frequency: int = 2,
     normalize: bool | None = None,
     show_progress: bool = False,
+    exclude_val: tuple[float, int] | None = None,
 ) -> tuple[CppTokenizer, dict]:
     """Train on the train split of `data`; returns the tokenizer and a record of the run.
 
     `normalize=None` normalizes raw source trees (as the pipeline would) and leaves documents as they are.
+    `exclude_val=(val_fraction, split_seed)`: leave out the groups the `.bin` writer puts in val.
     """
     if normalize is None:
         normalize = is_raw_source(data)
-    stats: dict = {"docs": 0, "chars": 0}
+    stats: dict = {"docs": 0, "chars": 0, "val_docs_excluded": 0}
     t0 = time.perf_counter()
     texts = sample_texts(
-        data, max_chars=max_chars, heldout=heldout, seed=seed, normalize=normalize, stats=stats
+        data,
+        max_chars=max_chars,
+        heldout=heldout,
+        seed=seed,
+        normalize=normalize,
+        stats=stats,
+        exclude_val=exclude_val,
     )
     if show_progress:
         from tqdm import tqdm
@@ -65,6 +73,15 @@ def train_from_data(
         "shr": shr,
         "min_frequency": min_frequency,
         "normalized": normalize,
+        "model_val_excluded": (
+            None
+            if exclude_val is None
+            else {
+                "val_fraction": exclude_val[0],
+                "split_seed": exclude_val[1],
+                "docs": stats["val_docs_excluded"],
+            }
+        ),
         "train_docs": stats["docs"],
         "train_chars": stats["chars"],
         "seconds": round(time.perf_counter() - t0, 2),
@@ -101,10 +118,19 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="apply the pipeline normalizer (auto: only to raw source trees, not to pipeline documents)",
     )
+    ap.add_argument(
+        "--exclude-val-fraction",
+        type=float,
+        default=0.0,
+        help="leave out the repositories the .bin writer puts in val at this --val-fraction (0: none)",
+    )
+    ap.add_argument("--split-seed", type=int, default=0, help="the .bin writer's split seed")
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     args = ap.parse_args(argv)
     if not 0 <= args.heldout_fraction < 1:
         ap.error("--heldout-fraction must be in [0, 1)")
+    if not 0 <= args.exclude_val_fraction < 1:
+        ap.error("--exclude-val-fraction must be in [0, 1)")
     try:
         tok, info = train_from_data(
             args.data,
@@ -116,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             min_frequency=args.min_frequency,
             normalize={"auto": None, "yes": True, "no": False}[args.normalize],
             show_progress=not args.quiet,
+            exclude_val=(args.exclude_val_fraction, args.split_seed) if args.exclude_val_fraction else None,
         )
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)

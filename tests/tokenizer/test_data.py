@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from cppllm.pipeline.split import assign_split
 from cppllm.tokenizer.data import (
     Doc,
     is_heldout,
@@ -87,3 +88,30 @@ def test_sample_normalizes_on_request(tmp_path):
         (tree / f"f{i}.cpp").write_text(f"int f{i}() {{\n    return {i};   \n}}\n")
     texts = list(sample_texts(tree, max_chars=None, heldout=0.0, normalize=True))
     assert len(texts) == 30 and all("\n    " not in t and "   \n" not in t for t in texts)
+
+
+def test_model_val_repositories_stay_out_of_training(tmp_path):
+    """With the .bin writer's (val_fraction, seed), no document of a val repository is trained on."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [
+        {
+            "text": f"int r{r}_f{i}() {{ return {i}; }}\n",
+            "id": f"{r}/{i}",
+            "source": "s",
+            "path": f"f{i}.cpp",
+            "repo": f"org/r{r}",
+        }
+        for r in range(40)
+        for i in range(3)
+    ]
+    (tmp_path / "docs").mkdir()
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "docs" / "00000.parquet")
+    val = {row["text"] for row in rows if assign_split(row, 0.25, seed=7) == "val"}
+    assert 0 < len(val) < len(rows)
+    stats: dict = {}
+    kept = set(sample_texts(tmp_path, max_chars=None, heldout=0.0, stats=stats, exclude_val=(0.25, 7)))
+    assert kept == {row["text"] for row in rows} - val  # whole repositories out, every other doc in
+    assert stats["val_docs_excluded"] == len(val) and len(val) % 3 == 0
+    assert len(set(sample_texts(tmp_path, max_chars=None, heldout=0.0))) == len(rows)  # off by default

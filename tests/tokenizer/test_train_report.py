@@ -45,6 +45,31 @@ def test_train_cli_is_deterministic(trained, pipeline_out, tmp_path):
     assert CppTokenizer.load(tmp_path).hash() == CppTokenizer.load(trained).hash()
 
 
+def test_train_cli_leaves_out_the_model_val_split(pipeline_out, tmp_path, cpp_sample):
+    from cppllm.pipeline.split import assign_split
+
+    args = ["--data", str(pipeline_out), "--vocab-size", "800", "--out", str(tmp_path), "--quiet"]
+    assert (
+        train_main(
+            [*args, "--heldout-fraction", "0.25", "--exclude-val-fraction", "0.3", "--split-seed", "3"]
+        )
+        == 0
+    )
+    info = json.loads((tmp_path / "tokenizer_train.json").read_text())
+
+    # write_docs_parquet's rows carry source + path: the .bin writer groups them by top directory
+    def in_val(key: str) -> bool:
+        source, path = key.split("/", 1)
+        return assign_split({"source": source, "path": path}, 0.3, 3) == "val"
+
+    val = [k for k in cpp_sample if not is_heldout(k, 0.25) and in_val(k)]
+    assert val  # the sample spans enough directories for some to land in val
+    assert info["model_val_excluded"] == {"val_fraction": 0.3, "split_seed": 3, "docs": len(val)}
+    assert info["train_docs"] == sum(not is_heldout(k, 0.25) for k in cpp_sample) - len(val)
+    with pytest.raises(SystemExit):
+        train_main([*args, "--exclude-val-fraction", "1.5"])
+
+
 def test_train_cli_errors(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert train_main(["--data", str(tmp_path / "empty"), "--out", str(tmp_path / "o"), "--quiet"]) == 1
