@@ -18,3 +18,21 @@ def test_bf16_autocast_training_step_and_cached_generation_on_cuda():
     with torch.autocast("cuda", dtype=torch.bfloat16):
         out = generate(model, [[1, 2, 3], [4]], 8, temperature=0)
     assert [len(o) for o in out] == [8, 8]
+
+
+@pytest.mark.gpu
+def test_fp32_loss_and_gradients_on_cuda_equal_the_cpu():
+    """The CUDA path (in-place log-softmax, RoPE function, F.rms_norm's fused kernel) matches the CPU's."""
+    cfg = get_preset("tiny", vocab_size=512, n_layer=2)
+    cpu = GPT(cfg)
+    gpu = GPT(cfg).cuda()
+    gpu.load_state_dict(cpu.state_dict())
+    idx = torch.randint(0, 512, (2, 64))
+    tgt = torch.randint(0, 512, (2, 64))
+    tgt[0, :5] = -1
+    losses = [cpu(idx, tgt), gpu(idx.cuda(), tgt.cuda())]
+    for loss in losses:
+        loss.backward()
+    torch.testing.assert_close(losses[1].cpu(), losses[0], rtol=1e-4, atol=1e-4)
+    for (name, p), q in zip(cpu.named_parameters(), gpu.parameters(), strict=True):
+        torch.testing.assert_close(q.grad.cpu(), p.grad, rtol=1e-3, atol=1e-4, msg=name)
