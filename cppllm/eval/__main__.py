@@ -82,19 +82,21 @@ def _write_json(path: Path, obj: Any) -> None:
 
 
 def _val_targets(val_prefix: Path, seq_len: int, max_tokens: int):
-    """Non-overlapping (x, y) windows of the val split's token stream: x (N, T), y (N, T) int64."""
+    """The first `max_tokens // seq_len` of the trainer's val windows: x (N, T), y (N, T) int64.
+
+    The windows are `TokenDataset.window_starts` (the stream tiled by `seq_len + 1`-token windows, not
+    BOS-aligned), the ones the trainer's val bpb walks, so both score the same tokens the same way.
+    """
     import numpy as np
 
-    from cppllm.pipeline.indexed import IndexedReader
+    from cppllm.train.data import TokenDataset
 
-    tokens = IndexedReader(val_prefix).tokens
-    n = min(max_tokens // seq_len, (len(tokens) - 1) // seq_len)
-    if n <= 0:
+    ds = TokenDataset(val_prefix)
+    starts = ds.window_starts(seq_len)[: max_tokens // seq_len]
+    if not len(starts):
         raise ValueError(f"val split {val_prefix} has fewer than {seq_len + 1} tokens")
-    flat = np.asarray(tokens[: n * seq_len + 1], dtype=np.int64)
-    x = flat[:-1].reshape(n, seq_len)
-    y = flat[1:].reshape(n, seq_len)
-    return x, y
+    windows = np.asarray(ds.tokens[starts[:, None] + np.arange(seq_len + 1)], dtype=np.int64)
+    return windows[:, :-1], windows[:, 1:]
 
 
 def run_bpb(model, tok, paths, args, device) -> dict[str, Any]:

@@ -226,3 +226,19 @@ def test_missing_manifest_warns_that_the_tokenizer_is_unchecked(tmp_path):
     prefix = make_dataset(tmp_path / "bare" / "d", 20, 0)
     with pytest.warns(UserWarning, match="cannot check"):
         TokenDataset(prefix, tokenizer_hash="a" * 64)
+
+
+def test_eval_val_windows_are_the_trainers(tmp_path):
+    """`python -m cppllm.eval`'s bpb and the trainer's val bpb score the same windows."""
+    from cppllm.eval.__main__ import _val_targets
+
+    prefix = make_dataset(tmp_path / "val", 30, seed=5)
+    x, y = _val_targets(prefix, 16, 16 * 7)
+    loader = MixtureLoader([prefix], 1, 16, bos_aligned=False, shuffle=False)
+    for i in range(7):
+        lx, ly = loader.next_batch()
+        np.testing.assert_array_equal(x[i], lx[0].numpy())
+        np.testing.assert_array_equal(y[i], ly[0].numpy())
+    tokens = np.asarray(TokenDataset(prefix).tokens, dtype=np.int64)
+    np.testing.assert_array_equal(x.reshape(-1), tokens[: 7 * 16])  # tiles the stream from its start
+    assert len(_val_targets(prefix, 16, 10**9)[0]) == (len(tokens) - 1) // 16  # every full window
