@@ -20,7 +20,6 @@ ScanCode's index costs ~1.4 GB per worker process: size `--workers` with `licens
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -33,7 +32,7 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from cppllm.pipeline.license_policy import parse_policy
 from cppllm.pipeline.license_scan import NOASSERTION, Detector, is_reference_only
 from cppllm.pipeline.license_trees import build_tree_map, load_tree_map, tree_license
-from cppllm.pipeline.readers.rows import LICENSE_COLUMNS
+from cppllm.pipeline.readers.rows import LICENSE_COLUMNS, license_ids
 
 LICENSE_SOURCES = ("spdx-tag", "header", "license-file", "dataset", "none")
 DATASET_LICENSE_KEYS = LICENSE_COLUMNS  # the readers keep the first present one as "licenses"
@@ -60,15 +59,7 @@ def _mem_available() -> int:
 def dataset_license(metadata: dict) -> str | None:
     """License metadata shipped with a dataset row (a list or string of SPDX ids), as one expression."""
     for key in DATASET_LICENSE_KEYS:
-        value = metadata.get(key)
-        if isinstance(value, str) and value.startswith("["):
-            with contextlib.suppress(json.JSONDecodeError):
-                value = json.loads(value)
-        if isinstance(value, str):
-            value = [value] if value.strip() else []
-        if not isinstance(value, (list, tuple)):
-            continue
-        ids = list(dict.fromkeys(str(v).strip() for v in value if v and str(v).strip()))
+        ids = license_ids(metadata.get(key))
         if ids:  # all of a repository's licenses apply
             return " AND ".join(f"({i})" if " " in i else i for i in ids)
     return None

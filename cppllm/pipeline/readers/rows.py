@@ -12,6 +12,7 @@ travels as `metadata["licenses"]`, a JSON list, for the license step's "dataset"
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -114,19 +115,19 @@ def row_document(
     elif doc_id is None:  # text-only rows: the id must not depend on how rows are sharded across tasks
         doc_id = f"{source}/{fallback_id or hashlib.blake2b(text.encode(), digest_size=10).hexdigest()}"
     metadata = {"source": source, "path": path, "repo": repo, "version": version}
-    licenses = _license_list(first(row, layout.licenses))
+    licenses = license_ids(first(row, layout.licenses))
     if licenses:
         metadata["licenses"] = json.dumps(licenses)
     return Document(text=text, id=str(doc_id), metadata=metadata)
 
 
-def _license_list(value) -> list[str]:
-    """SPDX ids from a license cell: a list (parquet), a JSON list string, or one id string."""
+def license_ids(value) -> list[str]:
+    """SPDX ids from a license cell: a list (parquet), a JSON list string, or one id string; else []."""
+    if isinstance(value, str) and value.startswith("["):
+        with contextlib.suppress(json.JSONDecodeError):
+            value = json.loads(value)
     if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.lstrip().startswith("[") else [value]
-        except json.JSONDecodeError:
-            value = [value]
-    if value is None or isinstance(value, (bytes, int, float, dict)):
+        value = [value] if value.strip() else []
+    if not isinstance(value, (list, tuple)):
         return []
-    return list(dict.fromkeys(str(v).strip() for v in value if v is not None and str(v).strip()))
+    return list(dict.fromkeys(str(v).strip() for v in value if v and str(v).strip()))
