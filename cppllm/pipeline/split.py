@@ -44,12 +44,15 @@ def unit_hash(seed: int, key: str) -> float:
     return group_hash(seed, key) / 2.0**64
 
 
+def group_in_val(group: str, val_fraction: float, seed: int = 0) -> bool:
+    """Whether the hash rule puts a group (a `group_key`) in val."""
+    return val_fraction > 0.0 and unit_hash(seed, group) < val_fraction
+
+
 def assign_split(metadata: Mapping[str, Any], val_fraction: float, seed: int = 0) -> Split:
     """`"val"` for a `val_fraction` share of the groups (chosen by hash), else `"train"`."""
     check_fraction(val_fraction)
-    if val_fraction == 0.0:
-        return "train"
-    return "val" if unit_hash(seed, group_key(metadata)) < val_fraction else "train"
+    return "val" if group_in_val(group_key(metadata), val_fraction, seed) else "train"
 
 
 def check_fraction(val_fraction: float) -> None:

@@ -171,11 +171,11 @@ def split_docs(docs: Iterable[Doc], split: str, fraction: float = DEFAULT_HELDOU
 
 def in_model_val(doc: Doc, exclude_val: tuple[float, int] | None) -> bool:
     """True when the `.bin` writer's (val_fraction, split_seed) puts the document's group in val."""
-    if exclude_val is None or not doc.group or exclude_val[0] == 0:
+    if exclude_val is None or not doc.group:
         return False
-    from cppllm.pipeline.split import unit_hash
+    from cppllm.pipeline.split import group_in_val
 
-    return unit_hash(exclude_val[1], doc.group) < exclude_val[0]
+    return group_in_val(doc.group, *exclude_val)
 
 
 def sample_texts(
