@@ -202,10 +202,10 @@ def sample_texts(
         for d in split_docs(iter_docs(data), "train", heldout):
             if in_model_val(d, exclude_val):
                 excluded += 1
-                if stats is not None:
-                    stats["val_docs_excluded"] = excluded
                 continue
             yield d
+        if stats is not None:  # only a whole pass counts (the sampling pass may stop at the budget)
+            stats["val_docs_excluded"] = excluded
 
     rate = 1.0
     if max_chars is not None:

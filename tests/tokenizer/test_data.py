@@ -100,7 +100,7 @@ def test_model_val_repositories_stay_out_of_training(tmp_path):
             "text": f"int r{r}_f{i}() {{ return {i}; }}\n",
             "id": f"{r}/{i}",
             "source": "s",
-            "path": f"f{i}.cpp",
+            "path": f"src/r{r}_f{i}.cpp",
             "repo": f"org/r{r}",
         }
         for r in range(40)
@@ -115,3 +115,7 @@ def test_model_val_repositories_stay_out_of_training(tmp_path):
     assert kept == {row["text"] for row in rows} - val  # whole repositories out, every other doc in
     assert stats["val_docs_excluded"] == len(val) and len(val) % 3 == 0
     assert len(set(sample_texts(tmp_path, max_chars=None, heldout=0.0))) == len(rows)  # off by default
+    budget: dict = {}  # a budget ends the sampling pass early: the count still covers the whole corpus
+    small = list(sample_texts(tmp_path, max_chars=200, heldout=0.0, stats=budget, exclude_val=(0.25, 7)))
+    assert small and not set(small) & val
+    assert budget["val_docs_excluded"] == len(val)
