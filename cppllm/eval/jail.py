@@ -76,32 +76,31 @@ def _unshare(flags):
     return _libc.unshare(flags) == 0
 
 
-def probe():
-    res = {"root": os.geteuid() == 0}
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0 if _unshare(CLONE_NEWNET) else 1)
-    res["network_namespace"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+def _in_child(check):
+    """Whether `check()` returns true in a forked child (where unsharing cannot touch this process)."""
     pid = os.fork()
     if pid == 0:
         try:
-            ok = _unshare(CLONE_NEWNS)
-            if ok:
-                _readonly_except(os.getcwd())
+            ok = bool(check())
         except OSError:
             ok = False
         os._exit(0 if ok else 1)
-    res["readonly_filesystem"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
-    pid = os.fork()
-    if pid == 0:
-        ok = _unshare(CLONE_NEWPID)
-        if ok:
-            child = os.fork()
-            if child == 0:
-                os._exit(0 if os.getpid() == 1 else 1)
-            ok = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
-        os._exit(0 if ok else 1)
-    res["pid_namespace"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+
+
+def _readonly_view():
+    if not _unshare(CLONE_NEWNS):
+        return False
+    _readonly_except(os.getcwd())
+    return True
+
+
+def probe():
+    res = {"root": os.geteuid() == 0}
+    res["network_namespace"] = _in_child(lambda: _unshare(CLONE_NEWNET))
+    res["readonly_filesystem"] = _in_child(_readonly_view)
+    # after unshare(CLONE_NEWPID) the next child is PID 1 of the new namespace
+    res["pid_namespace"] = _in_child(lambda: _unshare(CLONE_NEWPID) and _in_child(lambda: os.getpid() == 1))
     print(json.dumps(res))
 
 
