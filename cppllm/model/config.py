@@ -15,6 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def from_known_fields(cls: type, d: dict[str, Any]) -> Any:
+    """`cls(**d)` for a config dataclass; a key that is not one of its fields is an error, not ignored."""
+    unknown = sorted(set(d) - {f.name for f in dataclasses.fields(cls)})
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} fields: {unknown}")
+    return cls(**d)
+
+
 def swiglu_hidden(n_embd: int, multiple_of: int = 128) -> int:
     """SwiGLU width with the parameters of a 4x two-matrix MLP: 8/3 * n_embd, rounded up (Llama's rule)."""
     return multiple_of * math.ceil(8 * n_embd / 3 / multiple_of)
@@ -127,11 +135,7 @@ class GPTConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> GPTConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"unknown GPTConfig fields: {unknown}")
-        return cls(**d)
+        return from_known_fields(cls, d)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from cppllm.model.config import from_known_fields
+
 # Per-preset defaults: global batch in tokens and rows per device per micro-step.
 PRESET_DEFAULTS: dict[str, dict[str, int]] = {
     "tiny": dict(batch_tokens=16 * 256, micro_batch=16),
@@ -75,11 +77,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"unknown TrainConfig fields: {unknown}")
-        return cls(**d)
+        return from_known_fields(cls, d)
 
     def resolve(
         self,
