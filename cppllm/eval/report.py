@@ -174,6 +174,11 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
 
+def _not_evaluated(result: dict | None) -> list[str]:
+    """The report lines for a task that did not run, with its error when it has one."""
+    return [f"Not evaluated{': ' + result['error'] if result and 'error' in result else ''}.", ""]
+
+
 def _code(text: str, limit: int = 1200) -> str:
     text = text[:limit].replace("```", "` ` `")
     return f"```cpp\n{text}\n```"
@@ -218,7 +223,7 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
             "",
         ]
     else:
-        md += [f"Not evaluated{': ' + bpb['error'] if 'error' in bpb else ''}.", ""]
+        md += _not_evaluated(bpb)
 
     md += ["## Tokenizer efficiency", ""]
     tok_dir = Path(meta["tokenizer"]) if meta.get("tokenizer") else None
@@ -273,7 +278,7 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
         md += ["", "Completion ends: " + ", ".join(f"{k} {v}" for k, v in comp.get("ends", {}).items())]
         md += ["", "![compile](compile.png)", ""]
     else:
-        md += [f"Not evaluated{': ' + comp['error'] if comp and 'error' in comp else ''}.", ""]
+        md += _not_evaluated(comp)
 
     md += ["## Fill-in-the-middle", ""]
     fim = ev.get("fim")
@@ -296,7 +301,7 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
                 )
         md += ["", "![fim](fim.png)", ""]
     else:
-        md += [f"Not evaluated{': ' + fim['error'] if fim and 'error' in fim else ''}.", ""]
+        md += _not_evaluated(fim)
 
     md += ["## HumanEval-C++", ""]
     he = ev.get("humaneval")
@@ -309,7 +314,7 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
             "",
         ]
     else:
-        md += [f"Not evaluated{': ' + he['error'] if he and 'error' in he else ''}.", ""]
+        md += _not_evaluated(he)
 
     md += ["## Sample completions", ""]
     samples = (comp or {}).get("samples", []) if comp and "error" not in comp else []
