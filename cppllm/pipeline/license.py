@@ -35,7 +35,6 @@ from cppllm.pipeline.license_trees import build_tree_map, load_tree_map, tree_li
 from cppllm.pipeline.readers.rows import LICENSE_COLUMNS, license_ids
 
 LICENSE_SOURCES = ("spdx-tag", "header", "license-file", "dataset", "none")
-DATASET_LICENSE_KEYS = LICENSE_COLUMNS  # the readers keep the first present one as "licenses"
 WORKER_BYTES = int(1.75 * (1 << 30))  # ScanCode's index (~1.4 GB resident) + a document batch
 
 
@@ -58,7 +57,7 @@ def _mem_available() -> int:
 
 def dataset_license(metadata: dict) -> str | None:
     """License metadata shipped with a dataset row (a list or string of SPDX ids), as one expression."""
-    for key in DATASET_LICENSE_KEYS:
+    for key in LICENSE_COLUMNS:  # the readers keep the first present one as "licenses"
         ids = license_ids(metadata.get(key))
         if ids:  # all of a repository's licenses apply
             return " AND ".join(f"({i})" if " " in i else i for i in ids)
