@@ -189,7 +189,7 @@ class CompileChecker:
             wall_s=max(lim.wall_s, 180.0),
             cpu_s=max(lim.cpu_s, 120),
             fsize_bytes=max(lim.fsize_bytes, 2 << 30),
-            mem_bytes=max(lim.mem_bytes, 4 << 30),
+            mem_bytes=None if lim.mem_bytes is None else max(lim.mem_bytes, 4 << 30),
         )
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()

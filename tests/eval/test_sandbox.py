@@ -10,18 +10,57 @@ from pathlib import Path
 
 import pytest
 
-from cppllm.eval.sandbox import SandboxDir, SandboxLimits, available_isolation, run_sandboxed
+from cppllm.eval.sandbox import (
+    SandboxDir,
+    SandboxLimits,
+    available_isolation,
+    run_sandboxed,
+    sanitizer_env,
+    sanitizer_limits,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
 
 
-def _build(work: Path, code: str) -> Path:
+def _build(work: Path, code: str, *flags: str) -> Path:
     """Compile a hostile test program into the job's work dir (where the sandbox user can run it)."""
     src = work / "p.cpp"
     src.write_text(code)
     exe = work / "p"
-    subprocess.run(["g++", "-O0", "-o", str(exe), str(src)], check=True)
+    subprocess.run(["g++", "-O0", *flags, "-o", str(exe), str(src)], check=True)
     return exe
+
+
+OVERFLOW = "int main(){ int* p = new int[4]; p[4] = 1; int r = p[0]; delete[] p; return r; }\n"
+
+
+def test_asan_binary_is_refused_by_an_address_space_limit_but_runs_under_an_rss_bound():
+    with SandboxDir() as work:
+        exe = _build(work, OVERFLOW, "-g", "-fsanitize=address,undefined")
+        plain = run_sandboxed([str(exe)], workdir=work, limits=SandboxLimits(wall_s=20))
+        lim = sanitizer_limits(SandboxLimits(wall_s=20), rss_bytes=512 << 20)
+        san = run_sandboxed([str(exe)], workdir=work, limits=lim, env=sanitizer_env(lim))
+    assert "ReserveShadowMemoryRange" in plain.stderr or "failed to allocate" in plain.stderr
+    assert "heap-buffer-overflow" not in plain.stderr
+    assert not san.ok and not san.memory_exceeded
+    assert "ERROR: AddressSanitizer: heap-buffer-overflow" in san.stderr
+    assert "p.cpp:" in san.stderr  # symbolized to file:line
+    assert "rss_limit" in san.isolation
+
+
+def test_rss_limit_kills_a_job_that_touches_too_much_memory():
+    with SandboxDir() as work:
+        exe = _build(
+            work,
+            "#include <cstdlib>\n#include <cstring>\n#include <unistd.h>\nint main(){"
+            " char* p = (char*)std::malloc(1ul << 30); if (!p) return 4;"
+            " std::memset(p, 1, 1ul << 30); sleep(5); return p[7]; }\n",
+        )
+        res = run_sandboxed(
+            [str(exe)], workdir=work, limits=SandboxLimits(wall_s=20, mem_bytes=None, rss_bytes=128 << 20)
+        )
+    assert res.memory_exceeded and not res.ok and not res.timed_out
+    assert res.seconds < 5  # killed while touching, not after the sleep
 
 
 def test_job_runs_in_its_own_fresh_dir_which_is_removed():
