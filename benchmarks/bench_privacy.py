@@ -24,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # machine.py, also when imported by a test
+
+from machine import machine_line  # noqa: E402
 
 from cppllm.pipeline.pii import POPULAR_DNS_SERVERS, PrivacyConfig, Span, find_pii, redact  # noqa: E402
 from cppllm.pipeline.secrets import reference_find_secrets  # noqa: E402
@@ -122,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=float, default=2.0, help="MB of corpus text to time on (default 2)")
     args = ap.parse_args(argv)
 
+    print(machine_line())
     texts, labels = load_labelled()
     ours_q, ref_q = score(find_pii, texts, labels), score(reference_find_pii, texts, labels)
     print("== quality on the labelled set (tests/fixtures/privacy)")
@@ -148,9 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     check = docs[: max(1, len(docs) // 8)] + list(texts.values())
     every_line = PrivacyConfig(prefilter=False)
     same = all(find_pii(d) == find_pii(d, every_line) for d in check)
-    print(
-        f"== speed on {mb:.2f} MB ({len(docs)} docs: embedded C++ corpus + labelled set), 2-core CPU dev box"
-    )
+    print(f"== speed on {mb:.2f} MB ({len(docs)} docs: embedded C++ corpus + labelled set)")
     print(f"ours      {mb / t_ours:8.2f} MB/s")
     print(f"reference {mb / t_ref:8.2f} MB/s  (bigcode's detect-secrets plugin set on every line)")
     print(f"ratio     {t_ref / t_ours:8.1f}x")
