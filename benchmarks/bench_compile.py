@@ -55,12 +55,14 @@ def make_snippets(n: int, seed: int = 0, mix: str = "shared") -> list[str]:
     rng = random.Random(seed)
     out = []
     for k in range(n):
-        if mix == "shared":
+        if mix == "shared":  # the same snippets as before the cold mix existed
             prefix = rng.choice(PREFIXES)
+            body = rng.choice(BODIES).format(k=k)
+            extra = "#include <vector>\n#include <string>\n" if prefix == ["bits/stdc++.h"] else ""
         else:
             prefix = rng.sample(HEADER_POOL, rng.randint(2, 4))
-        body = rng.choice(BODIES).format(k=k)
-        extra = "" if {"vector", "string"} <= set(prefix) else "#include <vector>\n#include <string>\n"
+            body = rng.choice(BODIES).format(k=k)
+            extra = "#include <vector>\n#include <string>\n"
         out.append("".join(f"#include <{h}>\n" for h in prefix) + extra + "\n" + body)
     return out
 
