@@ -49,6 +49,11 @@ _DIGEST_WORDS = re.compile(
     r"(?i)sha-?\d*|md5|hash|digest|checksum|crc|blake|fingerprint|commit|\brev\b|git"
     r"|test[ _-]?vectors?|known[ _-]?answer|\bkat\b|fips ?\d|\bnist\b"
 )
+# above the line only what names a digest counts ("git", "commit" or "rev" in a comment a few lines up
+# say little about the value below them)
+_ABOVE_DIGEST_WORDS = re.compile(
+    r"(?i)sha-?\d*|md5|hash|digest|checksum|crc|blake|fingerprint|test[ _-]?vectors?|known[ _-]?answer|\bkat\b"
+)
 _SECRET_WORDS = re.compile(r"(?i)key|secret|token|passw|pwd|auth|credential|bearer")
 # above the line, HMAC test vectors say "key" (a published one): only these words veto there
 _STRONG_SECRET_WORDS = re.compile(
@@ -111,7 +116,7 @@ def is_marked_digest(value: str, line: str, above: str = "") -> bool:
     # a marking comment or table header above, as long as what is above talks about no secret
     return (
         has_digest_form(value)
-        and bool(_DIGEST_WORDS.search(above))
+        and bool(_ABOVE_DIGEST_WORDS.search(above))
         and not _STRONG_SECRET_WORDS.search(above)
     )
 

@@ -81,6 +81,9 @@ SECRETS_NEAR_DIGESTS = {
         f'// the service secret token, stored as a sha256 hex string\nstatic const char* kValue = "{v}";\n'
     ),
     "no digest marker anywhere": lambda v: f'static const char* kValue = "{v}";\nint n = 0;\n',
+    "only 'git' / 'commit' above": lambda v: (
+        f'// git deploy settings, see the commit log\nstatic const char* kDeployValue = "{v}";\n'
+    ),
     "digest marker too far above": lambda v: (
         "// sha256 helpers\n" + "int f();\n" * 9 + f'static const char* kValue = "{v}";\n'
     ),
