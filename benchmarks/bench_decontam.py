@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import random
 import time
 from pathlib import Path
+
+from machine import machine_line
 
 from cppllm.eval.cppscan import find_functions
 from cppllm.pipeline.corpus import embedded_roots
@@ -72,7 +73,7 @@ def main() -> int:
     t2 = time.perf_counter()
     agree = sum(a == b for a, b in zip(v_ours, v_base, strict=True)) / len(docs)
     missed = sum(b and not a for a, b in zip(v_ours, v_base, strict=True))
-    print(f"hardware: {platform.processor() or platform.machine()}, 2-core CPU dev box (shared)")
+    print(machine_line())
     print(f"{len(docs)} docs, {mb:.1f} MB, {len(items)} eval items")
     print(f"ours   (41-gram, stride 10): {mb / (t1 - t0):7.2f} MB/s, flagged {sum(v_ours)}")
     print(f"naive  (50-gram, stride 1):  {mb / (t2 - t1):7.2f} MB/s, flagged {sum(v_base)}")

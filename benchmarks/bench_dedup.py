@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ from datatrove.pipeline.dedup.minhash import (
 )
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.utils.word_tokenizers import WordTokenizer
+from machine import machine_line
 
 from cppllm.pipeline.corpus import CPP_EXTENSIONS, embedded_roots
 from cppllm.pipeline.dedup import NearDedupConfig
@@ -177,9 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer, tok_label = baseline_tokenizer()
     docs = load_corpus(args.docs)
     mb = sum(len(d.text) for d in docs) / 1e6
-    hw = f"{os.cpu_count()}-core CPU dev box ({platform.processor() or platform.machine()})"
     cfg = NearDedupConfig()
-    print(f"hardware: {hw}; corpus: {len(docs)} docs, {mb:.1f} MB of the embedded corpus")
+    print(machine_line())
+    print(f"corpus: {len(docs)} docs, {mb:.1f} MB of the embedded corpus")
     print(cfg.describe())
     print(f"baseline: datatrove MinhashConfig() {MinhashConfig()}, tokenizer {tok_label}")
 

@@ -25,6 +25,8 @@ import subprocess
 import sys
 import time
 
+from machine import machine_line
+
 SHAPES = {
     # the `tiny` preset, full depth
     "tiny": dict(preset="tiny", overrides={}, batch=4, seq=256),
@@ -174,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     precision = "fp32" if args.autocast == "none" else "bf16 autocast"
-    print(f"hardware: 2-core CPU dev box (shared), {precision} eager, {args.threads} thread(s)")
+    print(machine_line())
+    print(f"{precision} eager, {args.threads} thread(s)")
     for shape in shapes:
         tok_s = time_pair(shape, args.steps, args.autocast)
         mem = {impl: run_memory(shape, impl, args.threads, args.autocast) for impl in ("ours", "hf")}

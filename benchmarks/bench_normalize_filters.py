@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
+
+from machine import machine_line
 
 from cppllm.pipeline.corpus import embedded_roots
 from cppllm.pipeline.filters import drop_reason
@@ -73,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     base, ours = best["read+write"], best["read+normalize+filters+write"]
     # time per MB of the processing alone: ours includes the baseline's read and write
     only = 1 / (1 / ours - 1 / base) if ours < base else float("inf")
-    hw = f"{os.cpu_count()}-core CPU dev box ({platform.processor() or platform.machine()})"
-    print(f"corpus: {len(files)} files, {mb:.1f} MB of the embedded corpus; {hw}")
+    print(machine_line())
+    print(f"corpus: {len(files)} files, {mb:.1f} MB of the embedded corpus")
     print(f"read+write only (baseline)        {base:8.1f} MB/s per core")
     print(f"read+normalize+filters+write      {ours:8.1f} MB/s per core")
     print(f"normalize+filters alone           {only:8.1f} MB/s per core   (target >= 50)")

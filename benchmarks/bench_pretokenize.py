@@ -13,12 +13,13 @@ Documents: C++ files of the embedded corpus (g++ and torch headers). Run: `pytho
 from __future__ import annotations
 
 import argparse
-import platform
 import tempfile
 import time
 from pathlib import Path
 
-HARDWARE = f"{__import__('os').cpu_count()}-core CPU dev box ({platform.machine()})"
+from machine import machine_line, short_label
+
+HARDWARE = short_label()
 
 
 def load_docs(mb: float):
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     from cppllm.pipeline.binwriter import BinShardWriter, merge_shards
     from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 
+    print(machine_line())
     docs, n_bytes = load_docs(args.mb)
     mb = n_bytes / 1e6
     print(f"documents: {len(docs)} files, {mb:.1f} MB of C++ ({HARDWARE})")

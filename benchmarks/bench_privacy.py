@@ -1,11 +1,17 @@
-"""PII / secret detection: precision and recall per kind on the labelled set, and MB/s, ours vs bigcode's path.
+"""PII / secret detection: precision and recall per kind on two labelled sets, and MB/s, ours vs bigcode's path.
 
 Ours: `cppllm.pipeline.pii.find_pii` (prefilter, then detect-secrets plugins + our token formats, emails,
 IPs). Baseline: bigcode's path, its detect-secrets plugin set and filters run on every line
 (`reference_find_secrets`), plus emails and IPs by bigcode's documented rules (a generic email regex;
 public IPs that are not popular DNS servers nor 7-character x.x.x.x versions). Both run on the same text
-in the same run: the labelled set `tests/fixtures/privacy/` for quality, the embedded C++ corpus (your
-g++ and torch headers) with the labelled files mixed in for speed.
+in the same run, for quality on two labelled sets, for speed on the embedded C++ corpus (your g++ and
+torch headers) with the labelled files mixed in.
+
+- in-sample: `tests/fixtures/privacy/`, the set the rules were developed against (their misses were fixed
+  there, so its figures flatter the rules);
+- held-out: `tests/fixtures/privacy_heldout/`, realistic C++ files written apart from the rules and their
+  tests and committed before they were first measured; the rules were not changed after seeing its
+  results. Misses there are reported, not fixed.
 
     python benchmarks/bench_privacy.py            # ~2 MB of text
     python benchmarks/bench_privacy.py --mb 10
@@ -24,11 +30,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # machine.py, also when imported by a test
+
+from machine import machine_line  # noqa: E402
 
 from cppllm.pipeline.pii import POPULAR_DNS_SERVERS, PrivacyConfig, Span, find_pii, redact  # noqa: E402
 from cppllm.pipeline.secrets import reference_find_secrets  # noqa: E402
 
 LABELLED = ROOT / "tests" / "fixtures" / "privacy"
+HELDOUT = ROOT / "tests" / "fixtures" / "privacy_heldout"
 
 _REF_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,})")
 _REF_IP = re.compile(
@@ -54,9 +64,9 @@ def reference_find_pii(text: str) -> list[Span]:
     return spans
 
 
-def load_labelled() -> tuple[dict[str, str], dict]:
-    labels = json.loads((LABELLED / "labels.json").read_text())
-    return {name: (LABELLED / name).read_text() for name in labels}, labels
+def load_labelled(directory: Path = LABELLED) -> tuple[dict[str, str], dict]:
+    labels = json.loads((directory / "labels.json").read_text())
+    return {name: (directory / name).read_text() for name in labels}, labels
 
 
 def score(find, texts: dict[str, str], labels: dict) -> dict:
@@ -65,6 +75,8 @@ def score(find, texts: dict[str, str], labels: dict) -> dict:
     found = defaultdict(lambda: [0, 0])  # kind -> [detected, total]
     pred = defaultdict(lambda: [0, 0])  # kind -> [true, total]
     keep = [0, 0]
+    missed: dict[str, list[str]] = {}
+    lost: dict[str, list[str]] = {}
     for name, text in texts.items():
         spans = find(text)
         red = redact(text, spans)
@@ -75,21 +87,56 @@ def score(find, texts: dict[str, str], labels: dict) -> dict:
             for m in re.finditer(re.escape(v), text)
         ]
         for item in labels[name]["secrets"]:
+            gone = all(v not in red for v in item["values"])
             found[item["kind"]][1] += 1
-            found[item["kind"]][0] += all(v not in red for v in item["values"])
+            found[item["kind"]][0] += gone
+            if not gone:
+                missed.setdefault(name, []).append(item["kind"])
         for s in spans:
             pred[s.kind][1] += 1
             pred[s.kind][0] += any(s.start < e and a < s.end for a, e in occ)
         keep[1] += len(labels[name]["keep"])
         keep[0] += sum(k in red for k in labels[name]["keep"])
+        if any(k not in red for k in labels[name]["keep"]):
+            lost[name] = [k for k in labels[name]["keep"] if k not in red]
     n_true = sum(t for t, _ in pred.values())
     n_pred = sum(n for _, n in pred.values())
     return {
         "recall": {k: d / n for k, (d, n) in found.items()},
+        "recall_all": sum(d for d, _ in found.values()) / max(1, sum(n for _, n in found.values())),
+        "missed": missed,
+        "lost": lost,
         "precision": {k: t / n for k, (t, n) in pred.items()},
         "precision_all": n_true / n_pred if n_pred else 1.0,
         "kept": keep,
     }
+
+
+def report_quality(title: str, directory: Path, texts: dict[str, str], labels: dict) -> list[str]:
+    """Print recall per labelled kind, precision per found kind and the look-alikes kept, ours vs the
+    reference; return the kinds where our recall is below the reference's."""
+    ours_q, ref_q = score(find_pii, texts, labels), score(reference_find_pii, texts, labels)
+    n_items = sum(len(v["secrets"]) for v in labels.values())
+    print(
+        f"== quality, {title} set ({directory.relative_to(ROOT)}: {len(texts)} files, {n_items} labelled values)"
+    )
+    print(f"{'kind':22} {'recall ours':>11} {'recall ref':>10}")
+    for kind in sorted(ours_q["recall"]):
+        print(f"{kind:22} {ours_q['recall'][kind]:11.2f} {ref_q['recall'].get(kind, 0.0):10.2f}")
+    print(f"{'found kind':22} {'prec ours':>11} {'prec ref':>10}")
+    for kind in sorted(set(ours_q["precision"]) | set(ref_q["precision"])):
+        o, r = ours_q["precision"].get(kind), ref_q["precision"].get(kind)
+        print(f"{kind:22} {'-' if o is None else f'{o:.2f}':>11} {'-' if r is None else f'{r:.2f}':>10}")
+    print(f"recall (all values): ours {ours_q['recall_all']:.2f}  ref {ref_q['recall_all']:.2f}")
+    print(f"precision (all kinds): ours {ours_q['precision_all']:.2f}  ref {ref_q['precision_all']:.2f}")
+    print(
+        f"look-alikes kept: ours {ours_q['kept'][0]}/{ours_q['kept'][1]}  ref {ref_q['kept'][0]}/{ref_q['kept'][1]}"
+    )
+    for name, missed in ours_q["missed"].items():
+        print(f"  ours missed in {name}: {missed}")
+    for name, wrong in ours_q["lost"].items():
+        print(f"  ours redacted look-alikes in {name}: {wrong}")
+    return [k for k in ours_q["recall"] if ours_q["recall"][k] < ref_q["recall"].get(k, 0.0)]
 
 
 def corpus_text(mb: float) -> list[str]:
@@ -122,21 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=float, default=2.0, help="MB of corpus text to time on (default 2)")
     args = ap.parse_args(argv)
 
-    texts, labels = load_labelled()
-    ours_q, ref_q = score(find_pii, texts, labels), score(reference_find_pii, texts, labels)
-    print("== quality on the labelled set (tests/fixtures/privacy)")
-    print(f"{'kind':22} {'recall ours':>11} {'recall ref':>10}")
-    for kind in sorted(ours_q["recall"]):
-        print(f"{kind:22} {ours_q['recall'][kind]:11.2f} {ref_q['recall'].get(kind, 0.0):10.2f}")
-    print(f"{'found kind':22} {'prec ours':>11} {'prec ref':>10}")
-    for kind in sorted(set(ours_q["precision"]) | set(ref_q["precision"])):
-        o, r = ours_q["precision"].get(kind), ref_q["precision"].get(kind)
-        print(f"{kind:22} {'-' if o is None else f'{o:.2f}':>11} {'-' if r is None else f'{r:.2f}':>10}")
-    print(f"precision (all kinds): ours {ours_q['precision_all']:.2f}  ref {ref_q['precision_all']:.2f}")
-    print(
-        f"look-alikes kept: ours {ours_q['kept'][0]}/{ours_q['kept'][1]}  ref {ref_q['kept'][0]}/{ref_q['kept'][1]}"
-    )
-    worse = [k for k in ours_q["recall"] if ours_q["recall"][k] < ref_q["recall"].get(k, 0.0)]
+    print(machine_line())
+    worse: list[str] = []
+    texts: dict[str, str] = {}
+    for title, directory in (("in-sample", LABELLED), ("held-out", HELDOUT)):
+        t, labels = load_labelled(directory)
+        worse += [f"{title}:{k}" for k in report_quality(title, directory, t, labels)]
+        texts.update({f"{title}/{n}": v for n, v in t.items()})
 
     docs = corpus_text(args.mb) + list(texts.values())
     mb = sum(len(d.encode()) for d in docs) / 1e6
@@ -148,9 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     check = docs[: max(1, len(docs) // 8)] + list(texts.values())
     every_line = PrivacyConfig(prefilter=False)
     same = all(find_pii(d) == find_pii(d, every_line) for d in check)
-    print(
-        f"== speed on {mb:.2f} MB ({len(docs)} docs: embedded C++ corpus + labelled set), 2-core CPU dev box"
-    )
+    print(f"== speed on {mb:.2f} MB ({len(docs)} docs: embedded C++ corpus + both labelled sets)")
     print(f"ours      {mb / t_ours:8.2f} MB/s")
     print(f"reference {mb / t_ref:8.2f} MB/s  (bigcode's detect-secrets plugin set on every line)")
     print(f"ratio     {t_ref / t_ours:8.1f}x")

@@ -20,11 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import machine_line, short_label
+
 from cppllm.pipeline.corpus import embedded_roots
 from cppllm.pipeline.readers.archive import extract_archive
 from cppllm.pipeline.readers.embedded import EmbeddedCorpusReader
 
-HW = "2-core CPU dev box (shared)"
+HW = short_label()
 
 
 def best_of(fn, repeat: int) -> tuple[float, object]:
@@ -54,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=2, help="runs per measurement (best is kept)")
     args = ap.parse_args(argv)
+    print(machine_line())
 
     naive_read()  # warm the page cache for both
     t_naive, n_naive = best_of(naive_read, args.repeat)

@@ -30,6 +30,7 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 
 from cppllm.pipeline.secrets import (
     SECRET_PREFILTER,
+    URL_CREDENTIALS,
     Prefilter,
     Probe,
     SecretScanner,
@@ -181,10 +182,11 @@ def is_secret_kind(kind: str) -> bool:
 
 def _email_spans(line: str, offset: int, allow_example: bool) -> list[Span]:
     out = []
+    urls = [m.span() for m in URL_CREDENTIALS.finditer(line)] if "://" in line else []
     for m in _EMAIL.finditer(line):
         value = m.group(1)
-        if _URL_USERINFO.search(line, 0, m.start(1)):
-            continue  # `scheme://user:password@host`: a credential (secrets.py), not an email
+        if _URL_USERINFO.search(line, 0, m.start(1)) or any(a <= m.start(1) < b for a, b in urls):
+            continue  # `scheme://user:p@ss#word@host`: a credential (secrets.py), not an email
         local, domain = value.rsplit("@", 1)
         domain = domain.lower()
         tld = domain.rsplit(".", 1)[-1]

@@ -23,6 +23,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from cppllm.pipeline.digests import is_marked_digest, lines_above
+
 # bigcode's plugin list (pii/utils/keys_detection.py in bigcode-project/bigcode-dataset).
 BIGCODE_PLUGINS = (
     "ArtifactoryDetector",
@@ -110,7 +112,7 @@ SECRET_PROBES: tuple[Probe, ...] = (
     Probe(r"_authToken=", ("NpmDetector",)),
     Probe(r"k_(?:live|test)_", ("StripeDetector", "format:stripe_key")),
     Probe(r"P(?:RIVATE KEY|uTTY-User-Key-File)", ("PrivateKeyDetector",)),
-    Probe(r"://", ("BasicAuthDetector",)),
+    Probe(r"://", ("BasicAuthDetector", "format:connection_password")),
     # Case-insensitive plugins, searched in the lowered text. KeywordDetector: each of its patterns holds
     # one of its denylisted words; Cloudant / IBM / Softlayer assignments: `key|pw|pwd|pass|password|
     # token`, an assignment and a >= 24-character value; `Password=...;` connection strings.
@@ -171,6 +173,20 @@ class Prefilter:
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 SECRET_PREFILTER = Prefilter(SECRET_PROBES)
 
+# `scheme://user:password@host[:port]`. The password runs from the userinfo's first `:` to the LAST `@`
+# that is followed by a host: RFC 3986 userinfo allows unreserved characters, %-escapes, `!$&'()*+,;=` and
+# `:`, and people write `@` and `#` into passwords unescaped too (`p@ss#w0rd!`), which detect-secrets'
+# BasicAuthDetector (`[^\s/:@]+`) stops at. Never inside the password: whitespace, `"`, `/`, `?`, `\`,
+# `<>` and backticks (they end the URL, the authority or the string literal holding it). The user may be
+# empty (`redis://:password@host`).
+_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])"
+URL_CREDENTIALS = re.compile(
+    r"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]*://"  # scheme
+    r"[^\s:/?#@\"'<>`\\]*"  # user
+    r":([^\s/?\"<>`\\]+)"  # password, greedy: backs off to the last `@` before a host
+    rf"@{_HOST}(?=[:/?#\s\"'<>;,)\\]|$)"
+)
+
 # Well-known token formats detect-secrets has no plugin for (kind, pattern with the value in group 1).
 _EXTRA_FORMATS: tuple[tuple[str, re.Pattern], ...] = (
     ("google_api_key", re.compile(r"(?<![\w-])(AIza[0-9A-Za-z_\-]{35})(?![\w-])")),
@@ -179,14 +195,14 @@ _EXTRA_FORMATS: tuple[tuple[str, re.Pattern], ...] = (
     ("jwt", re.compile(r"(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})")),
     # ADO / ODBC style: `Server=db;User Id=sa;Password=hunter2;`
     ("connection_password", re.compile(r"(?i)(?<![\w])(?:password|pwd)=([^;\"'\s{}<>%$]{4,})")),
+    # `scheme://user:password@host`, see URL_CREDENTIALS
+    ("connection_password", URL_CREDENTIALS),
 )
 
 _PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----")
 _PEM_BODY_LINE = re.compile(r"""^[\s"'/*#;]*[A-Za-z0-9+/=:\- ,]{16,}(?:\\n)?["',;)]*\s*$""")
 _PUTTY = re.compile(r"PuTTY-User-Key-File-\d:[^\n]*\n(?:.*\n){0,80}?.*Private-MAC:[^\n]*")
 
-_HASH_WORDS = re.compile(r"(?i)sha\d*|md5|hash|digest|checksum|crc|blake|fingerprint|commit|\brev\b|git")
-_SECRET_WORDS = re.compile(r"(?i)key|secret|token|passw|pwd|auth|credential|bearer")
 _HEX = frozenset("0123456789abcdefABCDEF-")
 _PASSWORD_PLACEHOLDER = re.compile(
     r"(?i)^(?:x+|\*+|\.+|changeme|password|passwd|secret|your[_\- ]?\w*|<[^>]*>|\$\{?\w+\}?|%\w|\{\w*\}"
@@ -273,19 +289,12 @@ def _is_encoded_text(value: str) -> bool:
     return printable / len(raw) > 0.95 and sum(chr(b).isalpha() or b == 32 for b in raw) / len(raw) > 0.7
 
 
-def _is_hash_context(value: str, line: str) -> bool:
-    """Digests and commit ids: hex values on a line about hashes that says nothing about secrets."""
-    if set(value) - _HEX and len(value) not in (32, 40, 44, 64, 88):
-        return False
-    rest = line.replace(value, " ")
-    return bool(_HASH_WORDS.search(rest)) and not _SECRET_WORDS.search(rest)
-
-
-def _keep(value: str, line: str, plugin, kind: str) -> bool:
+def _keep(value: str, line: str, plugin, kind: str, above: str = "") -> bool:
+    """Whether a detector's value is kept as a secret; `above`: the lines just above `line`."""
     if len(value) < 4 or heuristic_filtered(value, line, plugin):
         return False
     if kind == "high_entropy_string":
-        if _is_hash_context(value, line) or _is_encoded_text(value):
+        if is_marked_digest(value, line, above) or _is_encoded_text(value):
             return False
         # detect-secrets' gibberish filter: hex strings are too uniform for the model to judge.
         return not (set(value) - _HEX) or is_gibberish(value)
@@ -364,8 +373,9 @@ class SecretScanner:
                 names = ("a.cpp", "a.txt") if name == "KeywordDetector" else ("a.txt",)
                 values = {s.secret_value for fn in names for s in plugin.analyze_line(filename=fn, line=line)}
                 kind = _kind(plugin)
+                above = lines_above(text, start) if values and kind == "high_entropy_string" else ""
                 for value in values:
-                    if value and _keep(value, line, plugin, kind):
+                    if value and _keep(value, line, plugin, kind, above):
                         found.extend(_occurrences(line, start, value, kind, name))
         for kind, pattern in _EXTRA_FORMATS:
             if targets is not None and f"format:{kind}" not in targets:

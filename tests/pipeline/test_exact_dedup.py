@@ -43,6 +43,15 @@ def test_same_survivors_for_any_layout(tmp_path, tasks, buckets):
     assert kept == ["libstdcxx/f1.h", "libstdcxx/f2.h", "x/f3.h"]
 
 
+@pytest.mark.parametrize(("tasks", "buckets"), [(1, 1), (2, 3), (3, 2)])
+def test_higher_priority_survives_where_its_id_is_not_the_smallest(tmp_path, tasks, buckets):
+    # "int a;": libstdcxx/f2.h < the-stack/f0.h < torch-include/f4.h by id, torch-include ranks first;
+    # "int b;": libstdcxx/f1.h has the smaller id, x/f5.h the higher priority
+    priority = {"torch-include": 100, "x": 50, "libstdcxx": 10}
+    kept = _run(_docs(), tmp_path, tasks, buckets, priority)
+    assert kept == ["torch-include/f4.h", "x/f3.h", "x/f5.h"]
+
+
 def test_without_priorities_smallest_id_wins(tmp_path):
     kept = _run(_docs(), tmp_path, 2, 2, {})
     assert kept == ["libstdcxx/f1.h", "libstdcxx/f2.h", "x/f3.h"]

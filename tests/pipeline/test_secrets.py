@@ -123,8 +123,8 @@ def test_detector_names_a_real_aws_key_in_the_reference_path_too():
     assert [s.value for s in spans] == [key]
 
 
-def _labelled(fixtures_dir):
-    d = fixtures_dir / "privacy"
+def _labelled(fixtures_dir, name: str = "privacy"):
+    d = fixtures_dir / name
     labels = json.loads((d / "labels.json").read_text())
     return {n: (d / n).read_text() for n in labels}, labels
 
@@ -198,3 +198,62 @@ def test_labelled_set_recall_at_least_reference_and_precision(fixtures_dir):
         assert recall >= ref["recall"].get(kind, 0.0), kind
     assert ours["precision_all"] >= 0.9
     assert ours["kept"][0] == ours["kept"][1]
+
+
+def test_held_out_set_recall_precision_and_lookalikes(fixtures_dir):
+    """The held-out set (written apart from the rules; bench_privacy reports it): a regression guard at
+    the figures measured when it was added (recall 22/24: two passwords with no keyword are missed)."""
+    bench = _bench(fixtures_dir)
+    texts, labels = _labelled(fixtures_dir, "privacy_heldout")
+    ours = bench.score(find_pii, texts, labels)
+    ref = bench.score(bench.reference_find_pii, texts, labels)
+    for kind, recall in ours["recall"].items():
+        assert recall >= ref["recall"].get(kind, 0.0), kind
+    assert ours["recall_all"] >= 22 / 24
+    assert ours["precision_all"] >= 0.95
+    assert ours["kept"][0] == ours["kept"][1], ours["lost"]
+
+
+# RFC 3986 userinfo: unreserved, sub-delims and ":" (and %-escapes), plus the `@` and `#` people write
+# into passwords unescaped.
+_USERINFO = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:%@#"
+
+
+def _url_password() -> str:
+    # starts with a letter and holds a digit: a placeholder (`$VAR`, `%s`, `{}`, `xxxx`) is not a password
+    return _r(1, string.ascii_letters) + _r(_rng.randint(5, 16), _USERINFO) + _r(1, string.digits)
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "mongodb+srv", "redis", "amqp", "mysql", "https"])
+def test_url_password_with_any_userinfo_characters_goes(scheme):
+    for user in ("svc_user", "", "ops.bot"):
+        pw = _url_password()
+        url = f"{scheme}://{user}:{pw}@db-{_r(4).lower()}.internal.net:5432/orders"
+        text = f'const std::string kUrl = "{url}";\nint port = 5432;\n'
+        out = redact(text, find_pii(text))
+        assert pw not in out, (url, out)
+        assert f'"{scheme}://{user}:<PASSWORD>@db-' in out, out  # only the password, literal stays balanced
+
+
+def test_url_password_reported_in_issue_16():
+    text = 'auto dsn = "postgresql://admin:p@ss#w0rd!@db.example.net:5432/app";\n'
+    assert (
+        redact(text, find_pii(text))
+        == 'auto dsn = "postgresql://admin:<PASSWORD>@db.example.net:5432/app";\n'
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'auto f = fmt::format("postgres://{}:{}@{}:{}/{}", user, pass, host, port, db);',
+        'snprintf(buf, sizeof buf, "%s://%s:%s@%s:%d", scheme, user, pw, host, port);',
+        'std::string url = "http://" + user + ":" + password + "@" + host;',
+        'const char* kRemote = "ssh://git@github.com/org/repo.git";',
+        'const char* kDsn = "postgres://app:${DB_PASSWORD}@db:5432/app";',
+        'const char* kDoc = "redis://user:<password>@host:6379";',
+        "std::map<std::string, int>::iterator it = m.find(key);",
+    ],
+)
+def test_url_like_code_without_a_password_is_left_alone(line):
+    assert find_pii(line + "\n") == []

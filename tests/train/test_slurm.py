@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -24,8 +26,11 @@ def test_sbatch_is_valid_bash_and_passes_known_flags():
     text = SBATCH.read_text()
     assert "#SBATCH --requeue" in text and "--signal=B:USR1@" in text and "scontrol requeue" in text
     assert "--nnodes=" in text and "srun" in text
-    args = _parser().parse_args(["--resume", "auto", "--no-progress", "--data", "d", "--out", "o"])
-    assert args.resume == "auto"
+    # the flags the template itself gives the trainer (before the user's "$@") must parse, and a requeued
+    # job must resume from its last checkpoint (the template's header comment)
+    flags = shlex.split(re.search(r'-m cppllm\.train (.*?)"\$@"', text).group(1))
+    args = _parser().parse_args([*flags, "--data", "d", "--out", "o"])
+    assert args.resume == "auto" and args.no_progress
 
 
 @pytest.mark.slow
