@@ -16,6 +16,7 @@ from pathlib import Path
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
+from datatrove.utils.logging import logger
 
 from cppllm.atomic import write_text
 from cppllm.pipeline.filters import CodeQualityFilter, FilterConfig
@@ -89,11 +90,13 @@ class TokenizerTrainStep(PipelineStep):
         max_chars: int | None,
         seed: int = 0,
         val_fraction: float = 0.0,
+        val_by_source: bool = False,
     ):
         super().__init__()
         self.docs, self.out = Path(docs), Path(out)
         self.vocab_size, self.max_chars, self.seed = vocab_size, max_chars, seed
-        self.val_fraction = val_fraction  # the .bin writer's: its val repositories stay out of training
+        self.val_fraction = val_fraction  # the .bin writer's: its val documents stay out of training
+        self.val_by_source = val_by_source  # one .bin per source (a mixture): each split on its own
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         from cppllm.tokenizer.train import train_from_data, write_info
@@ -107,6 +110,7 @@ class TokenizerTrainStep(PipelineStep):
             max_chars=self.max_chars or None,
             seed=self.seed,
             exclude_val=(self.val_fraction, self.seed) if self.val_fraction else None,
+            val_by_source=self.val_by_source,
         )
         tmp = self.out.with_name(self.out.name + ".tmp")
         tok.save(tmp)
@@ -171,7 +175,19 @@ def summarize(out: Path) -> dict:
     manifest = out / "manifest.json"
     if manifest.is_file():
         summary["manifest"] = json.loads(manifest.read_text())
+    summary["warnings"] = split_warnings(out)
     return {"summary": summary, "stages": stages}
+
+
+def split_warnings(out: Path) -> list[str]:
+    """The `.bin` writers' val-split warnings (val empty or far from --val-fraction), one per manifest."""
+    found = []
+    for path in [out / "manifest.json", *sorted((out / "bin").glob("*/manifest.json"))]:
+        if path.is_file():
+            warning = json.loads(path.read_text()).get("split", {}).get("warning")
+            if warning:
+                found.append(f"{path.relative_to(out)}: {warning}")
+    return found
 
 
 def format_summary(stats: dict) -> str:
@@ -189,6 +205,12 @@ def format_summary(stats: dict) -> str:
     m = s.get("manifest")
     if m:
         lines.append(f"{'tokens (train / val)':<28}{_tokens(m, 'train'):>14,} / {_tokens(m, 'val'):,}")
+        split = m.get("split", {})
+        if split.get("grouping"):
+            lines.append(
+                f"{'val split grouped by':<28}{split['grouping']:>14} ({split['val_groups']} of {split['groups']})"
+            )
+    lines += [f"WARNING: {w}" for w in s.get("warnings", [])]
     return "\n".join(lines)
 
 
@@ -213,6 +235,8 @@ class SummaryStep(PipelineStep):
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         stats = summarize(self.out)
+        for warning in stats["summary"]["warnings"]:
+            logger.warning(warning)
         write_text(self.out / "stats.json", json.dumps(stats, indent=2, sort_keys=True, default=str))
         return
         yield
