@@ -11,8 +11,8 @@ the group closest to that share of the bytes is held out instead (`val_mask`, re
 
 One tarball, one directory or one checkout is a single group, and a handful of repositories can only give
 a val share far from the one asked. So `plan_split` looks at the whole corpus (bytes per group) and, when
-the repository grouping has fewer than `1 / val_fraction` groups and misses the asked share by more than
-`SHARE_TOLERANCE`x, falls back to a finer grouping that still keeps related files together: the top-level
+the repository grouping has fewer than `TRUSTED_VAL_GROUPS / val_fraction` groups and misses the asked
+share by more than `SHARE_TOLERANCE`x, falls back to a finer grouping that still keeps related files together: the top-level
 directory inside the repository (`top_dir`), then the directory (`dir`). At those levels groups are taken
 in hash order while they fit in `val_fraction` of the bytes, so the share lands close to the one asked.
 The plan is a pure function of (documents' metadata and byte sizes, fraction, seed): the `.bin` writer
@@ -39,6 +39,8 @@ GROUPING_TEXT = {
     "dir": "repo (else source) + directory of path",
 }
 SHARE_TOLERANCE = 2.0  # a val share in [f / 2, 2 f] (of the bytes) counts as reaching the asked fraction f
+# with n * f >= 10 repositories expected in val (a large corpus), the hash rule is kept whatever the share
+TRUSTED_VAL_GROUPS = 10
 
 
 def group_key(metadata: Mapping[str, Any]) -> str:
@@ -222,9 +224,9 @@ def plan_split(
 ) -> SplitPlan:
     """The split of a corpus from its `group_table` at each of `GROUPINGS` (coarsest first).
 
-    The repository grouping is kept when it has at least `1 / val_fraction` groups (the hash rule, as for
-    any large corpus) or its val share is within `SHARE_TOLERANCE`x of `val_fraction`; else the next finer
-    grouping is tried (groups filled in hash order up to the share). When none is within tolerance, the
+    The repository grouping is kept when it has at least `TRUSTED_VAL_GROUPS / val_fraction` groups (the
+    hash rule, as for any large corpus) or its val share is within `SHARE_TOLERANCE`x of `val_fraction`;
+    else the next finer grouping is tried (groups filled in hash order up to the share). When none is within tolerance, the
     one closest to the asked share (coarsest on ties) is used and `warning` says so.
     """
     check_fraction(val_fraction)
@@ -237,7 +239,7 @@ def plan_split(
         total = float(sizes.sum())
         share = float(sizes[mask].sum()) / total if total else 0.0
         tried.append((name, groups, mask, share, closest))
-        enough = level == 0 and len(groups) * val_fraction >= 1
+        enough = level == 0 and len(groups) * val_fraction >= TRUSTED_VAL_GROUPS
         if val_fraction == 0.0 or enough or _off_by(share, val_fraction) <= math.log(SHARE_TOLERANCE):
             chosen = tried[-1]
             break

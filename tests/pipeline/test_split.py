@@ -132,10 +132,10 @@ def excluded_texts(data: Path, model_val: ModelVal) -> set[str]:
 
 
 def test_enough_repositories_keep_todays_split_byte_for_byte(tmp_path, tarball_docs, tok_dir):
-    """14 repositories at 30%: the repository grouping, val = exactly the documents `assign_split` puts
+    """40 repositories at 30%: the repository grouping, val = exactly the documents `assign_split` puts
     there, and val.bin/.idx byte-identical to those documents written in corpus order."""
     docs = [
-        Document(text=d.text, id=d.id, metadata={**d.metadata, "repo": f"org/r{i % 14}"})
+        Document(text=d.text, id=d.id, metadata={**d.metadata, "repo": f"org/r{i % 40}"})
         for i, d in enumerate(tarball_docs)
     ]
     manifest, _ = bin_splits(docs, tok_dir, tmp_path / "split", 0.3)
@@ -219,3 +219,18 @@ def test_one_bin_per_source_is_planned_per_source(tmp_path, tarball_docs, tok_di
     by_source = ModelVal(data, 0.1, 0, by_source=True)
     assert set(by_source.groupings()) == {"a", "b"}
     assert excluded_texts(data, by_source) == val
+
+
+def test_a_large_corpus_keeps_the_hash_rule_whatever_the_share():
+    """2,000 repositories at 1% (20 expected in val): repository grouping even when one huge repository
+    lands in val and makes the share 30x too big; the manifest warns instead of re-grouping."""
+    repos = [f"org/r{i}" for i in range(2000)]
+    in_val = [assign_split({"repo": r}, 0.01) == "val" for r in repos]
+    sizes = np.full(len(repos), 1000.0)
+    sizes[in_val.index(True)] = 0.5 * sizes.sum()  # a monorepo the size of everything else
+    metas = [{"repo": r, "path": f"src/m{i % 7}/f.cc"} for i, r in enumerate(repos)]
+    hashes = np.asarray([[group_hash(0, k) for k in group_keys(m)] for m in metas], dtype=np.uint64)
+    plan = plan_split([group_table(hashes[:, lv], sizes) for lv in range(len(GROUPINGS))], 0.01)
+    assert plan.grouping == "repo" and len(plan.tried) == 1
+    assert plan.mask(hashes[:, 0]).tolist() == in_val
+    assert plan.val_share > 0.3 and plan.warning.startswith("val split is oversized")
