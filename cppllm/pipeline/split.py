@@ -192,10 +192,11 @@ class SplitPlan:
         if f == 0.0:
             return None
         where = f"{len(self.val_groups)} of {self.groups} group(s) by {self.grouping}"
-        if not self.val_groups:
+        if not self.val_groups:  # only when every grouping has a single group (or none)
+            counts = ", ".join(f"{t['grouping']} {t['groups']}" for t in self.tried)
             return (
-                f"val split is EMPTY: --val-fraction {f} asked, but the corpus has only {self.groups} "
-                f"group(s) by {self.grouping} (finest grouping tried); no validation bits per byte"
+                f"val split is EMPTY: --val-fraction {f} asked, but the corpus is one group at every grouping "
+                f"tried ({counts}: all files in one directory, which is never split); no validation bits per byte"
             )
         if not f / SHARE_TOLERANCE <= self.val_share <= f * SHARE_TOLERANCE:
             size = "undersized" if self.val_share < f else "oversized"

@@ -130,7 +130,9 @@ def val_split_warning(sources: Sequence[DataSource], eval_every: int | None) -> 
             problems.append(f"{src.name}: no val split at {val}.bin/.idx")
             unusable = True
         elif IndexedReader(val).num_tokens == 0:
-            problems.append(f"{src.name}: val split {val}.bin is EMPTY" + (f" ({note})" if note else ""))
+            problems.append(
+                f"{src.name}: val split EMPTY ({val}.bin)" + (f", manifest: {note}" if note else "")
+            )
             unusable = True
         elif note:
             problems.append(f"{src.name}: {note}")

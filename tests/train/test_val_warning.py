@@ -34,7 +34,8 @@ def empty_val(data_dir: Path, tmp_path: Path) -> Path:
 
 def test_trainer_warns_about_an_empty_val_split(empty_val, tmp_path):
     with pytest.warns(
-        UserWarning, match=r"--eval-every 1: data: val split .*val\.bin is EMPTY \(val split is EMPTY"
+        UserWarning,
+        match=r"--eval-every 1: data: val split EMPTY \(.*val\.bin\), manifest: val split is EMPTY",
     ):
         rc = main(
             [
