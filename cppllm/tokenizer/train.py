@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "--exclude-val-fraction",
         type=float,
         default=0.0,
-        help="leave out the repositories the .bin writer puts in val at this --val-fraction (0: none)",
+        help="leave out the documents the .bin writer puts in val at this --val-fraction (0: none)",
     )
     ap.add_argument("--split-seed", type=int, default=0, help="the .bin writer's split seed")
     ap.add_argument(
