@@ -175,18 +175,22 @@ def summarize(out: Path) -> dict:
     manifest = out / "manifest.json"
     if manifest.is_file():
         summary["manifest"] = json.loads(manifest.read_text())
-    summary["warnings"] = split_warnings(out)
+    summary["val_splits"] = val_splits(out)
+    summary["warnings"] = [
+        f"{where}: {v['warning']}" for where, v in summary["val_splits"].items() if "warning" in v
+    ]
     return {"summary": summary, "stages": stages}
 
 
-def split_warnings(out: Path) -> list[str]:
-    """The `.bin` writers' val-split warnings (val empty or far from --val-fraction), one per manifest."""
-    found = []
+def val_splits(out: Path) -> dict[str, dict]:
+    """Per `.bin` manifest (`manifest.json`, or `bin/<source>/manifest.json` of a mixture): the grouping
+    its train/val split used, its val share and its warning (val empty or far from --val-fraction)."""
+    found = {}
     for path in [out / "manifest.json", *sorted((out / "bin").glob("*/manifest.json"))]:
-        if path.is_file():
-            warning = json.loads(path.read_text()).get("split", {}).get("warning")
-            if warning:
-                found.append(f"{path.relative_to(out)}: {warning}")
+        split = json.loads(path.read_text()).get("split", {}) if path.is_file() else {}
+        if "grouping" in split:
+            keys = ("grouping", "groups", "val_groups", "val_share_bytes", "val_fraction", "warning")
+            found[str(path.relative_to(out))] = {k: split[k] for k in keys if k in split}
     return found
 
 

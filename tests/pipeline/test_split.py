@@ -185,6 +185,7 @@ def test_a_flat_directory_is_a_loud_empty_val(tmp_path, tarball_docs, tok_dir):
     assert manifest["split"]["warning"].startswith("val split is EMPTY")
     stats = summarize(out)
     assert stats["summary"]["warnings"] == [f"manifest.json: {manifest['split']['warning']}"]
+    assert stats["summary"]["val_splits"]["manifest.json"]["val_groups"] == 0
     assert "WARNING: manifest.json: val split is EMPTY" in format_summary(stats)
     msg = val_split_warning(parse_data_spec(str(out)), 250)
     assert msg.startswith("--eval-every 250: run: val split") and "EMPTY" in msg and "skipped" in msg
@@ -234,3 +235,33 @@ def test_a_large_corpus_keeps_the_hash_rule_whatever_the_share():
     assert plan.grouping == "repo" and len(plan.tried) == 1
     assert plan.mask(hashes[:, 0]).tolist() == in_val
     assert plan.val_share > 0.3 and plan.warning.startswith("val split is oversized")
+
+
+def test_m0_on_one_tarball_as_a_user_runs_it(tmp_path, monkeypatch):
+    """`python -m pipelines.m0 --source mylib-2.1.tar.gz`: val is not empty, the grouping is in manifest.json
+    and stats.json, and the tokenizer left out exactly the val documents."""
+    from pipelines import m0
+
+    monkeypatch.setenv("CPPLLM_CACHE", str(tmp_path / "cache"))
+    tarball = make_tarball(tmp_path / "mylib-2.1.tar.gz")
+    out = tmp_path / "out"
+    argv = ["--source", str(tarball), "--output", str(out), "--no-license", "--workers", "1", "--tasks", "2"]
+    assert (
+        m0.main([*argv, "--vocab-size", "300", "--val-fraction", "0.15", "--fim-rate", "0", "--quiet"]) == 0
+    )
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["split"]["grouping"] == "dir" and manifest["splits"]["val"]["docs"] > 0
+    summary = json.loads((out / "stats.json").read_text())["summary"]
+    assert summary["val_splits"]["manifest.json"]["grouping"] == "dir" and summary["warnings"] == []
+    info = json.loads((out / "tokenizer" / "tokenizer_train.json").read_text())
+    assert info["model_val_excluded"]["grouping"] == "dir"
+    from cppllm.tokenizer.tokenizer import CppTokenizer
+
+    tok, val = CppTokenizer.load(out / "tokenizer"), indexed.IndexedReader(out / "bin" / "val")
+    val_texts = {tok.decode(list(map(int, val[i]))[1:-1]) for i in range(len(val))}
+    model_val = ModelVal(out, 0.15, 0)
+    assert excluded_texts(out, model_val) == val_texts
+    from cppllm.tokenizer.data import is_heldout, iter_docs
+
+    trained_on = [d for d in iter_docs(out) if not is_heldout(d.key)]  # the tokenizer's report split is out
+    assert info["model_val_excluded"]["docs"] == sum(d in model_val for d in trained_on) > 0
