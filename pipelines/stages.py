@@ -211,9 +211,8 @@ def format_summary(stats: dict) -> str:
         lines.append(f"{'tokens (train / val)':<28}{_tokens(m, 'train'):>14,} / {_tokens(m, 'val'):,}")
         split = m.get("split", {})
         if split.get("grouping"):
-            lines.append(
-                f"{'val split grouped by':<28}{split['grouping']:>14} ({split['val_groups']} of {split['groups']})"
-            )
+            groups = f"({split['val_groups']} of {split['groups']})"
+            lines.append(f"{'val split grouped by':<28}{split['grouping']:>14} {groups}")
     lines += [f"WARNING: {w}" for w in s.get("warnings", [])]
     return "\n".join(lines)
 

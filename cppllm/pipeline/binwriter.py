@@ -4,12 +4,13 @@ Two DataTrove steps, run one after the other:
 
 - `BinShardWriter` (many tasks): tokenizes its documents in batches (`CppTokenizer.encode_batch`), applies
   FIM (`fim.py`) and writes one shard per task: `OUT/shards/NNNNN.bin/.idx`, `NNNNN.docs.npz` (per
-  document: split-group hash, source, UTF-8 bytes) and `NNNNN.json` (settings and counts), the json last,
-  so its presence means the shard is complete. A rerun skips complete shards.
+  document: its split-group hash at each grouping, source, UTF-8 bytes) and `NNNNN.json` (settings and
+  counts), the json last, so its presence means the shard is complete. A rerun skips complete shards.
 - `BinMerger` (one task): decides the train/val split of every document by its repository group, or a
-  finer one when the corpus has too few repositories (`split.plan_split`), copies the shards in task order into `OUT/train.bin/.idx` and `OUT/val.bin/.idx`, writes
-  the manifest (docs / tokens / bytes per source per split, tokenizer hash, FIM and split settings) and
-  removes the shards. An empty or far-off val split is a `warning` in the manifest (and the run summary).
+  finer one when the corpus has too few repositories (`split.plan_split`), copies the shards in task order
+  into `OUT/train.bin/.idx` and `OUT/val.bin/.idx`, writes the manifest (docs / tokens / bytes per source
+  per split, tokenizer hash, FIM and split settings, the grouping used) and removes the shards. An empty
+  or far-off val split is a `warning` in the manifest (and in the run summary).
 
 Every write goes to a temporary name first; outputs are a pure function of (documents, tokenizer, seeds,
 number of tasks), so reruns give identical bytes. `write_bins()` runs both steps on a parquet folder.

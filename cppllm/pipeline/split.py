@@ -12,9 +12,10 @@ the group closest to that share of the bytes is held out instead (`val_mask`, re
 One tarball, one directory or one checkout is a single group, and a handful of repositories can only give
 a val share far from the one asked. So `plan_split` looks at the whole corpus (bytes per group) and, when
 the repository grouping has fewer than `TRUSTED_VAL_GROUPS / val_fraction` groups and misses the asked
-share by more than `SHARE_TOLERANCE`x, falls back to a finer grouping that still keeps related files together: the top-level
-directory inside the repository (`top_dir`), then the directory (`dir`). At those levels groups are taken
-in hash order while they fit in `val_fraction` of the bytes, so the share lands close to the one asked.
+share by more than `SHARE_TOLERANCE`x, falls back to a finer grouping that still keeps related files
+together: the top-level directory inside the repository (`top_dir`), then the directory (`dir`). At those
+levels groups are taken in hash order while they fit in `val_fraction` of the bytes, so the share lands
+close to the one asked.
 The plan is a pure function of (documents' metadata and byte sizes, fraction, seed): the `.bin` writer
 and the tokenizer's model-val exclusion (`cppllm.tokenizer.data`) compute the same plan from the same
 documents, and the manifest records the grouping used (`SplitPlan.to_json`).
@@ -195,8 +196,9 @@ class SplitPlan:
         if not self.val_groups:  # only when every grouping has a single group (or none)
             counts = ", ".join(f"{t['grouping']} {t['groups']}" for t in self.tried)
             return (
-                f"val split is EMPTY: --val-fraction {f} asked, but the corpus is one group at every grouping "
-                f"tried ({counts}: all files in one directory, which is never split); no validation bits per byte"
+                f"val split is EMPTY: --val-fraction {f} asked, but the corpus is one group at every "
+                f"grouping tried ({counts}: all files in one directory, which is never split); "
+                "no validation bits per byte"
             )
         if not f / SHARE_TOLERANCE <= self.val_share <= f * SHARE_TOLERANCE:
             size = "undersized" if self.val_share < f else "oversized"
@@ -227,8 +229,8 @@ def plan_split(
 
     The repository grouping is kept when it has at least `TRUSTED_VAL_GROUPS / val_fraction` groups (the
     hash rule, as for any large corpus) or its val share is within `SHARE_TOLERANCE`x of `val_fraction`;
-    else the next finer grouping is tried (groups filled in hash order up to the share). When none is within tolerance, the
-    one closest to the asked share (coarsest on ties) is used and `warning` says so.
+    else the next finer grouping is tried (groups filled in hash order up to the share). When none is
+    within tolerance, the one closest to the asked share (coarsest on ties) is used and `warning` says so.
     """
     check_fraction(val_fraction)
     if len(tables) != len(GROUPINGS):

@@ -1,4 +1,4 @@
-"""Train/val split of a corpus with too few repositories: finer groupings, shared by .bin writer and tokenizer."""
+"""Train/val split of a corpus with too few repositories: finer groupings, shared by writer and tokenizer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The trainer says so when the val split it would evaluate on is empty (a one-tree corpus, --val-fraction 0)."""
+"""The trainer says so when the val split it would evaluate on is missing, empty or flagged."""
 
 from __future__ import annotations
 
