@@ -177,19 +177,24 @@ def summarize(out: Path) -> dict:
         summary["manifest"] = json.loads(manifest.read_text())
     summary["val_splits"] = val_splits(out)
     summary["warnings"] = [
-        f"{where}: {v['warning']}" for where, v in summary["val_splits"].items() if "warning" in v
+        f"{where}: {v[key]}"
+        for where, v in summary["val_splits"].items()
+        for key in ("warning", "tokenizer_mismatch")
+        if key in v
     ]
     return {"summary": summary, "stages": stages}
 
 
 def val_splits(out: Path) -> dict[str, dict]:
     """Per `.bin` manifest (`manifest.json`, or `bin/<source>/manifest.json` of a mixture): the grouping
-    its train/val split used, its val share and its warning (val empty or far from --val-fraction)."""
+    its train/val split used, its val share and its warnings (val empty or far from --val-fraction; the
+    tokenizer left out another val split)."""
     found = {}
     for path in [out / "manifest.json", *sorted((out / "bin").glob("*/manifest.json"))]:
         split = json.loads(path.read_text()).get("split", {}) if path.is_file() else {}
         if "grouping" in split:
-            keys = ("grouping", "groups", "val_groups", "val_share_bytes", "val_fraction", "warning")
+            keys = ("grouping", "groups", "val_groups", "val_share_bytes", "val_fraction")
+            keys += ("warning", "tokenizer_mismatch")
             found[str(path.relative_to(out))] = {k: split[k] for k in keys if k in split}
     return found
 

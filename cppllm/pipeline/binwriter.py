@@ -39,6 +39,7 @@ from cppllm.pipeline.fim import FIMConfig, encode_documents
 from cppllm.pipeline.split import (
     GROUPINGS,
     SPLITS,
+    SplitPlan,
     check_fraction,
     group_hash,
     group_keys,
@@ -145,10 +146,17 @@ class BinShardWriter(PipelineStep):
                 "fim": asdict(self.fim),
                 "val_fraction": self.val_fraction,
                 "split_seed": self.split_seed,
+                "tokenizer_val_excluded": self._tokenizer_val_excluded(),
                 "fim_counts": fim_counts,
                 "sources": list(sources),
             },
         )
+
+    def _tokenizer_val_excluded(self) -> dict | None:
+        """What the tokenizer's training left out as the model's val split (`tokenizer_train.json`), if known."""
+        folder = self.tokenizer_path if self.tokenizer_path.is_dir() else self.tokenizer_path.parent
+        info = folder / "tokenizer_train.json"
+        return json.loads(info.read_text()).get("model_val_excluded") if info.is_file() else None
 
     def _encode(self, docs: list) -> tuple[list[list[int] | None], list]:
         """Encode a batch; a batch that fails is retried per document so one bad text drops alone."""
@@ -224,6 +232,9 @@ def merge_shards(output_folder: str | os.PathLike, manifest_path: str | os.PathL
     is_val = plan.mask(all_hashes[:, plan.level])
     if plan.warning:
         logger.warning(f"{manifest_path}: {plan.warning}")
+    tokenizer_mismatch = _tokenizer_mismatch(first.get("tokenizer_val_excluded"), plan, names)
+    if tokenizer_mismatch:
+        logger.warning(f"{manifest_path}: {tokenizer_mismatch}")
 
     splits: dict[str, Any] = {}
     for split, keep in (("train", ~is_val), ("val", is_val)):
@@ -255,13 +266,32 @@ def merge_shards(output_folder: str | os.PathLike, manifest_path: str | os.PathL
             "dtype": first["dtype"],
             "format": "megatron-mmap-indexed-v1",
             "fim": {**first["fim"], "counts": fim_counts},
-            "split": plan.to_json(),
+            "split": plan.to_json()
+            | ({"tokenizer_mismatch": tokenizer_mismatch} if tokenizer_mismatch else {}),
             "splits": splits,
         }
     )
     _write_json(manifest_path, manifest)
     shutil.rmtree(shard_dir)
     return manifest
+
+
+def _tokenizer_mismatch(excluded: dict | None, plan: SplitPlan, sources: list[str]) -> str | None:
+    """A line when the tokenizer left out another val split than this one (other fraction, seed or
+    grouping), so val bpb may be measured on text the tokenizer trained on; None when they agree."""
+    if not excluded:
+        return None
+    grouping = excluded.get("grouping")
+    if isinstance(grouping, dict):  # planned per source (a mixture): this .bin holds one source
+        grouping = grouping.get(sources[0]) if len(sources) == 1 else None
+    asked = (excluded.get("val_fraction"), excluded.get("split_seed"), grouping or plan.grouping)
+    if asked == (plan.val_fraction, plan.seed, plan.grouping):
+        return None
+    return (
+        f"the tokenizer left out the val split of val_fraction {asked[0]}, seed {asked[1]}, grouping "
+        f"{asked[2]}; this split is {plan.val_fraction}, {plan.seed}, {plan.grouping}: val bpb may include "
+        "text the tokenizer was trained on"
+    )
 
 
 class BinMerger(PipelineStep):

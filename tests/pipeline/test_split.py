@@ -254,7 +254,7 @@ def test_m0_on_one_tarball_as_a_user_runs_it(tmp_path, monkeypatch):
     summary = json.loads((out / "stats.json").read_text())["summary"]
     assert summary["val_splits"]["manifest.json"]["grouping"] == "dir" and summary["warnings"] == []
     info = json.loads((out / "tokenizer" / "tokenizer_train.json").read_text())
-    assert info["model_val_excluded"]["grouping"] == "dir"
+    assert info["model_val_excluded"]["grouping"] == "dir" and "tokenizer_mismatch" not in manifest["split"]
     from cppllm.tokenizer.tokenizer import CppTokenizer
 
     tok, val = CppTokenizer.load(out / "tokenizer"), indexed.IndexedReader(out / "bin" / "val")
@@ -265,3 +265,20 @@ def test_m0_on_one_tarball_as_a_user_runs_it(tmp_path, monkeypatch):
 
     trained_on = [d for d in iter_docs(out) if not is_heldout(d.key)]  # the tokenizer's report split is out
     assert info["model_val_excluded"]["docs"] == sum(d in model_val for d in trained_on) > 0
+
+
+def test_a_tokenizer_that_left_out_another_split_is_flagged(tmp_path, tarball_docs, tok_dir):
+    """The tokenizer's record says what it left out; a .bin split that differs says so in the manifest."""
+    import shutil
+
+    tok = shutil.copytree(tok_dir, tmp_path / "tok")
+    record = {"val_fraction": 0.15, "split_seed": 0, "docs": 3, "grouping": "dir"}
+    (tok / "tokenizer_train.json").write_text(json.dumps({"model_val_excluded": record}))
+    manifest, _ = bin_splits(tarball_docs, tok, tmp_path / "same", 0.15)
+    assert "tokenizer_mismatch" not in manifest["split"]
+    manifest, _ = bin_splits(tarball_docs, tok, tmp_path / "other", 0.3)
+    assert "val_fraction 0.15, seed 0, grouping dir" in manifest["split"]["tokenizer_mismatch"]
+    record["grouping"] = "repo"  # same fraction and seed, but planned on another corpus
+    (tok / "tokenizer_train.json").write_text(json.dumps({"model_val_excluded": record}))
+    manifest, _ = bin_splits(tarball_docs, tok, tmp_path / "grouping", 0.15)
+    assert "grouping repo; this split is 0.15, 0, dir" in manifest["split"]["tokenizer_mismatch"]
