@@ -272,6 +272,7 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
             max_chars=args.tokenizer_max_chars,
             seed=args.seed,
             val_fraction=args.val_fraction,
+            val_by_source=m.mixture is not None and not args.source,  # one .bin per source, below
         )
         add([tok], tasks=1, name="tokenizer")
     # --- FIM + .bin/.idx writer -> DIR/bin, DIR/manifest.json

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
+from datatrove.utils.logging import logger
 
 from cppllm.atomic import write_text
 from cppllm.pipeline.filters import CodeQualityFilter, FilterConfig
@@ -89,11 +90,13 @@ class TokenizerTrainStep(PipelineStep):
         max_chars: int | None,
         seed: int = 0,
         val_fraction: float = 0.0,
+        val_by_source: bool = False,
     ):
         super().__init__()
         self.docs, self.out = Path(docs), Path(out)
         self.vocab_size, self.max_chars, self.seed = vocab_size, max_chars, seed
-        self.val_fraction = val_fraction  # the .bin writer's: its val repositories stay out of training
+        self.val_fraction = val_fraction  # the .bin writer's: its val documents stay out of training
+        self.val_by_source = val_by_source  # one .bin per source (a mixture): each split on its own
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         from cppllm.tokenizer.train import train_from_data, write_info
@@ -107,6 +110,7 @@ class TokenizerTrainStep(PipelineStep):
             max_chars=self.max_chars or None,
             seed=self.seed,
             exclude_val=(self.val_fraction, self.seed) if self.val_fraction else None,
+            val_by_source=self.val_by_source,
         )
         tmp = self.out.with_name(self.out.name + ".tmp")
         tok.save(tmp)
@@ -171,7 +175,28 @@ def summarize(out: Path) -> dict:
     manifest = out / "manifest.json"
     if manifest.is_file():
         summary["manifest"] = json.loads(manifest.read_text())
+    summary["val_splits"] = val_splits(out)
+    summary["warnings"] = [
+        f"{where}: {v[key]}"
+        for where, v in summary["val_splits"].items()
+        for key in ("warning", "tokenizer_mismatch")
+        if key in v
+    ]
     return {"summary": summary, "stages": stages}
+
+
+def val_splits(out: Path) -> dict[str, dict]:
+    """Per `.bin` manifest (`manifest.json`, or `bin/<source>/manifest.json` of a mixture): the grouping
+    its train/val split used, its val share and its warnings (val empty or far from --val-fraction; the
+    tokenizer left out another val split)."""
+    found = {}
+    for path in [out / "manifest.json", *sorted((out / "bin").glob("*/manifest.json"))]:
+        split = json.loads(path.read_text()).get("split", {}) if path.is_file() else {}
+        if "grouping" in split:
+            keys = ("grouping", "groups", "val_groups", "val_share_bytes", "val_fraction")
+            keys += ("warning", "tokenizer_mismatch")
+            found[str(path.relative_to(out))] = {k: split[k] for k in keys if k in split}
+    return found
 
 
 def format_summary(stats: dict) -> str:
@@ -189,6 +214,11 @@ def format_summary(stats: dict) -> str:
     m = s.get("manifest")
     if m:
         lines.append(f"{'tokens (train / val)':<28}{_tokens(m, 'train'):>14,} / {_tokens(m, 'val'):,}")
+        split = m.get("split", {})
+        if split.get("grouping"):
+            groups = f"({split['val_groups']} of {split['groups']})"
+            lines.append(f"{'val split grouped by':<28}{split['grouping']:>14} {groups}")
+    lines += [f"WARNING: {w}" for w in s.get("warnings", [])]
     return "\n".join(lines)
 
 
@@ -213,6 +243,8 @@ class SummaryStep(PipelineStep):
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         stats = summarize(self.out)
+        for warning in stats["summary"]["warnings"]:
+            logger.warning(warning)
         write_text(self.out / "stats.json", json.dumps(stats, indent=2, sort_keys=True, default=str))
         return
         yield

@@ -4,12 +4,13 @@ Two DataTrove steps, run one after the other:
 
 - `BinShardWriter` (many tasks): tokenizes its documents in batches (`CppTokenizer.encode_batch`), applies
   FIM (`fim.py`) and writes one shard per task: `OUT/shards/NNNNN.bin/.idx`, `NNNNN.docs.npz` (per
-  document: split-group hash, source, UTF-8 bytes) and `NNNNN.json` (settings and counts), the json last,
-  so its presence means the shard is complete. A rerun skips complete shards.
-- `BinMerger` (one task): decides the train/val split of every document by its repository group
-  (`split.py`), copies the shards in task order into `OUT/train.bin/.idx` and `OUT/val.bin/.idx`, writes
-  the manifest (docs / tokens / bytes per source per split, tokenizer hash, FIM and split settings) and
-  removes the shards.
+  document: its split-group hash at each grouping, source, UTF-8 bytes) and `NNNNN.json` (settings and
+  counts), the json last, so its presence means the shard is complete. A rerun skips complete shards.
+- `BinMerger` (one task): decides the train/val split of every document by its repository group, or a
+  finer one when the corpus has too few repositories (`split.plan_split`), copies the shards in task order
+  into `OUT/train.bin/.idx` and `OUT/val.bin/.idx`, writes the manifest (docs / tokens / bytes per source
+  per split, tokenizer hash, FIM and split settings, the grouping used) and removes the shards. An empty
+  or far-off val split is a `warning` in the manifest (and in the run summary).
 
 Every write goes to a temporary name first; outputs are a pure function of (documents, tokenizer, seeds,
 number of tasks), so reruns give identical bytes. `write_bins()` runs both steps on a parquet folder.
@@ -30,11 +31,21 @@ import numpy as np
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.batching import batched
+from datatrove.utils.logging import logger
 
 from cppllm.atomic import write_text
 from cppllm.pipeline import indexed
 from cppllm.pipeline.fim import FIMConfig, encode_documents
-from cppllm.pipeline.split import SPLITS, check_fraction, group_hash, group_key, val_mask
+from cppllm.pipeline.split import (
+    GROUPINGS,
+    SPLITS,
+    SplitPlan,
+    check_fraction,
+    group_hash,
+    group_keys,
+    group_table,
+    plan_split,
+)
 
 MANIFEST_VERSION = 1
 
@@ -89,7 +100,7 @@ class BinShardWriter(PipelineStep):
         tok = self.tokenizer
         dtype = indexed.token_dtype(tok.vocab_size)
         sources: dict[str, int] = {}
-        hashes: list[int] = []
+        hashes: list[tuple[int, ...]] = []  # per document: its group at each of GROUPINGS
         src_idx: list[int] = []
         n_bytes: list[int] = []
         fim_counts = {"plain": 0, "psm": 0, "spm": 0}
@@ -109,7 +120,7 @@ class BinShardWriter(PipelineStep):
                         continue
                     writer.add_document(doc_ids)
                     source = str(doc.metadata.get("source") or "unknown")
-                    hashes.append(group_hash(self.split_seed, group_key(doc.metadata)))
+                    hashes.append(tuple(group_hash(self.split_seed, k) for k in group_keys(doc.metadata)))
                     src_idx.append(sources.setdefault(source, len(sources)))
                     n_bytes.append(len(doc.text.encode("utf-8", "surrogatepass")))
                     fim_counts[mode or "plain"] += 1
@@ -119,7 +130,7 @@ class BinShardWriter(PipelineStep):
         with open(tmp, "wb") as f:
             np.savez(
                 f,
-                group_hash=np.asarray(hashes, dtype=np.uint64),
+                group_hashes=np.asarray(hashes, dtype=np.uint64).reshape(-1, len(GROUPINGS)),
                 source=np.asarray(src_idx, dtype=np.int32),
                 bytes=np.asarray(n_bytes, dtype=np.int64),
             )
@@ -135,10 +146,17 @@ class BinShardWriter(PipelineStep):
                 "fim": asdict(self.fim),
                 "val_fraction": self.val_fraction,
                 "split_seed": self.split_seed,
+                "tokenizer_val_excluded": self._tokenizer_val_excluded(),
                 "fim_counts": fim_counts,
                 "sources": list(sources),
             },
         )
+
+    def _tokenizer_val_excluded(self) -> dict | None:
+        """What the tokenizer's training left out as the model's val split (`tokenizer_train.json`), if known."""
+        folder = self.tokenizer_path if self.tokenizer_path.is_dir() else self.tokenizer_path.parent
+        info = folder / "tokenizer_train.json"
+        return json.loads(info.read_text()).get("model_val_excluded") if info.is_file() else None
 
     def _encode(self, docs: list) -> tuple[list[list[int] | None], list]:
         """Encode a batch; a batch that fails is retried per document so one bad text drops alone."""
@@ -195,7 +213,11 @@ def merge_shards(output_folder: str | os.PathLike, manifest_path: str | os.PathL
     names = sorted({n for s in stats for n in s["sources"]})
     for s, p in zip(stats, prefixes, strict=True):
         with np.load(p.with_suffix(".docs.npz")) as z:
-            hashes.append(z["group_hash"])
+            if "group_hashes" not in z:
+                raise ValueError(
+                    f"{p}: shard from an older cppllm (no per-grouping hashes): remove {shard_dir}"
+                )
+            hashes.append(z["group_hashes"])
             remap = np.asarray([names.index(n) for n in s["sources"]] or [0], dtype=np.int32)
             sources.append(remap[z["source"]])
             n_bytes.append(z["bytes"])
@@ -204,7 +226,15 @@ def merge_shards(output_folder: str | os.PathLike, manifest_path: str | os.PathL
             raise RuntimeError(f"{p}: shard and its document table disagree; remove {shard_dir} and rerun")
     cuts = np.cumsum([len(x) for x in lengths])[:-1]
     all_len, all_src, all_bytes = (np.concatenate(x) for x in (lengths, sources, n_bytes))
-    is_val, fallback = val_mask(np.concatenate(hashes), all_len, first["val_fraction"])
+    all_hashes = np.concatenate(hashes)
+    tables = [group_table(all_hashes[:, level], all_bytes) for level in range(len(GROUPINGS))]
+    plan = plan_split(tables, first["val_fraction"], first["split_seed"])
+    is_val = plan.mask(all_hashes[:, plan.level])
+    if plan.warning:
+        logger.warning(f"{manifest_path}: {plan.warning}")
+    tokenizer_mismatch = _tokenizer_mismatch(first.get("tokenizer_val_excluded"), plan, names)
+    if tokenizer_mismatch:
+        logger.warning(f"{manifest_path}: {tokenizer_mismatch}")
 
     splits: dict[str, Any] = {}
     for split, keep in (("train", ~is_val), ("val", is_val)):
@@ -236,20 +266,32 @@ def merge_shards(output_folder: str | os.PathLike, manifest_path: str | os.PathL
             "dtype": first["dtype"],
             "format": "megatron-mmap-indexed-v1",
             "fim": {**first["fim"], "counts": fim_counts},
-            "split": {
-                "val_fraction": first["val_fraction"],
-                "seed": first["split_seed"],
-                "group_by": "repo, else source + top directory of path",
-                "groups": int(len(np.unique(np.concatenate(hashes)))),
-                "val_groups": int(len(np.unique(np.concatenate(hashes)[is_val]))),
-                "fallback_group_held_out": fallback,
-            },
+            "split": plan.to_json()
+            | ({"tokenizer_mismatch": tokenizer_mismatch} if tokenizer_mismatch else {}),
             "splits": splits,
         }
     )
     _write_json(manifest_path, manifest)
     shutil.rmtree(shard_dir)
     return manifest
+
+
+def _tokenizer_mismatch(excluded: dict | None, plan: SplitPlan, sources: list[str]) -> str | None:
+    """A line when the tokenizer left out another val split than this one (other fraction, seed or
+    grouping), so val bpb may be measured on text the tokenizer trained on; None when they agree."""
+    if not excluded:
+        return None
+    grouping = excluded.get("grouping")
+    if isinstance(grouping, dict):  # planned per source (a mixture): this .bin holds one source
+        grouping = grouping.get(sources[0]) if len(sources) == 1 else None
+    asked = (excluded.get("val_fraction"), excluded.get("split_seed"), grouping or plan.grouping)
+    if asked == (plan.val_fraction, plan.seed, plan.grouping):
+        return None
+    return (
+        f"the tokenizer left out the val split of val_fraction {asked[0]}, seed {asked[1]}, grouping "
+        f"{asked[2]}; this split is {plan.val_fraction}, {plan.seed}, {plan.grouping}: val bpb may include "
+        "text the tokenizer was trained on"
+    )
 
 
 class BinMerger(PipelineStep):

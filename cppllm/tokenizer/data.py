@@ -10,9 +10,11 @@ Every document has a *key*: `source/path` when the metadata has a path (so a pip
 raw file it came from share a key), else its id, else `file:row`. The held-out split and the training
 sample are pure functions of the key (xxhash), so they are the same on every run and machine.
 
-Documents with a repository or path also carry their train/val *group* (`cppllm.pipeline.split`), so
-tokenizer training can leave out the groups the `.bin` writer will put in the model's val split
-(`exclude_val`): val bpb is then measured on text the tokenizer never saw either.
+Pipeline documents also carry their train/val *groups* (`cppllm.pipeline.split.group_keys`), so
+tokenizer training can leave out the documents the `.bin` writer will put in the model's val split
+(`exclude_val`, `ModelVal`): val bpb is then measured on text the tokenizer never saw either. Which
+grouping the writer uses depends on the whole corpus (a single repository falls back to directories), so
+`ModelVal` makes one extra streamed pass to plan the split exactly as the writer will.
 Nothing is ever held in memory beyond one parquet record batch or one file.
 """
 
@@ -33,7 +35,8 @@ DEFAULT_HELDOUT = 0.05  # fraction of documents never used for training, kept fo
 class Doc:
     key: str
     text: str
-    group: str = field(default="", compare=False)  # train/val group (`split.group_key`); "" if unknown
+    groups: tuple[str, ...] = field(default=(), compare=False)  # `split.group_keys`; () for raw files
+    source: str = field(default="", compare=False)
 
 
 def hash01(key: str, salt: str = "") -> float:
@@ -49,8 +52,8 @@ def is_heldout(key: str, fraction: float = DEFAULT_HELDOUT) -> bool:
 
 
 def _doc(row: dict, fallback: str) -> Doc:
-    """A row's document: its key (see the module docstring) and split group."""
-    from cppllm.pipeline.split import group_key
+    """A row's document: its key (see the module docstring) and split groups."""
+    from cppllm.pipeline.split import group_keys
 
     meta = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
     fields = {k: row.get(k) or meta.get(k) for k in ("path", "source", "repo", "id")}
@@ -59,8 +62,7 @@ def _doc(row: dict, fallback: str) -> Doc:
         key = f"{source}/{path}" if source else str(path)
     else:
         key = str(doc_id) if doc_id else fallback
-    group = group_key(fields) if fields["repo"] or path else ""
-    return Doc(key, row["text"], group)
+    return Doc(key, row["text"], group_keys(fields), str(source or ""))
 
 
 def _doc_files(root: Path) -> list[Path]:
@@ -169,13 +171,42 @@ def split_docs(docs: Iterable[Doc], split: str, fraction: float = DEFAULT_HELDOU
     return (d for d in docs if is_heldout(d.key, fraction) == want)
 
 
-def in_model_val(doc: Doc, exclude_val: tuple[float, int] | None) -> bool:
-    """True when the `.bin` writer's (val_fraction, split_seed) puts the document's group in val."""
-    if exclude_val is None or not doc.group:
-        return False
-    from cppllm.pipeline.split import group_in_val
+class ModelVal:
+    """The documents of `data` that the `.bin` writer puts in val at (val_fraction, split_seed).
 
-    return group_in_val(doc.group, *exclude_val)
+    The writer's grouping is a function of its whole corpus (`split.plan_split`), so the groups and
+    their byte sizes are tallied over every document first (one streamed pass), exactly as the writer
+    tallies its input. `by_source`: the run writes one `.bin` per source (a mixture), so each source is
+    planned on its own, as its writer sees it.
+    """
+
+    def __init__(
+        self, data: str | os.PathLike, val_fraction: float, seed: int = 0, *, by_source: bool = False
+    ):
+        from cppllm.pipeline.split import GroupTally
+
+        self.seed, self.by_source = seed, by_source
+        tallies: dict[str, GroupTally] = {}
+        for d in iter_docs(data):
+            if d.groups and d.text:  # the writer drops empty texts before it counts them
+                part = d.source if by_source else ""
+                tally = tallies.setdefault(part, GroupTally(seed))
+                tally.add(d.groups, len(d.text.encode("utf-8", "surrogatepass")))
+        self.plans = {part: t.plan(val_fraction) for part, t in tallies.items()}
+
+    def __contains__(self, doc: Doc) -> bool:
+        from cppllm.pipeline.split import group_hash
+
+        plan = self.plans.get(doc.source if self.by_source else "")
+        if plan is None or not doc.groups or not plan.val_groups:
+            return False
+        return group_hash(self.seed, doc.groups[plan.level]) in plan.val_groups
+
+    def groupings(self) -> str | dict[str, str]:
+        """The grouping the writer uses (per source with `by_source`), for the tokenizer's record."""
+        if not self.by_source:
+            return self.plans[""].grouping if self.plans else "repo"
+        return {part: plan.grouping for part, plan in sorted(self.plans.items())}
 
 
 def sample_texts(
@@ -187,20 +218,27 @@ def sample_texts(
     normalize: bool = False,
     stats: dict | None = None,
     exclude_val: tuple[float, int] | None = None,
+    val_by_source: bool = False,
 ) -> Iterator[str]:
     """Training texts: the train split, sampled uniformly by key to about `max_chars` characters.
 
     With a budget, a first streamed pass counts the train split's characters to set the sampling rate,
     so the sample is spread over the whole corpus (not its first files). `normalize` applies the
     pipeline's normalizer to each text (for raw source trees). `exclude_val` = (val_fraction, split_seed)
-    of the `.bin` writer leaves out the model's val groups. `stats` gets `docs`/`chars`/`val_docs_excluded`.
+    of the `.bin` writer leaves out the model's val documents (`ModelVal`; `val_by_source` when each source
+    gets its own `.bin`). `stats` gets `docs`/`chars`/`val_docs_excluded`/`val_grouping`.
     """
     norm = _normalizer() if normalize else None
+    model_val = None
+    if exclude_val is not None:
+        model_val = ModelVal(data, *exclude_val, by_source=val_by_source)
+        if stats is not None:
+            stats["val_grouping"] = model_val.groupings()
 
     def train_docs() -> Iterator[Doc]:
         excluded = 0
         for d in split_docs(iter_docs(data), "train", heldout):
-            if in_model_val(d, exclude_val):
+            if model_val is not None and d in model_val:
                 excluded += 1
                 continue
             yield d

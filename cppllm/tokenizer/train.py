@@ -35,11 +35,13 @@ def train_from_data(
     normalize: bool | None = None,
     show_progress: bool = False,
     exclude_val: tuple[float, int] | None = None,
+    val_by_source: bool = False,
 ) -> tuple[CppTokenizer, dict]:
     """Train on the train split of `data`; returns the tokenizer and a record of the run.
 
     `normalize=None` normalizes raw source trees (as the pipeline would) and leaves documents as they are.
-    `exclude_val=(val_fraction, split_seed)`: leave out the groups the `.bin` writer puts in val.
+    `exclude_val=(val_fraction, split_seed)`: leave out the documents the `.bin` writer puts in val
+    (`val_by_source`: the run writes one `.bin` per source, each split on its own).
     """
     if normalize is None:
         normalize = is_raw_source(data)
@@ -53,6 +55,7 @@ def train_from_data(
         normalize=normalize,
         stats=stats,
         exclude_val=exclude_val,
+        val_by_source=val_by_source,
     )
     if show_progress:
         from tqdm import tqdm
@@ -80,6 +83,8 @@ def train_from_data(
                 "val_fraction": exclude_val[0],
                 "split_seed": exclude_val[1],
                 "docs": stats["val_docs_excluded"],
+                "grouping": stats["val_grouping"],
+                **({"by_source": True} if val_by_source else {}),
             }
         ),
         "train_docs": stats["docs"],
@@ -122,9 +127,14 @@ def main(argv: list[str] | None = None) -> int:
         "--exclude-val-fraction",
         type=float,
         default=0.0,
-        help="leave out the repositories the .bin writer puts in val at this --val-fraction (0: none)",
+        help="leave out the documents the .bin writer puts in val at this --val-fraction (0: none)",
     )
     ap.add_argument("--split-seed", type=int, default=0, help="the .bin writer's split seed")
+    ap.add_argument(
+        "--exclude-val-by-source",
+        action="store_true",
+        help="the run writes one .bin per source (a mixture): plan each source's val split on its own",
+    )
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     args = ap.parse_args(argv)
     if not 0 <= args.heldout_fraction < 1:
@@ -143,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             normalize={"auto": None, "yes": True, "no": False}[args.normalize],
             show_progress=not args.quiet,
             exclude_val=(args.exclude_val_fraction, args.split_seed) if args.exclude_val_fraction else None,
+            val_by_source=args.exclude_val_by_source,
         )
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)

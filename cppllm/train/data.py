@@ -118,6 +118,30 @@ def find_manifest(prefix: str | os.PathLike) -> Path | None:
     return None
 
 
+def val_split_warning(sources: Sequence[DataSource], eval_every: int | None) -> str | None:
+    """What is wrong with the val splits next to `sources` (missing, empty, or flagged by the pipeline's
+    manifest as far from --val-fraction), as one line for the trainer to print; None when all is well."""
+    problems, unusable = [], False
+    for src in sources:
+        val = src.for_split("val").prefix
+        manifest = find_manifest(val)
+        note = json.loads(manifest.read_text()).get("split", {}).get("warning") if manifest else None
+        if not exists(val):
+            problems.append(f"{src.name}: no val split at {val}.bin/.idx")
+            unusable = True
+        elif IndexedReader(val).num_tokens == 0:
+            problems.append(
+                f"{src.name}: val split EMPTY ({val}.bin)" + (f", manifest: {note}" if note else "")
+            )
+            unusable = True
+        elif note:
+            problems.append(f"{src.name}: {note}")
+    if not problems:
+        return None
+    tail = "; val bpb is skipped for it" if unusable else ""
+    return f"--eval-every {eval_every}: " + "; ".join(problems) + tail
+
+
 class TokenDataset:
     """A memory-mapped token stream with document boundaries, and its windows of `seq_len + 1`."""
 

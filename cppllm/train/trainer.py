@@ -36,7 +36,7 @@ from cppllm.train.checkpoint import (
     set_rng_state,
 )
 from cppllm.train.config import RESUME_MUST_MATCH, TrainConfig
-from cppllm.train.data import MixtureLoader, parse_data_spec
+from cppllm.train.data import MixtureLoader, parse_data_spec, val_split_warning
 from cppllm.train.distributed import (
     DistInfo,
     all_reduce_mean,
@@ -205,6 +205,8 @@ def _train(
         bos_aligned=cfg.bos_aligned,
         tokenizer_hash=tok_hash,
     )
+    if info.is_main and (val_warning := val_split_warning(sources, cfg.eval_every)):
+        warnings.warn(val_warning, stacklevel=1)
     val_loader = _val_loader(sources, cfg, info, tok_hash)
     val_start = val_loader.state_dict() if val_loader is not None else None
     token_bytes = tok.token_bytes()

@@ -64,7 +64,8 @@ def test_train_cli_leaves_out_the_model_val_split(pipeline_out, tmp_path, cpp_sa
 
     val = [k for k in cpp_sample if not is_heldout(k, 0.25) and in_val(k)]
     assert val  # the sample spans enough directories for some to land in val
-    assert info["model_val_excluded"] == {"val_fraction": 0.3, "split_seed": 3, "docs": len(val)}
+    want = {"val_fraction": 0.3, "split_seed": 3, "docs": len(val), "grouping": "repo"}
+    assert info["model_val_excluded"] == want  # enough top directories: no finer grouping needed
     assert info["train_docs"] == sum(not is_heldout(k, 0.25) for k in cpp_sample) - len(val)
     with pytest.raises(SystemExit):
         train_main([*args, "--exclude-val-fraction", "1.5"])
