@@ -2,33 +2,66 @@
 
 Run as `python -I -S jail.py SPEC_JSON -- argv...` by `cppllm.eval.sandbox` (stdlib only, so it starts
 fast and never runs set-up code between fork and exec in a threaded parent). Set-up, in order:
-new session (own process group); when allowed, new network and mount namespaces with every mount
-remounted read-only except the job's work dir, and a new PID namespace; resource limits; drop to
-`nobody` when root; exec.
+new session (own process group); as a user who is not root, a new user namespace in which we keep our own
+uid and gid (so the job gets no capabilities there); when allowed, new network and mount namespaces with
+every mount remounted read-only except the job's work dir, and a new PID namespace; resource limits; drop to
+`nobody` when root; no new privileges (setuid bits ignored); a seccomp filter refusing Unix-domain sockets
+and io_uring (a same-uid job could otherwise talk to the user's docker/dbus/X11 sockets, which a read-only
+mount does not stop); exec.
 
 In a PID namespace the launcher forks a small init (PID 1 there) that forks the job, reaps orphans and
 reports how the job ended; the launcher ends the same way. When the init exits, the kernel kills every
 process left in the namespace, so not even a job that calls `setsid()` (leaving the process group the
 sandbox kills) outlives its run. The job itself is not PID 1, so its signals behave as usual.
-`--probe` prints which isolations this machine allows, as JSON.
+
+RLIMIT_NPROC counts the processes of the job's real uid: `nobody` as root; in a user namespace of its own,
+on Linux >= 5.14 (per-namespace ucounts), only the job's processes. `--probe` prints which isolations this
+machine allows, as JSON.
 """
 
 import ctypes
 import json
 import os
+import platform
 import resource
 import signal
+import struct
 import sys
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
 MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
 MS_REMOUNT = 32
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
+MS_RELATIME = 1 << 21
+# statvfs f_flag bit -> mount flag: a remount inside a user namespace must keep these (they are locked)
+_KEEP_FLAGS = {
+    os.ST_NOSUID: MS_NOSUID,
+    os.ST_NODEV: MS_NODEV,
+    os.ST_NOEXEC: MS_NOEXEC,
+    os.ST_NOATIME: MS_NOATIME,
+    os.ST_NODIRATIME: MS_NODIRATIME,
+    os.ST_RELATIME: MS_RELATIME,
+}
 NOBODY = 65534
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+AF_UNIX = 1
+# (audit arch, socket, socketpair, io_uring_setup) per machine
+_SYSCALLS = {
+    "x86_64": (0xC000003E, 41, 53, 425),
+    "aarch64": (0xC00000B7, 198, 199, 425),
+}
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -47,6 +80,14 @@ def _mount_points():
     return points
 
 
+def _locked_flags(mp):
+    try:
+        f_flag = os.statvfs(mp).f_flag
+    except OSError:
+        return 0
+    return sum(ms for st, ms in _KEEP_FLAGS.items() if f_flag & st)
+
+
 def _readonly_except(workdir):
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount(workdir, workdir, None, MS_BIND | MS_REC)
@@ -54,9 +95,9 @@ def _readonly_except(workdir):
         if mp == workdir or mp.startswith(workdir + "/"):
             continue
         try:
-            _mount(None, mp, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+            _mount(None, mp, None, MS_BIND | MS_REMOUNT | MS_RDONLY | _locked_flags(mp))
         except OSError:
-            # Some pseudo file systems (e.g. /proc/sys) refuse; nothing of theirs is writable by nobody.
+            # Some pseudo file systems (e.g. /proc/sys) refuse; nothing of theirs is writable by the job.
             if mp == "/":
                 raise
 
@@ -72,8 +113,81 @@ def _resolve(prog, path):
     raise OSError(2, f"{prog}: command not found")
 
 
+def _tasks_of(uid):
+    """Tasks (processes and threads, as RLIMIT_NPROC counts them) whose real uid is `uid`."""
+    n = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(ln.split(":", 1) for ln in f if ln.startswith(("Uid:", "Threads:")))
+        except (OSError, ValueError):
+            continue
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            n += int(fields.get("Threads", "1"))
+    return n
+
+
 def _unshare(flags):
     return _libc.unshare(flags) == 0
+
+
+def _write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _enter_user_namespace():
+    """A new user namespace mapping only our own uid and gid (to themselves): no capabilities after exec."""
+    uid, gid = os.geteuid(), os.getegid()
+    if not _unshare(CLONE_NEWUSER):
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWUSER) failed")
+    _write("/proc/self/setgroups", "deny")  # required before an unprivileged gid_map write
+    _write("/proc/self/uid_map", f"{uid} {uid} 1\n")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1\n")
+    return True
+
+
+def _seccomp_filter():
+    """Classic BPF: foreign-arch calls, x32 calls, io_uring_setup and AF_UNIX socket(pair) get EPERM."""
+    arch, sock, sockpair, uring = _SYSCALLS[platform.machine()]
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    prog = [
+        (ld, 0, 0, 4),  # 0: arch
+        (jeq, 0, 9, arch),  # 1: -> 11 deny
+        (ld, 0, 0, 0),  # 2: syscall nr
+        (jge, 7, 0, 0x40000000),  # 3: x32 ABI -> 11 deny
+        (jeq, 6, 0, uring),  # 4: -> 11 deny
+        (jeq, 1, 0, sock),  # 5: -> 7 check family
+        (jeq, 0, 3, sockpair),  # 6: -> 7 check family, else -> 10 allow
+        (ld, 0, 0, 16),  # 7: args[0] (low 32 bits)
+        (jeq, 2, 0, AF_UNIX),  # 8: -> 11 deny
+        (ret, 0, 0, allow),  # 9
+        (ret, 0, 0, allow),  # 10
+        (ret, 0, 0, deny),  # 11
+    ]
+    return b"".join(struct.pack("HBBI", *ins) for ins in prog), len(prog)
+
+
+def _prctl(option, *args):
+    args = [ctypes.c_ulong(a) for a in (*args, 0, 0, 0, 0)[:4]]
+    return _libc.prctl(ctypes.c_int(option), *args)
+
+
+def _apply_seccomp():
+    code, n = _seccomp_filter()
+    buf = ctypes.create_string_buffer(code, len(code))
+    fprog = struct.pack("HxxxxxxQ", n, ctypes.addressof(buf))
+    fbuf = ctypes.create_string_buffer(fprog, len(fprog))
+    if _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fbuf)) != 0:
+        raise OSError(ctypes.get_errno(), "seccomp filter refused")
+
+
+def _no_new_privs():
+    if _prctl(PR_SET_NO_NEW_PRIVS, 1) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
 
 
 def _in_child(check):
@@ -82,7 +196,7 @@ def _in_child(check):
     if pid == 0:
         try:
             ok = bool(check())
-        except OSError:
+        except BaseException:  # whatever happens, the child never returns into the parent's code
             ok = False
         os._exit(0 if ok else 1)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
@@ -95,12 +209,30 @@ def _readonly_view():
     return True
 
 
+def _seccomp_works():
+    _no_new_privs()
+    _apply_seccomp()
+    try:
+        import socket
+
+        socket.socket(socket.AF_UNIX)
+    except PermissionError:
+        return True
+    return False
+
+
 def probe():
-    res = {"root": os.geteuid() == 0}
-    res["network_namespace"] = _in_child(lambda: _unshare(CLONE_NEWNET))
-    res["readonly_filesystem"] = _in_child(_readonly_view)
+    root = os.geteuid() == 0
+    res = {"root": root}
+    userns = (lambda: True) if root else _enter_user_namespace
+    res["user_namespace"] = not root and _in_child(userns)
+    res["network_namespace"] = _in_child(lambda: userns() and _unshare(CLONE_NEWNET))
+    res["readonly_filesystem"] = _in_child(lambda: userns() and _readonly_view())
     # after unshare(CLONE_NEWPID) the next child is PID 1 of the new namespace
-    res["pid_namespace"] = _in_child(lambda: _unshare(CLONE_NEWPID) and _in_child(lambda: os.getpid() == 1))
+    res["pid_namespace"] = _in_child(
+        lambda: userns() and _unshare(CLONE_NEWPID) and _in_child(lambda: os.getpid() == 1)
+    )
+    res["no_unix_sockets"] = platform.machine() in _SYSCALLS and _in_child(_seccomp_works)
     print(json.dumps(res))
 
 
@@ -145,6 +277,8 @@ def main():
     os.setsid()
     try:
         exe = _resolve(argv[0], spec["env"].get("PATH", "/usr/bin:/bin"))
+        if spec.get("userns"):
+            _enter_user_namespace()
         if spec["isolate_net"] and not _unshare(CLONE_NEWNET):
             raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
         if spec["readonly_fs"]:
@@ -162,7 +296,12 @@ def main():
             os.setgid(NOBODY)
             os.setuid(NOBODY)
         # NPROC counts the real user's processes, so it is set after the drop to nobody.
-        resource.setrlimit(resource.RLIMIT_NPROC, (spec["nproc"], spec["nproc"]))
+        nproc = spec["nproc"] + (_tasks_of(os.getuid()) if spec.get("nproc_relative") else 0)
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        if spec.get("no_new_privs", True):
+            _no_new_privs()
+        if spec.get("seccomp"):
+            _apply_seccomp()
         os.execve(exe, argv, spec["env"])
     except OSError as e:
         sys.stderr.write(f"sandbox: set-up failed: {e}\n")
