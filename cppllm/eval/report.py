@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cppllm.atomic import write_text
+from cppllm.eval.sandbox import describe
 
 CAT_ORDER = ("syntax", "undeclared", "type", "template", "incomplete", "redefinition", "missing_include")
 
@@ -196,6 +197,10 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
             f"evaluated on {meta.get('device')} at {meta.get('time')}.",
             "",
         ]
+    if meta.get("sandbox"):
+        md += [f"Sandbox: {describe(meta['sandbox'])}", ""]
+    elif meta:
+        md += ["Sandbox: not recorded (no task compiled or ran model output, or an older eval.json).", ""]
     if cfg.get("num_params"):
         md += [f"Parameters: {cfg['num_params']:,}; world size {cfg.get('world_size')}.", ""]
 

@@ -13,6 +13,7 @@ What could not be applied is reported, never hidden: `SandboxResult.isolation` l
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
 import json
@@ -256,6 +257,47 @@ def isolation_record() -> dict[str, Any]:
         "fork_bound": _fork_bound(run_plan),
         "unsafe_no_sandbox": _policy.unsafe_no_sandbox,
     }
+
+
+def require_program_sandbox() -> None:
+    """Raise `SandboxUnavailable` now (before any sampling) if model-written programs would be refused."""
+    _plan(SandboxLimits(), trusted_program=False)
+
+
+def describe(record: dict[str, Any]) -> str:
+    """One line for report.md and the console, from `isolation_record()`."""
+    kept = [k for k in record["in_force"] if k not in ("process_group", "rlimits", "no_new_privs")]
+    line = (
+        f"sandbox backend `{record['backend']}` as uid {record['uid']} ({', '.join(kept) or 'rlimits only'})"
+    )
+    if record["missing"]:
+        line += f"; missing: {', '.join(record['missing'])}"
+    programs = {
+        "sandboxed": "model-written programs run sandboxed",
+        "refused": "model-written programs are refused (no isolation; --unsafe-no-sandbox not given)",
+        "unsandboxed": "**model-written programs ran WITHOUT isolation (--unsafe-no-sandbox): they could "
+        "reach the network and write wherever this uid can**",
+    }[record["programs"]]
+    compile_checks = (
+        "compiler runs sandboxed"
+        if record["compile_checks"] == "sandboxed"
+        else "**compiler runs have rlimits only, no isolation**"
+    )
+    return f"{line}; {programs}; {compile_checks}; fork bound: {record['fork_bound']}."
+
+
+def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
+    """`--unsafe-no-sandbox` for every CLI that runs model-written programs (`apply_sandbox_flags` reads it)."""
+    parser.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="run model-written programs even where no isolation is available (no user namespaces, no "
+        "bwrap): they get rlimits only, with network and write access; recorded in eval.json",
+    )
+
+
+def apply_sandbox_flags(args: argparse.Namespace) -> None:
+    set_policy(replace(_policy, unsafe_no_sandbox=args.unsafe_no_sandbox))
 
 
 def _fork_bound(plan: _Plan) -> str:

@@ -1,25 +1,46 @@
-"""Hostile jobs must neither hang the evaluator nor write outside their temp dir."""
+"""Hostile jobs must neither hang the evaluator nor write outside their temp dir, nor reach a network.
+
+Run as root and as an unprivileged user (`test_the_same_isolation_holds_for_an_unprivileged_user` reruns
+the escape tests as `nobody` when we are root; `.ci/run` runs the whole module both ways).
+"""
 
 import os
 import shutil
 import signal
+import socket
 import subprocess
+import sys
+import sysconfig
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
+import cppllm
 from cppllm.eval.sandbox import (
     SandboxDir,
     SandboxLimits,
+    SandboxPolicy,
+    SandboxUnavailable,
     available_isolation,
+    get_policy,
+    isolation_record,
     run_sandboxed,
     sanitizer_env,
     sanitizer_limits,
+    set_policy,
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+NO_SANDBOX = SandboxPolicy(backend="none", unsafe_no_sandbox=True)
+
+
+@pytest.fixture(autouse=True)
+def _restore_policy():
+    before = get_policy()
+    yield
+    set_policy(before)
 
 
 def _build(work: Path, code: str, *flags: str) -> Path:
@@ -71,16 +92,161 @@ def test_job_runs_in_its_own_fresh_dir_which_is_removed():
     assert not work.exists()
 
 
-def test_cannot_write_outside_work_dir():
-    if not available_isolation().get("readonly_filesystem") and os.geteuid() != 0:
-        pytest.skip("no mount namespace and not root: writes are limited by file permissions only")
-    target = Path("/tmp") / f"cppllm-escape-{uuid.uuid4().hex}"
+def _escape_attempts(outside: Path) -> list[str]:
+    """A job that writes into a dir its user may write (ours, or nobody's as root) and into its $HOME."""
+    home = outside / "home"
+    home.mkdir()
+    home.chmod(0o777)
     with SandboxDir() as work:
-        res = run_sandboxed(
-            ["sh", "-c", f"echo x > {target}; echo y > $HOME/escape 2>/dev/null; true"], workdir=work
-        )
-    assert res.returncode == 0
-    assert not target.exists()
+        script = f"echo x > {outside}/escaped; echo y > $HOME/escaped; true"
+        res = run_sandboxed(["sh", "-c", script], workdir=work, env={"HOME": str(home)})
+    assert res.returncode == 0, res.stderr
+    return [name for name, p in (("outside", outside), ("home", home)) if (p / "escaped").exists()]
+
+
+def test_cannot_write_outside_work_dir():
+    if isolation_record()["programs"] == "refused":
+        pytest.skip("no isolation on this machine: programs are refused (test_refused_without_isolation)")
+    with SandboxDir() as outside:
+        assert _escape_attempts(outside) == []
+        assert "readonly_filesystem" in isolation_record()["in_force"]
+    # the same job without the sandbox does write both files: the dirs really are writable by its user
+    set_policy(NO_SANDBOX)
+    with SandboxDir() as outside:
+        assert _escape_attempts(outside) == ["outside", "home"]
+
+
+CONNECT = """#include <arpa/inet.h>
+#include <cstdlib>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char** argv) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0) return 3;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(std::atoi(argv[1]));
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 4;
+  return write(s, "escaped", 7) == 7 ? 0 : 5;
+}
+"""
+
+
+def _connects_to_loopback() -> tuple[int | None, bool]:
+    """(job's exit status, whether our 127.0.0.1 listener saw a connection): loopback only, never further."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.setblocking(False)
+        with SandboxDir() as work:
+            exe = _build(work, CONNECT)
+            res = run_sandboxed([str(exe), str(listener.getsockname()[1])], workdir=work)
+        try:
+            conn, _ = listener.accept()
+            conn.close()
+            return res.returncode, True
+        except BlockingIOError:
+            return res.returncode, False
+
+
+def test_cannot_connect_to_a_listener_on_the_hosts_loopback():
+    if isolation_record()["programs"] == "refused":
+        pytest.skip("no isolation on this machine: programs are refused (test_refused_without_isolation)")
+    assert _connects_to_loopback() == (4, False)
+    set_policy(NO_SANDBOX)  # the control: unsandboxed, the same program does connect
+    assert _connects_to_loopback() == (0, True)
+
+
+def test_refused_without_isolation_unless_unsafe_and_compilers_are_labelled():
+    set_policy(SandboxPolicy(backend="none"))
+    rec = isolation_record()
+    assert (rec["programs"], rec["compile_checks"]) == ("refused", "rlimits_only")
+    with SandboxDir() as work:
+        with pytest.raises(SandboxUnavailable, match="--unsafe-no-sandbox"):
+            run_sandboxed(["true"], workdir=work)
+        compiler = run_sandboxed(["true"], workdir=work, trusted_program=True)
+        assert compiler.ok and "incomplete_isolation" in compiler.isolation
+        assert "network_namespace" not in compiler.isolation
+        set_policy(NO_SANDBOX)
+        unsafe = run_sandboxed(["true"], workdir=work)
+    assert unsafe.ok and "unsafe_no_sandbox" in unsafe.isolation
+    assert isolation_record()["programs"] == "unsandboxed"
+
+
+def test_record_is_what_a_run_gets():
+    rec = isolation_record()
+    if rec["programs"] == "refused":
+        pytest.skip("no isolation on this machine")
+    with SandboxDir() as work:
+        res = run_sandboxed(["true"], workdir=work)
+    assert list(res.isolation) == rec["in_force"]
+    assert rec["backend"] in ("root", "user_namespace", "bwrap")
+    assert rec["backend"] != "root" or "unprivileged_user" in res.isolation
+    assert rec["backend"] != "user_namespace" or "user_namespace" in res.isolation
+
+
+def test_the_fork_limit_is_the_jobs_own():
+    """NPROC bounds the job, and our own processes (however many) do not eat into it."""
+    ours = [subprocess.Popen(["sleep", "30"]) for _ in range(12)]
+    try:
+        with SandboxDir() as work:
+            lim = SandboxLimits(nproc=8)
+            few = run_sandboxed(
+                ["sh", "-c", "for i in 1 2 3; do sleep 0.2 & done; wait"], workdir=work, limits=lim
+            )
+            many = run_sandboxed(
+                ["sh", "-c", "for i in $(seq 40); do sleep 1 & done; wait"], workdir=work, limits=lim
+            )
+    finally:
+        for p in ours:
+            p.kill()
+            p.wait()
+    assert few.ok, few.stderr
+    assert not many.ok and "fork" in many.stderr.lower()
+
+
+def _python_for(uid: int) -> list[str] | None:
+    """An interpreter of our version that `uid` can run, with our site-packages on its path."""
+    for py in dict.fromkeys([sys.executable, shutil.which("python3"), "/usr/bin/python3"]):
+        if not py:
+            continue
+        cmd = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", py, "-c"]
+        # the sandbox starts its launcher with sys.executable: that must run too
+        probe = "import sys, subprocess, pytest; subprocess.run([sys.executable, '-c', '']); print(sys.version_info[:2])"
+        out = subprocess.run([*cmd, probe], capture_output=True, text=True, env=_user_env())
+        if out.returncode == 0 and out.stdout.strip() == str(tuple(sys.version_info[:2])):
+            return [py]
+    return None
+
+
+def _user_env() -> dict[str, str]:
+    repo = str(Path(cppllm.__file__).resolve().parents[1])
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": "/nonexistent",
+        "PYTHONPATH": os.pathsep.join([repo, sysconfig.get_paths()["purelib"]]),
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="we already are unprivileged: the module itself is that run")
+def test_the_same_isolation_holds_for_an_unprivileged_user():
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv (util-linux)")
+    py = _python_for(65534)
+    if py is None:
+        pytest.skip("no interpreter/site-packages readable by nobody here (.ci/run stages one)")
+    out = subprocess.run(
+        [
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *py, "-m", "pytest",
+            str(Path(__file__).resolve()), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+            "-k", "outside or loopback or refused or record or fork or process_group",
+        ],
+        capture_output=True, text=True, env=_user_env(), cwd="/", timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert " passed" in out.stdout and "skipped" not in out.stdout, out.stdout[-2000:]
 
 
 def _marker() -> str:
