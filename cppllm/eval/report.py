@@ -318,6 +318,11 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
             "Outcomes: " + ", ".join(f"{k} {v}" for k, v in he["status"].items()),
             "",
         ]
+        if he.get("sandbox"):
+            md += [
+                f"Programs ran {he['sandbox']['programs']} (sandbox backend `{he['sandbox']['backend']}`).",
+                "",
+            ]
     else:
         md += _not_evaluated(he)
 

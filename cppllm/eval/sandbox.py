@@ -267,9 +267,7 @@ def require_program_sandbox() -> None:
 def describe(record: dict[str, Any]) -> str:
     """One line for report.md and the console, from `isolation_record()`."""
     kept = [k for k in record["in_force"] if k not in ("process_group", "rlimits", "no_new_privs")]
-    line = (
-        f"sandbox backend `{record['backend']}` as uid {record['uid']} ({', '.join(kept) or 'rlimits only'})"
-    )
+    line = f"backend `{record['backend']}` as uid {record['uid']} ({', '.join(kept) or 'rlimits only'})"
     if record["missing"]:
         line += f"; missing: {', '.join(record['missing'])}"
     programs = {

@@ -120,6 +120,5 @@ def test_sandbox_is_recorded_and_a_run_without_one_says_so(run_dir):
     assert report_main(["--run", str(run_dir)]) == 0
     header = (run_dir / "report.md").read_text().split("## Training")[0]
     assert (
-        f"Sandbox: sandbox backend `{rec['backend']}`" in header
-        and "model-written programs run sandboxed" in header
+        f"Sandbox: backend `{rec['backend']}`" in header and "model-written programs run sandboxed" in header
     )
