@@ -14,6 +14,10 @@ reports how the job ended; the launcher ends the same way. When the init exits, 
 process left in the namespace, so not even a job that calls `setsid()` (leaving the process group the
 sandbox kills) outlives its run. The job itself is not PID 1, so its signals behave as usual.
 
+With `bwrap` in the spec (where we cannot make the namespaces ourselves), the launcher sets the rlimits and
+runs bubblewrap, which makes them (same view: read-only but the work dir, no network, own PIDs) and starts
+this launcher again inside, as the job's init, to set RLIMIT_NPROC, no_new_privs and the seccomp filter.
+
 RLIMIT_NPROC counts the processes of the job's real uid: `nobody` as root; in a user namespace of its own,
 on Linux >= 5.14 (per-namespace ucounts), only the job's processes. `--probe` prints which isolations this
 machine allows, as JSON.
@@ -236,6 +240,30 @@ def probe():
     print(json.dumps(res))
 
 
+def _end_like(r):
+    """Read the job's end ("exit N" / "signal N") from pipe `r` and end this process the same way."""
+    report = os.read(r, 64).decode().split()
+    kind, n = report if len(report) == 2 else ("exit", "125")
+    if kind == "signal":
+        if int(n) not in (signal.SIGKILL, signal.SIGSTOP):  # those two have no handler to reset
+            signal.signal(int(n), signal.SIG_DFL)
+        os.kill(os.getpid(), int(n))
+    os._exit(int(n))
+
+
+def _reap_until(job, w):
+    """As an init: reap children (orphans are re-parented here) until `job` ends; report its end to `w`."""
+    while True:
+        pid, status = os.waitpid(-1, 0)
+        if pid == job:
+            break
+    if os.WIFSIGNALED(status):
+        os.write(w, f"signal {os.WTERMSIG(status)}".encode())
+    else:
+        os.write(w, f"exit {os.waitstatus_to_exitcode(status)}".encode())
+    os._exit(0)  # in a PID namespace, the kernel now kills whatever the job left there
+
+
 def _enter_pid_namespace():
     """Return in the job process, PID 2 of a new namespace; the launcher and the init never return."""
     if not _unshare(CLONE_NEWPID):
@@ -245,38 +273,79 @@ def _enter_pid_namespace():
     if init:  # the launcher: wait for the init, then end the way the job ended
         os.close(w)
         os.waitpid(init, 0)
-        report = os.read(r, 64).decode().split()
-        kind, n = report if len(report) == 2 else ("exit", "125")
-        if kind == "signal":
-            if int(n) not in (signal.SIGKILL, signal.SIGSTOP):  # those two have no handler to reset
-                signal.signal(int(n), signal.SIG_DFL)
-            os.kill(os.getpid(), int(n))
-        os._exit(int(n))
+        _end_like(r)
     os.close(r)
     job = os.fork()
     if job == 0:
         os.close(w)
         return
-    while True:  # the init: reap everything (orphans are re-parented here) until the job ends
-        pid, status = os.waitpid(-1, 0)
-        if pid == job:
-            break
-    if os.WIFSIGNALED(status):
-        os.write(w, f"signal {os.WTERMSIG(status)}".encode())
-    else:
-        os.write(w, f"exit {os.waitstatus_to_exitcode(status)}".encode())
-    os._exit(0)  # the kernel now kills whatever the job left in the namespace
+    _reap_until(job, w)
+
+
+def _bwrap_argv(bwrap, workdir):
+    """bubblewrap: own user (our uid, no capabilities), network, PID and IPC namespaces; everything
+    read-only but the work dir; a fresh /proc and a minimal /dev; dies with us."""
+    return [
+        bwrap, "--unshare-user", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent",
+        "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--bind", workdir, workdir,
+        "--chdir", workdir,
+    ]  # fmt: skip
+
+
+def _run_in_bwrap(spec, argv):
+    """Start bwrap, which starts this launcher again inside (`status_fd` set) to finish and report."""
+    r, w = os.pipe()
+    os.set_inheritable(w, True)
+    inner = {k: spec[k] for k in ("env", "nproc", "nproc_relative", "seccomp")}
+    inner["status_fd"] = w
+    here = os.path.abspath(__file__)
+    cmd = _bwrap_argv(spec["bwrap"], os.path.realpath(spec["workdir"]))
+    cmd += ["--", sys.executable, "-I", "-S", here, json.dumps(inner), "--", *argv]
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        os.execv(cmd[0], cmd)
+    os.close(w)
+    os.waitpid(pid, 0)
+    _end_like(r)
+
+
+def _exec_job(spec, argv, exe):
+    # NPROC counts the real user's processes, so it is set after the drop to nobody.
+    nproc = spec["nproc"] + (_tasks_of(os.getuid()) if spec.get("nproc_relative") else 0)
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    _no_new_privs()
+    if spec.get("seccomp"):
+        _apply_seccomp()
+    os.execve(exe, argv, spec["env"])
 
 
 def main():
     if sys.argv[1] == "--probe":
         probe()
         return
+    if sys.argv[1] == "--probe-bwrap":
+        cmd = [*_bwrap_argv(sys.argv[2], os.getcwd()), "--", sys.executable, "-I", "-S", "-c", "pass"]
+        pid = os.fork()
+        if pid == 0:
+            os.execv(cmd[0], cmd)
+        print("ok" if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0 else "failed")
+        return
     spec = json.loads(sys.argv[1])
     argv = sys.argv[3:]
-    os.setsid()
     try:
         exe = _resolve(argv[0], spec["env"].get("PATH", "/usr/bin:/bin"))
+        if "status_fd" in spec:  # inside bwrap: fork the job, report how it ended
+            job = os.fork()
+            if job == 0:
+                os.close(spec["status_fd"])
+                _exec_job(spec, argv, exe)
+            _reap_until(job, spec["status_fd"])
+        os.setsid()
+        if spec.get("bwrap"):
+            for name, value in spec["rlimits"].items():
+                resource.setrlimit(getattr(resource, name), (value, value))
+            _run_in_bwrap(spec, argv)
         if spec.get("userns"):
             _enter_user_namespace()
         if spec["isolate_net"] and not _unshare(CLONE_NEWNET):
@@ -295,14 +364,7 @@ def main():
             os.setgroups([])
             os.setgid(NOBODY)
             os.setuid(NOBODY)
-        # NPROC counts the real user's processes, so it is set after the drop to nobody.
-        nproc = spec["nproc"] + (_tasks_of(os.getuid()) if spec.get("nproc_relative") else 0)
-        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-        if spec.get("no_new_privs", True):
-            _no_new_privs()
-        if spec.get("seccomp"):
-            _apply_seccomp()
-        os.execve(exe, argv, spec["env"])
+        _exec_job(spec, argv, exe)
     except OSError as e:
         sys.stderr.write(f"sandbox: set-up failed: {e}\n")
         os._exit(125)

@@ -151,11 +151,28 @@ def backend() -> str:
         return "jail"
     if bwrap_works():
         return "bwrap"
-    return "jail" if want == "bwrap" else "none"
+    # incomplete: the compiler still gets whatever the jail can do; model-written programs are refused
+    return "jail" if want == "auto" else "none"
 
 
+@functools.cache
 def bwrap_works() -> bool:
-    return False
+    """Whether bubblewrap is on PATH and can make its namespaces here (a set-uid or userns-allowed bwrap).
+
+    Never as root: root gets the jail (namespaces made directly, then a drop to `nobody`).
+    """
+    path = shutil.which("bwrap")
+    if path is None or _can_drop_to_nobody():
+        return False
+    with SandboxDir() as work:
+        out = subprocess.run(
+            [sys.executable, "-I", "-S", str(JAIL), "--probe-bwrap", path],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    return out.returncode == 0 and out.stdout.strip() == "ok"
 
 
 def _kernel_counts_nproc_per_namespace() -> bool:
@@ -188,6 +205,7 @@ def _plan(limits: SandboxLimits, *, trusted_program: bool) -> _Plan:
             + "; install bubblewrap, allow unprivileged user namespaces, or pass --unsafe-no-sandbox"
         )
     spec = {
+        "bwrap": shutil.which("bwrap") if name == "bwrap" else None,
         "drop": drop,
         "userns": userns,
         "isolate_net": name == "bwrap"
@@ -214,7 +232,7 @@ def _plan(limits: SandboxLimits, *, trusted_program: bool) -> _Plan:
         if spec[key]:
             isolation.append(label)
     if name == "bwrap":
-        isolation.append("bwrap")
+        isolation += ["user_namespace", "bwrap"]
     if not complete:
         isolation.append("unsafe_no_sandbox" if not trusted_program else "incomplete_isolation")
     return _Plan(backend=name, isolation=tuple(isolation), spec=spec)
@@ -244,9 +262,12 @@ def isolation_record() -> dict[str, Any]:
         run_plan, programs = compile_plan, "refused"
     wanted = ("network_namespace", "readonly_filesystem", "pid_namespace", "no_unix_sockets")
     uid = "unprivileged_user" if _can_drop_to_nobody() else "user_namespace"
-    mode = {"jail": "root" if _can_drop_to_nobody() else "user_namespace"}.get(compile_plan.backend)
+    mode = compile_plan.backend
+    if mode == "jail":
+        mode = "root" if _can_drop_to_nobody() else "user_namespace"
+        mode = mode if mode == "root" or "user_namespace" in compile_plan.isolation else "none"
     return {
-        "backend": mode or compile_plan.backend,
+        "backend": mode,
         "uid": os.geteuid(),
         "in_force": list(run_plan.isolation),
         "missing": [k for k in (uid, *wanted) if k not in run_plan.isolation],
