@@ -18,8 +18,9 @@ With `bwrap` in the spec (where we cannot make the namespaces ourselves), the la
 runs bubblewrap, which makes them (same view: read-only but the work dir, no network, own PIDs) and starts
 this launcher again inside, as the job's init, to set RLIMIT_NPROC, no_new_privs and the seccomp filter.
 
-RLIMIT_NPROC counts the processes of the job's real uid: `nobody` as root; in a user namespace of its own,
-on Linux >= 5.14 (per-namespace ucounts), only the job's processes. `--probe` prints which isolations this
+RLIMIT_NPROC counts the processes of the job's real uid; in a user namespace of its own, on Linux >= 5.14
+(per-namespace ucounts), only the job's processes. So as root, after the drop to `nobody`, the launcher
+also enters a user namespace of nobody's own where allowed (else NPROC is shared by all of nobody's jobs). `--probe` prints which isolations this
 machine allows, as JSON.
 """
 
@@ -58,6 +59,7 @@ _KEEP_FLAGS = {
 }
 NOBODY = 65534
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_DUMPABLE = 4
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
 AF_UNIX = 1
@@ -140,6 +142,15 @@ def _unshare(flags):
 def _write(path, text):
     with open(path, "w") as f:
         f.write(text)
+
+
+def _drop_to_nobody():
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+    # a uid change makes us undumpable, which leaves /proc/self/*_map owned by root: unwritable for nobody
+    _prctl(PR_SET_DUMPABLE, 1)
+    return True
 
 
 def _enter_user_namespace():
@@ -236,6 +247,8 @@ def probe():
     res["pid_namespace"] = _in_child(
         lambda: userns() and _unshare(CLONE_NEWPID) and _in_child(lambda: os.getpid() == 1)
     )
+    # as root, after the drop: a user namespace of nobody's own makes NPROC count per job
+    res["nobody_user_namespace"] = root and _in_child(lambda: _drop_to_nobody() and _enter_user_namespace())
     res["no_unix_sockets"] = platform.machine() in _SYSCALLS and _in_child(_seccomp_works)
     print(json.dumps(res))
 
@@ -358,12 +371,15 @@ def main():
             os.chdir(spec["workdir"])
         if spec.get("isolate_pid"):
             _enter_pid_namespace()
+            if spec["readonly_fs"]:
+                # a /proc of the job's own PID namespace: no other process (no other job) is visible there
+                _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         for name, value in spec["rlimits"].items():
             resource.setrlimit(getattr(resource, name), (value, value))
         if spec["drop"]:
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
+            _drop_to_nobody()
+            if spec.get("userns_after_drop"):  # so that RLIMIT_NPROC counts this job's processes only
+                _enter_user_namespace()
         _exec_job(spec, argv, exe)
     except OSError as e:
         sys.stderr.write(f"sandbox: set-up failed: {e}\n")

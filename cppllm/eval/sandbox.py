@@ -208,6 +208,7 @@ def _plan(limits: SandboxLimits, *, trusted_program: bool) -> _Plan:
         "bwrap": shutil.which("bwrap") if name == "bwrap" else None,
         "drop": drop,
         "userns": userns,
+        "userns_after_drop": drop and name == "jail" and bool(avail.get("nobody_user_namespace")),
         "isolate_net": name == "bwrap"
         or (name == "jail" and not limits.network and avail.get("network_namespace", False)),
         "readonly_fs": name == "bwrap" or (name == "jail" and avail.get("readonly_filesystem", False)),
@@ -224,6 +225,7 @@ def _plan(limits: SandboxLimits, *, trusted_program: bool) -> _Plan:
     for key, label in (
         ("drop", "unprivileged_user"),
         ("userns", "user_namespace"),
+        ("userns_after_drop", "user_namespace"),
         ("isolate_net", "network_namespace"),
         ("readonly_fs", "readonly_filesystem"),
         ("isolate_pid", "pid_namespace"),
@@ -322,8 +324,10 @@ def apply_sandbox_flags(args: argparse.Namespace) -> None:
 def _fork_bound(plan: _Plan) -> str:
     n = SandboxLimits().nproc
     pid = " + PID namespace (nothing outlives the job)" if plan.spec["isolate_pid"] else ""
-    if plan.spec["drop"]:
+    if plan.spec["drop"] and not (plan.spec["userns_after_drop"] and _kernel_counts_nproc_per_namespace()):
         return f"RLIMIT_NPROC={n} for nobody (shared by concurrent jobs){pid}"
+    if plan.spec["drop"]:
+        return f"RLIMIT_NPROC={n} for nobody in the job's own user namespace{pid}"
     if not plan.spec["nproc_relative"]:
         return f"RLIMIT_NPROC={n} counted in the job's own user namespace{pid}"
     return f"RLIMIT_NPROC={n} on top of uid {os.geteuid()}'s running processes{pid}"

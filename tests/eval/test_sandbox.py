@@ -175,6 +175,15 @@ def test_refused_without_isolation_unless_unsafe_and_compilers_are_labelled():
     assert isolation_record()["programs"] == "unsandboxed"
 
 
+def test_job_sees_only_its_own_processes():
+    if not available_isolation().get("pid_namespace") or isolation_record()["programs"] == "refused":
+        pytest.skip("PID namespaces are not allowed on this machine")
+    with SandboxDir() as work:
+        res = run_sandboxed(["sh", "-c", "ls /proc | grep -c '^[0-9]'"], workdir=work)
+    assert res.ok, res.stderr
+    assert int(res.stdout) <= 4  # init, sh, ls, grep: no host process, no other job
+
+
 def test_bwrap_gives_the_same_isolation():
     """Where we cannot make the namespaces ourselves, bubblewrap makes them (never as root)."""
     if not bwrap_works():
@@ -265,7 +274,7 @@ def test_the_same_isolation_holds_for_an_unprivileged_user():
         [
             "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *py, "-m", "pytest",
             str(Path(__file__).resolve()), "-q", "-rs", "-p", "no:cacheprovider",
-            "-k", "outside or loopback or refused or record or fork or process_group or bwrap",
+            "-k", "outside or loopback or refused or record or fork or process_group or bwrap or own_processes",
         ],
         capture_output=True, text=True, env=_user_env(), cwd="/", timeout=300,
     )  # fmt: skip
