@@ -13,6 +13,7 @@ import sys
 import sysconfig
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,6 @@ from cppllm.eval.sandbox import (
     SandboxLimits,
     SandboxPolicy,
     SandboxUnavailable,
-    available_isolation,
     bwrap_works,
     get_policy,
     isolation_record,
@@ -38,10 +38,19 @@ NO_SANDBOX = SandboxPolicy(backend="none", unsafe_no_sandbox=True)
 
 
 @pytest.fixture(autouse=True)
-def _restore_policy():
+def _policy():
+    """Limits are tested everywhere: where model-written programs would be refused (no isolation on this
+    machine), the tests run them with `unsafe_no_sandbox`, and the isolation tests skip."""
     before = get_policy()
+    if isolation_record()["programs"] == "refused":
+        set_policy(replace(before, unsafe_no_sandbox=True))
     yield
     set_policy(before)
+
+
+def _skip_unless_sandboxed() -> None:
+    if isolation_record()["programs"] != "sandboxed":
+        pytest.skip("no isolation on this machine: programs are refused (test_refused_without_isolation)")
 
 
 def _build(work: Path, code: str, *flags: str) -> Path:
@@ -106,8 +115,7 @@ def _escape_attempts(outside: Path) -> list[str]:
 
 
 def test_cannot_write_outside_work_dir():
-    if isolation_record()["programs"] == "refused":
-        pytest.skip("no isolation on this machine: programs are refused (test_refused_without_isolation)")
+    _skip_unless_sandboxed()
     with SandboxDir() as outside:
         assert _escape_attempts(outside) == []
         assert "readonly_filesystem" in isolation_record()["in_force"]
@@ -152,8 +160,7 @@ def _connects_to_loopback() -> tuple[int | None, bool]:
 
 
 def test_cannot_connect_to_a_listener_on_the_hosts_loopback():
-    if isolation_record()["programs"] == "refused":
-        pytest.skip("no isolation on this machine: programs are refused (test_refused_without_isolation)")
+    _skip_unless_sandboxed()
     assert _connects_to_loopback() == (4, False)
     set_policy(NO_SANDBOX)  # the control: unsandboxed, the same program does connect
     assert _connects_to_loopback() == (0, True)
@@ -176,8 +183,7 @@ def test_refused_without_isolation_unless_unsafe_and_compilers_are_labelled():
 
 
 def test_job_sees_only_its_own_processes():
-    if not available_isolation().get("pid_namespace") or isolation_record()["programs"] == "refused":
-        pytest.skip("PID namespaces are not allowed on this machine")
+    _skip_unless_sandboxed()
     with SandboxDir() as work:
         res = run_sandboxed(["sh", "-c", "ls /proc | grep -c '^[0-9]'"], workdir=work)
     assert res.ok, res.stderr
@@ -208,9 +214,8 @@ def test_bwrap_gives_the_same_isolation():
 
 
 def test_record_is_what_a_run_gets():
+    _skip_unless_sandboxed()
     rec = isolation_record()
-    if rec["programs"] == "refused":
-        pytest.skip("no isolation on this machine")
     with SandboxDir() as work:
         res = run_sandboxed(["true"], workdir=work)
     assert list(res.isolation) == rec["in_force"]
@@ -308,8 +313,7 @@ def test_wall_time_limit_kills_a_sleeper_and_its_children():
 
 
 def test_no_network_when_isolation_available():
-    if not available_isolation().get("network_namespace"):
-        pytest.skip("network namespaces are not allowed on this machine")
+    _skip_unless_sandboxed()
     with SandboxDir() as work:
         res = run_sandboxed(["cat", "/proc/net/dev"], workdir=work)
     # only the header lines and the loopback device exist in a fresh namespace
@@ -363,8 +367,7 @@ def test_output_is_bounded():
 
 
 def test_a_job_that_leaves_its_process_group_still_dies_with_it():
-    if not available_isolation().get("pid_namespace"):
-        pytest.skip("PID namespaces are not allowed on this machine")
+    _skip_unless_sandboxed()
     marker = _marker()
     with SandboxDir() as work:
         # setsid: a new session, out of the process group the sandbox kills; the job then exits at once
