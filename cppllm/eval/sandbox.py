@@ -1,14 +1,21 @@
 """Run untrusted commands (compilers on model output, compiled test programs) in a sandbox.
 
 Each job gets: its own process group (the whole group is killed at the end, so forks cannot linger), wall
-and CPU time limits, RLIMIT_AS / FSIZE / NPROC / CORE, a fresh temp dir removed afterwards, no network
-(a new network namespace where the kernel allows it), a read-only view of every file system except the
-work dir (a new mount namespace, where allowed), its own PID namespace where allowed (whatever the job
-leaves behind, even after `setsid()`, dies with it), and bounded stdout/stderr. When we run as root the job
-drops to an unprivileged user (`nobody`), because root ignores RLIMIT_NPROC. Set-up happens in a small
-launcher process (`jail.py`), never between fork and exec in our possibly threaded process.
+and CPU time limits, RLIMIT_AS / FSIZE / NPROC / CORE (or an RSS bound for sanitizer builds), a fresh temp
+dir removed afterwards, no network (a new network namespace), a read-only view of every file system except
+the work dir (a new mount namespace), its own PID namespace and /proc (whatever the job leaves behind, even
+after `setsid()`, dies with it), no_new_privs, a seccomp filter refusing Unix-domain sockets and io_uring,
+and bounded stdout/stderr. Set-up happens in a small launcher process (`jail.py`), never between fork and
+exec in our possibly threaded process.
 
-What could not be applied is reported, never hidden: `SandboxResult.isolation` lists what was in force.
+Who makes the namespaces (`backend()`): as root the launcher itself, then it drops to `nobody`; as anyone
+else the launcher inside a user namespace of its own, where the kernel allows unprivileged ones; else
+bubblewrap (`bwrap`) when it is installed and works; else nothing (`none`): compiler runs
+(`trusted_program=True`) get rlimits only, and model-written programs are refused (`SandboxUnavailable`)
+unless the process-wide `SandboxPolicy` says `unsafe_no_sandbox` (the `--unsafe-no-sandbox` flag).
+
+What was applied is reported, never hidden: `SandboxResult.isolation` lists what was in force for a job,
+`isolation_record()` what eval.json and report.md record for a run.
 """
 
 from __future__ import annotations
