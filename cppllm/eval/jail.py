@@ -58,6 +58,7 @@ _KEEP_FLAGS = {
     os.ST_RELATIME: MS_RELATIME,
 }
 NOBODY = 65534
+DEV_NODES = ("null", "zero", "full", "random", "urandom")
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_DUMPABLE = 4
 PR_SET_SECCOMP = 22
@@ -72,9 +73,9 @@ _SYSCALLS = {
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _mount(src, target, fstype, flags):
+def _mount(src, target, fstype, flags, data=None):
     enc = lambda s: s.encode() if s is not None else None  # noqa: E731
-    if _libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), None) != 0:
+    if _libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)) != 0:
         raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
 
 
@@ -106,6 +107,28 @@ def _readonly_except(workdir):
             # Some pseudo file systems (e.g. /proc/sys) refuse; nothing of theirs is writable by the job.
             if mp == "/":
                 raise
+
+
+def _minimal_dev(workdir):
+    """A fresh read-only /dev holding only null, zero, full, random, urandom (bound from ours) and the fd
+    links: device nodes ignore read-only mounts, and a job in a user namespace keeps our groups (disk,
+    video, tty...), so the host's /dev must not be visible."""
+    if workdir == "/dev" or workdir.startswith("/dev/"):
+        raise OSError(22, f"the work dir {workdir} is under /dev, which the sandbox replaces")
+    fds = {n: os.open(f"/dev/{n}", os.O_PATH) for n in DEV_NODES if os.path.exists(f"/dev/{n}")}
+    _mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k")
+    for name, fd in fds.items():
+        open(f"/dev/{name}", "w").close()  # the mount point
+        _mount(f"/proc/self/fd/{fd}", f"/dev/{name}", None, MS_BIND)
+        os.close(fd)
+    for name, target in (
+        ("fd", "self/fd"),
+        ("stdin", "self/fd/0"),
+        ("stdout", "self/fd/1"),
+        ("stderr", "self/fd/2"),
+    ):
+        os.symlink(f"/proc/{target}", f"/dev/{name}")
+    _mount(None, "/dev", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
 
 
 def _resolve(prog, path):
@@ -221,6 +244,7 @@ def _readonly_view():
     if not _unshare(CLONE_NEWNS):
         return False
     _readonly_except(os.getcwd())
+    _minimal_dev(os.getcwd())
     return True
 
 
@@ -367,6 +391,7 @@ def main():
             if not _unshare(CLONE_NEWNS):
                 raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
             _readonly_except(os.path.realpath(spec["workdir"]))
+            _minimal_dev(os.path.realpath(spec["workdir"]))
             # Re-enter the work dir: the old cwd still points into the (now read-only) parent mount.
             os.chdir(spec["workdir"])
         if spec.get("isolate_pid"):
