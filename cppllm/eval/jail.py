@@ -319,14 +319,17 @@ def _enter_pid_namespace():
     _reap_until(job, w)
 
 
-def _bwrap_argv(bwrap, workdir):
+def _bwrap_argv(bwrap, workdir, hide=()):
     """bubblewrap: own user (our uid, no capabilities), network, PID and IPC namespaces; everything
-    read-only but the work dir; a fresh /proc and a minimal /dev; dies with us."""
-    return [
+    read-only but the work dir; `hide` under empty read-only tmpfs; a fresh /proc and a minimal /dev; dies
+    with us."""
+    argv = [
         bwrap, "--unshare-user", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent",
-        "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--bind", workdir, workdir,
-        "--chdir", workdir,
+        "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
     ]  # fmt: skip
+    for path in hide:
+        argv += ["--tmpfs", path, "--remount-ro", path]
+    return [*argv, "--bind", workdir, workdir, "--chdir", workdir]
 
 
 def _run_in_bwrap(spec, argv):
@@ -336,7 +339,7 @@ def _run_in_bwrap(spec, argv):
     inner = {k: spec[k] for k in ("env", "nproc", "nproc_relative", "seccomp")}
     inner["status_fd"] = w
     here = os.path.abspath(__file__)
-    cmd = _bwrap_argv(spec["bwrap"], os.path.realpath(spec["workdir"]))
+    cmd = _bwrap_argv(spec["bwrap"], os.path.realpath(spec["workdir"]), spec.get("hide", ()))
     cmd += ["--", sys.executable, "-I", "-S", here, json.dumps(inner), "--", *argv]
     pid = os.fork()
     if pid == 0:
@@ -392,6 +395,12 @@ def main():
                 raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
             _readonly_except(os.path.realpath(spec["workdir"]))
             _minimal_dev(os.path.realpath(spec["workdir"]))
+            for path in spec.get(
+                "hide", ()
+            ):  # the home dir, for model-written programs: nothing to read there
+                _mount(
+                    "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=755"
+                )
             # Re-enter the work dir: the old cwd still points into the (now read-only) parent mount.
             os.chdir(spec["workdir"])
         if spec.get("isolate_pid"):

@@ -198,7 +198,17 @@ class _Plan:
     spec: dict  # the launcher's isolation switches
 
 
-def _plan(limits: SandboxLimits, *, trusted_program: bool) -> _Plan:
+def _home_to_hide(workdir: Path | None) -> str | None:
+    """Our home dir, hidden from model-written programs (as uid-mapped jobs they could read it), unless the
+    work dir is inside it. `workdir=None`: a `SandboxDir` in the default temp dir."""
+    home = os.path.realpath(os.path.expanduser("~"))
+    work = os.path.realpath(workdir if workdir is not None else tempfile.gettempdir())
+    if home == "/" or not os.path.isdir(home) or work == home or work.startswith(home + os.sep):
+        return None
+    return home
+
+
+def _plan(limits: SandboxLimits, *, trusted_program: bool, workdir: Path | None = None) -> _Plan:
     """What one job gets; raises `SandboxUnavailable` for a model-written program without isolation."""
     name = backend()
     avail = available_isolation() if name == "jail" else {}
@@ -221,11 +231,15 @@ def _plan(limits: SandboxLimits, *, trusted_program: bool) -> _Plan:
         "readonly_fs": name == "bwrap" or (name == "jail" and avail.get("readonly_filesystem", False)),
         "isolate_pid": name == "bwrap" or (name == "jail" and avail.get("pid_namespace", False)),
         "seccomp": name != "none" and available_isolation().get("no_unix_sockets", False),
+        "hide": [],
         # NPROC is per job where the job has a uid or user namespace of its own; otherwise it would count
         # every process of ours, so the launcher adds the ones already running.
         "nproc_relative": not drop
         and not ((userns or name == "bwrap") and _kernel_counts_nproc_per_namespace()),
     }
+    home = _home_to_hide(workdir) if spec["readonly_fs"] and not trusted_program else None
+    if home is not None:
+        spec["hide"] = [home]
     isolation = ["process_group", "rlimits", "no_new_privs"]
     if limits.rss_bytes:
         isolation.append("rss_limit")
@@ -237,6 +251,7 @@ def _plan(limits: SandboxLimits, *, trusted_program: bool) -> _Plan:
         ("readonly_fs", "readonly_filesystem"),
         ("isolate_pid", "pid_namespace"),
         ("seccomp", "no_unix_sockets"),
+        ("hide", "home_hidden"),
     ):
         if spec[key]:
             isolation.append(label)
@@ -403,7 +418,7 @@ def run_sandboxed(
     Anything else is a model-written program and raises `SandboxUnavailable` there, unless the policy
     says `unsafe_no_sandbox` (then it runs with rlimits only, marked `unsafe_no_sandbox`).
     """
-    plan = _plan(limits, trusted_program=trusted_program)
+    plan = _plan(limits, trusted_program=trusted_program, workdir=workdir)
     spec = {
         **plan.spec,
         "workdir": str(workdir),

@@ -190,27 +190,38 @@ def test_job_sees_only_its_own_processes():
     assert int(res.stdout) <= 4  # init, sh, ls, grep: no host process, no other job
 
 
-def test_job_sees_a_minimal_dev():
-    """Device nodes ignore read-only mounts (and a user namespace keeps our groups): /dev is a fresh one."""
+def test_programs_cannot_read_our_home(monkeypatch):
     _skip_unless_sandboxed()
+    with SandboxDir() as home:
+        (home / "secret").write_text("token\n")
+        home.chmod(0o755)
+        (home / "secret").chmod(0o644)
+        monkeypatch.setenv("HOME", str(home))
+        with SandboxDir() as work:
+            program = run_sandboxed(["cat", str(home / "secret")], workdir=work)
+            compiler = run_sandboxed(["cat", str(home / "secret")], workdir=work, trusted_program=True)
+    assert not program.ok and "token" not in program.stdout and "home_hidden" in program.isolation
+    assert compiler.stdout == "token\n"  # the control: the file is readable, compilers may use the home dir
+
+
+MINIMAL_DEV = {"null", "zero", "full", "random", "urandom", "fd", "stdin", "stdout", "stderr"}
+
+
+def _dev_listing() -> set[str]:
     with SandboxDir() as work:
         res = run_sandboxed(["sh", "-c", "ls /dev; echo ok > /dev/null"], workdir=work)
     assert res.ok, res.stderr
-    assert set(res.stdout.split()) <= {
-        "null",
-        "zero",
-        "full",
-        "random",
-        "urandom",
-        "fd",
-        "stdin",
-        "stdout",
-        "stderr",
-    }
-    assert "null" in res.stdout.split()
+    return set(res.stdout.split())
 
 
-def test_bwrap_gives_the_same_isolation():
+def test_job_sees_a_minimal_dev():
+    """Device nodes ignore read-only mounts (and a user namespace keeps our groups): /dev is a fresh one."""
+    _skip_unless_sandboxed()
+    dev = _dev_listing()
+    assert "null" in dev and dev <= MINIMAL_DEV
+
+
+def test_bwrap_gives_the_same_isolation(monkeypatch):
     """Where we cannot make the namespaces ourselves, bubblewrap makes them (never as root)."""
     if not bwrap_works():
         pytest.skip(
@@ -229,6 +240,10 @@ def test_bwrap_gives_the_same_isolation():
         bomb = run_sandboxed(["sh", "-c", "for i in $(seq 100); do sleep 1 & done; wait"], workdir=work)
     assert res.ok and res.stdout.strip() == "started" and "bwrap" in res.isolation
     assert not bomb.ok and "fork" in bomb.stderr.lower()
+    test_programs_cannot_read_our_home(monkeypatch)
+    # bwrap's --dev: the same plus a private devpts, tty, ptmx and an empty shm
+    dev = _dev_listing()
+    assert "null" in dev and dev <= MINIMAL_DEV | {"core", "ptmx", "pts", "shm", "tty"}
     time.sleep(0.2)
     assert marker not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
 
@@ -289,7 +304,7 @@ def _user_env() -> dict[str, str]:
 
 
 RERUN_AS_NOBODY = (
-    "outside", "loopback", "refused", "record", "fork", "process_group", "bwrap", "own_processes", "minimal_dev",
+    "outside", "loopback", "refused", "record", "fork", "process_group", "bwrap", "own_processes", "minimal_dev", "home",
 )  # fmt: skip
 
 
