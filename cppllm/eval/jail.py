@@ -4,8 +4,9 @@ Run as `python -I -S jail.py SPEC_JSON -- argv...` by `cppllm.eval.sandbox` (std
 fast and never runs set-up code between fork and exec in a threaded parent). Set-up, in order:
 new session (own process group); as a user who is not root, a new user namespace in which we keep our own
 uid and gid (so the job gets no capabilities there); when allowed, new network and mount namespaces with
-every mount remounted read-only except the job's work dir, and a new PID namespace; resource limits; drop to
-`nobody` when root; no new privileges (setuid bits ignored); a seccomp filter refusing Unix-domain sockets
+every mount remounted read-only except the job's work dir, a fresh minimal /dev, the home dir hidden from
+model-written programs, and a new PID namespace with its own /proc; resource limits; drop to `nobody` when
+root (then a user namespace of nobody's own); no new privileges (setuid bits ignored); a seccomp filter refusing Unix-domain sockets
 and io_uring (a same-uid job could otherwise talk to the user's docker/dbus/X11 sockets, which a read-only
 mount does not stop); exec.
 
