@@ -132,6 +132,15 @@ def _minimal_dev(workdir):
     _mount(None, "/dev", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
 
 
+def _isolate_filesystem(workdir, hide):
+    """Everything read-only but `workdir`, a minimal /dev, and `hide` (the home dir, for model-written
+    programs) under an empty read-only tmpfs."""
+    _readonly_except(workdir)
+    _minimal_dev(workdir)
+    for path in hide:
+        _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=755")
+
+
 def _resolve(prog, path):
     """The executable for `prog`, found before privileges drop (the stdlib may be unreadable after)."""
     if "/" in prog:
@@ -244,8 +253,9 @@ def _in_child(check):
 def _readonly_view():
     if not _unshare(CLONE_NEWNS):
         return False
-    _readonly_except(os.getcwd())
-    _minimal_dev(os.getcwd())
+    _isolate_filesystem(
+        os.getcwd(), [os.path.expanduser("~")] if os.path.isdir(os.path.expanduser("~")) else []
+    )
     return True
 
 
@@ -394,14 +404,7 @@ def main():
         if spec["readonly_fs"]:
             if not _unshare(CLONE_NEWNS):
                 raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
-            _readonly_except(os.path.realpath(spec["workdir"]))
-            _minimal_dev(os.path.realpath(spec["workdir"]))
-            for path in spec.get(
-                "hide", ()
-            ):  # the home dir, for model-written programs: nothing to read there
-                _mount(
-                    "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=755"
-                )
+            _isolate_filesystem(os.path.realpath(spec["workdir"]), spec.get("hide", ()))
             # Re-enter the work dir: the old cwd still points into the (now read-only) parent mount.
             os.chdir(spec["workdir"])
         if spec.get("isolate_pid"):
