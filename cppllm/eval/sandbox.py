@@ -340,7 +340,9 @@ def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def apply_sandbox_flags(args: argparse.Namespace) -> None:
-    set_policy(replace(_policy, unsafe_no_sandbox=args.unsafe_no_sandbox))
+    """`--unsafe-no-sandbox` turns the process-wide policy's switch on; without it the policy is kept."""
+    if args.unsafe_no_sandbox:
+        set_policy(replace(_policy, unsafe_no_sandbox=True))
 
 
 def _fork_bound(plan: _Plan) -> str:
