@@ -11,7 +11,8 @@ Everything runs in the sandbox (`cppllm.eval.sandbox`): the program is compiled 
 (screened includes, include-prefix PCH) and its binary runs there under wall/CPU/memory/file/process
 limits, with no network and nothing writable outside its dir; where no isolation is available the
 programs are refused unless `--unsafe-no-sandbox` (the section's `sandbox` record says which).
-pass@k is the unbiased estimator of Chen et al. (arXiv:2107.03374): 1 - C(n-c, k) / C(n, k) per problem, averaged over problems.
+pass@k is the unbiased estimator of Chen et al. (arXiv:2107.03374): 1 - C(n-c, k) / C(n, k) per problem,
+averaged over problems.
 """
 
 from __future__ import annotations

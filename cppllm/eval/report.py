@@ -197,8 +197,11 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
             f"evaluated on {meta.get('device')} at {meta.get('time')}.",
             "",
         ]
-    if meta.get("sandbox"):
-        md += [f"Sandbox: {describe(meta['sandbox'])}", ""]
+    # meta is rewritten by each eval run; a section written earlier keeps the record it was run under
+    sections = [ev[t] for t in ("humaneval", "compile", "fim") if isinstance(ev.get(t), dict)]
+    sandbox = meta.get("sandbox") or next((s["sandbox"] for s in sections if s.get("sandbox")), None)
+    if sandbox:
+        md += [f"Sandbox: {describe(sandbox)}", ""]
     elif meta:
         md += ["Sandbox: not recorded (no task compiled or ran model output, or an older eval.json).", ""]
     if cfg.get("num_params"):
