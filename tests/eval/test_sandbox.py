@@ -166,6 +166,48 @@ def test_cannot_connect_to_a_listener_on_the_hosts_loopback():
     assert _connects_to_loopback() == (0, True)
 
 
+UNIX_CONNECT = """#include <cstring>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+int main(int argc, char** argv) {
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (s < 0) return 3;
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, argv[1], sizeof a.sun_path - 1);
+  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 4;
+  return write(s, "escaped", 7) == 7 ? 0 : 5;
+}
+"""
+
+
+def _connects_to_unix_socket() -> tuple[int | None, bool]:
+    """(exit status, whether our Unix socket saw a connection): the docker/D-Bus/X11 socket case."""
+    with SandboxDir() as sockdir, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        sockdir.chmod(0o755)
+        path = sockdir / "agent.sock"
+        listener.bind(str(path))
+        path.chmod(0o777)  # anyone may connect: only the sandbox can stop it
+        listener.listen(4)
+        listener.setblocking(False)
+        with SandboxDir() as work:
+            exe = _build(work, UNIX_CONNECT)
+            res = run_sandboxed([str(exe), str(path)], workdir=work)
+        try:
+            listener.accept()[0].close()
+            return res.returncode, True
+        except BlockingIOError:
+            return res.returncode, False
+
+
+def test_cannot_connect_to_our_unix_sockets():
+    _skip_unless_sandboxed()
+    assert _connects_to_unix_socket() == (3, False)  # socket(AF_UNIX) itself is refused
+    set_policy(NO_SANDBOX)  # the control: unsandboxed, the same program does connect
+    assert _connects_to_unix_socket() == (0, True)
+
+
 def test_refused_without_isolation_unless_unsafe_and_compilers_are_labelled():
     set_policy(SandboxPolicy(backend="none"))
     rec = isolation_record()
@@ -233,6 +275,7 @@ def test_bwrap_gives_the_same_isolation(monkeypatch):
     with SandboxDir() as outside:
         assert _escape_attempts(outside) == []
     assert _connects_to_loopback() == (4, False)
+    assert _connects_to_unix_socket() == (3, False)
     marker = _marker()
     with SandboxDir() as work:
         assert run_sandboxed(["sh", "-c", "kill -SEGV $$"], workdir=work).signal == signal.SIGSEGV
@@ -304,7 +347,7 @@ def _user_env() -> dict[str, str]:
 
 
 RERUN_AS_NOBODY = (
-    "outside", "loopback", "refused", "record", "fork", "process_group", "bwrap", "own_processes", "minimal_dev", "home",
+    "outside", "loopback", "unix_sockets", "refused", "record", "fork", "process_group", "bwrap", "own_processes", "minimal_dev", "home",
 )  # fmt: skip
 
 
