@@ -7,7 +7,9 @@ are written to `runs/NAME/eval_prompts.jsonl` for decontamination (`cppllm.pipel
 
 Tasks: `bpb` (bits per byte on the held-out split, and the unigram baseline), `compile` (compile rate of
 sampled completions), `fim` (fill-in-the-middle, PSM and SPM), `humaneval` (MultiPL-E HumanEval-C++ pass@k).
-A task that cannot run (no dataset, no compiler) is recorded with its error and the exit status is 1.
+A task that cannot run (no dataset, no compiler, no sandbox for HumanEval's programs) is recorded with its
+error and the exit status is 1. The isolation obtained (`cppllm.eval.sandbox.isolation_record`) is written
+to `meta.sandbox` and to each section that compiles or runs model output.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cppllm.atomic import write_text
+from cppllm.eval.sandbox import add_sandbox_flags, apply_sandbox_flags, describe, isolation_record
 
 TASKS = ("bpb", "compile", "fim", "humaneval")
 
@@ -173,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
     p.add_argument("--seed", type=int, default=0, help="prompt selection and sampling seed")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_sandbox_flags(p)
     args = p.parse_args(argv)
+    apply_sandbox_flags(args)
 
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     unknown = sorted(set(tasks) - set(TASKS))
@@ -227,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     need_sampling = {"compile", "fim", "humaneval"} & set(tasks)
     completer = checker = docs = None
     if need_sampling:
+        # What compiles and runs model output gets, recorded before anything runs (report.md's header).
+        report["meta"]["sandbox"] = isolation_record()
+        print(f"[eval] {describe(report['meta']['sandbox'])}", file=sys.stderr)
         from cppllm.eval.compile import CompileChecker, CompileConfig
         from cppllm.eval.completion import ModelCompleter
 
@@ -315,9 +323,11 @@ def _run_compile(docs, completer, checker, args, prompt_rows) -> dict[str, Any]:
     if not prompts:
         raise ValueError("no prompts could be cut from the held-out documents")
     prompt_rows += [{"set": "compile", "text": p.text[-1000:] + p.reference} for p in prompts]
-    return evaluate_compile(
+    out = evaluate_compile(
         prompts, completer, checker, max_new_tokens=args.max_new_tokens, seed=args.seed, jobs=args.jobs
     )
+    out["sandbox"] = isolation_record()
+    return out
 
 
 def _run_fim(docs, completer, checker, args, prompt_rows) -> dict[str, Any]:
@@ -328,7 +338,9 @@ def _run_fim(docs, completer, checker, args, prompt_rows) -> dict[str, Any]:
         raise ValueError("no functions with bodies found in the held-out documents")
     prompt_rows += [{"set": "fim", "text": t.prefix[-300:] + t.middle + t.suffix[:300]} for t in tasks]
     max_new = args.fim_max_new_tokens or max(16, args.max_new_tokens // 2)
-    return evaluate_fim(tasks, completer, checker, max_new_tokens=max_new, seed=args.seed, jobs=args.jobs)
+    out = evaluate_fim(tasks, completer, checker, max_new_tokens=max_new, seed=args.seed, jobs=args.jobs)
+    out["sandbox"] = isolation_record()
+    return out
 
 
 def _run_humaneval(completer, args, prompt_rows) -> dict[str, Any]:

@@ -231,6 +231,7 @@ class CompileChecker:
                     [self.compiler, *flags, "-x", "c++-header", str(header), "-o", str(work / "out.gch")],
                     workdir=work,
                     limits=self._pch_limits,
+                    trusted_program=True,
                 )
                 ok = res.ok and (work / "out.gch").is_file()
                 if ok:
@@ -272,7 +273,7 @@ class CompileChecker:
         argv = [self.compiler, *flags]
         if pch_header is not None:
             argv += ["-include", str(pch_header), "-Winvalid-pch"]
-        res = run_sandboxed([*argv, str(unit)], workdir=work, limits=self.config.limits)
+        res = run_sandboxed([*argv, str(unit)], workdir=work, limits=self.config.limits, trusted_program=True)
         if res.timed_out:
             category = "timeout"
         elif res.returncode == 0:

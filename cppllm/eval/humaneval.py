@@ -9,8 +9,10 @@ of `assert`s) and `stop_tokens` (`["\\n}"]`). As in MultiPL-E's evaluator, the p
 
 Everything runs in the sandbox (`cppllm.eval.sandbox`): the program is compiled into a fresh work dir
 (screened includes, include-prefix PCH) and its binary runs there under wall/CPU/memory/file/process
-limits, with no network where the kernel allows. pass@k is the unbiased estimator of Chen et al.
-(arXiv:2107.03374): 1 - C(n-c, k) / C(n, k) per problem, averaged over problems.
+limits, with no network and nothing writable outside its dir; where no isolation is available the
+programs are refused unless `--unsafe-no-sandbox` (the section's `sandbox` record says which).
+pass@k is the unbiased estimator of Chen et al. (arXiv:2107.03374): 1 - C(n-c, k) / C(n, k) per problem,
+averaged over problems.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from typing import Any
 import numpy as np
 
 from cppllm.eval.compile import CompileChecker
-from cppllm.eval.sandbox import SandboxDir, SandboxLimits, run_sandboxed
+from cppllm.eval.sandbox import (
+    SandboxDir,
+    SandboxLimits,
+    isolation_record,
+    require_program_sandbox,
+    run_sandboxed,
+)
 
 HF_DATASET = "nuprl/MultiPL-E"
 HF_CONFIG = "humaneval-cpp"
@@ -146,7 +154,11 @@ def evaluate_humaneval(
     keep_samples: int = 4,
     run_limits: SandboxLimits = SandboxLimits(wall_s=10.0, cpu_s=5),
 ) -> dict[str, Any]:
-    """`n_samples` completions per problem, executed; pass@k for each k <= n_samples (eval.json section)."""
+    """`n_samples` completions per problem, executed; pass@k for each k <= n_samples (eval.json section).
+
+    Raises `SandboxUnavailable` before sampling where no isolation can run the programs (see `sandbox`).
+    """
+    require_program_sandbox()
     prompts = [p.prompt for p in problems for _ in range(n_samples)]
     stops = sorted({s for p in problems for s in p.stop_tokens})
     comps = completer(prompts, max_new_tokens=max_new_tokens, seed=seed, stop_strings=stops)
@@ -175,6 +187,7 @@ def evaluate_humaneval(
             for k in ks
         },
         "status": dict(Counter(r.status for r in runs)),
+        "sandbox": isolation_record(),
         "problems": per_problem,
         "samples": [
             {

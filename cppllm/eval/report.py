@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cppllm.atomic import write_text
+from cppllm.eval.sandbox import describe
 
 CAT_ORDER = ("syntax", "undeclared", "type", "template", "incomplete", "redefinition", "missing_include")
 
@@ -196,6 +197,13 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
             f"evaluated on {meta.get('device')} at {meta.get('time')}.",
             "",
         ]
+    # meta is rewritten by each eval run; a section written earlier keeps the record it was run under
+    sections = [ev[t] for t in ("humaneval", "compile", "fim") if isinstance(ev.get(t), dict)]
+    sandbox = meta.get("sandbox") or next((s["sandbox"] for s in sections if s.get("sandbox")), None)
+    if sandbox:
+        md += [f"Sandbox: {describe(sandbox)}", ""]
+    elif meta:
+        md += ["Sandbox: not recorded (no task compiled or ran model output, or an older eval.json).", ""]
     if cfg.get("num_params"):
         md += [f"Parameters: {cfg['num_params']:,}; world size {cfg.get('world_size')}.", ""]
 
@@ -313,6 +321,11 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
             "Outcomes: " + ", ".join(f"{k} {v}" for k, v in he["status"].items()),
             "",
         ]
+        if he.get("sandbox"):
+            md += [
+                f"Programs ran {he['sandbox']['programs']} (sandbox backend `{he['sandbox']['backend']}`).",
+                "",
+            ]
     else:
         md += _not_evaluated(he)
 

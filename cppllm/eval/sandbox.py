@@ -1,18 +1,26 @@
 """Run untrusted commands (compilers on model output, compiled test programs) in a sandbox.
 
 Each job gets: its own process group (the whole group is killed at the end, so forks cannot linger), wall
-and CPU time limits, RLIMIT_AS / FSIZE / NPROC / CORE, a fresh temp dir removed afterwards, no network
-(a new network namespace where the kernel allows it), a read-only view of every file system except the
-work dir (a new mount namespace, where allowed), its own PID namespace where allowed (whatever the job
-leaves behind, even after `setsid()`, dies with it), and bounded stdout/stderr. When we run as root the job
-drops to an unprivileged user (`nobody`), because root ignores RLIMIT_NPROC. Set-up happens in a small
-launcher process (`jail.py`), never between fork and exec in our possibly threaded process.
+and CPU time limits, RLIMIT_AS / FSIZE / NPROC / CORE (or an RSS bound for sanitizer builds), a fresh temp
+dir removed afterwards, no network (a new network namespace), a read-only view of every file system except
+the work dir (a new mount namespace), its own PID namespace and /proc (whatever the job leaves behind, even
+after `setsid()`, dies with it), no_new_privs, a seccomp filter refusing Unix-domain sockets and io_uring,
+and bounded stdout/stderr. Set-up happens in a small launcher process (`jail.py`), never between fork and
+exec in our possibly threaded process.
 
-What could not be applied is reported, never hidden: `SandboxResult.isolation` lists what was in force.
+Who makes the namespaces (`backend()`): as root the launcher itself, then it drops to `nobody`; as anyone
+else the launcher inside a user namespace of its own, where the kernel allows unprivileged ones; else
+bubblewrap (`bwrap`) when it is installed and works; else nothing (`none`): compiler runs
+(`trusted_program=True`) get rlimits only, and model-written programs are refused (`SandboxUnavailable`)
+unless the process-wide `SandboxPolicy` says `unsafe_no_sandbox` (the `--unsafe-no-sandbox` flag).
+
+What was applied is reported, never hidden: `SandboxResult.isolation` lists what was in force for a job,
+`isolation_record()` what eval.json and report.md record for a run.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
 import json
@@ -25,6 +33,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 JAIL = Path(__file__).with_name("jail.py")
 NOBODY_UID = 65534
@@ -80,13 +89,48 @@ def sanitizer_env(limits: SandboxLimits) -> dict[str, str]:
     }
 
 
+class SandboxUnavailable(OSError):
+    """No isolation can run a model-written program here, and `--unsafe-no-sandbox` was not given."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SandboxPolicy:
+    """Process-wide choices, set once by a CLI (`set_policy`), read by every `run_sandboxed` call."""
+
+    unsafe_no_sandbox: bool = False  # run model-written programs even where no isolation is available
+    backend: str = "auto"  # auto | jail | bwrap | none (tests force one; `none` means rlimits only)
+
+
+_policy = SandboxPolicy()
+BACKENDS = ("auto", "jail", "bwrap", "none")
+# What a model-written program needs: no network, no writes outside its dir, no survivors, no uid of ours
+# that could touch our files (as root: `nobody`; otherwise: a user namespace without capabilities).
+REQUIRED = ("network_namespace", "readonly_filesystem", "pid_namespace")
+
+
+def set_policy(policy: SandboxPolicy) -> None:
+    """Install `policy` for this process (e.g. from `--unsafe-no-sandbox`)."""
+    global _policy
+    if policy.backend not in BACKENDS:
+        raise ValueError(f"unknown sandbox backend {policy.backend!r}; valid: {', '.join(BACKENDS)}")
+    _policy = policy
+
+
+def get_policy() -> SandboxPolicy:
+    return _policy
+
+
 def _can_drop_to_nobody() -> bool:
     return os.geteuid() == 0
 
 
 @functools.cache
 def available_isolation() -> dict[str, bool]:
-    """Which isolations this machine allows (probed once per process by the launcher itself)."""
+    """Which isolations the launcher gets on this machine (probed once per process by the launcher itself).
+
+    As root: namespaces directly, then a drop to `nobody`. Otherwise: the same namespaces inside a user
+    namespace of our own (`user_namespace`), where the kernel allows unprivileged ones.
+    """
     with SandboxDir() as work:
         out = subprocess.run(
             [sys.executable, "-I", "-S", str(JAIL), "--probe"],
@@ -98,7 +142,219 @@ def available_isolation() -> dict[str, bool]:
     try:
         return json.loads(out.stdout)
     except json.JSONDecodeError:
-        return {"network_namespace": False, "readonly_filesystem": False, "pid_namespace": False}
+        return {k: False for k in ("user_namespace", *REQUIRED, "no_unix_sockets")}
+
+
+def _jail_is_complete(avail: dict[str, bool]) -> bool:
+    return all(avail.get(k) for k in REQUIRED) and (_can_drop_to_nobody() or avail.get("user_namespace"))
+
+
+def backend() -> str:
+    """The mechanism in force: `jail` (root or user namespace), `bwrap`, or `none` (rlimits only)."""
+    want = _policy.backend
+    if want in ("jail", "none"):
+        return want
+    if want == "auto" and _jail_is_complete(available_isolation()):
+        return "jail"
+    if bwrap_works():
+        return "bwrap"
+    # incomplete: the compiler still gets whatever the jail can do; model-written programs are refused
+    return "jail" if want == "auto" else "none"
+
+
+@functools.cache
+def bwrap_works() -> bool:
+    """Whether bubblewrap is on PATH and can make its namespaces here (a set-uid or userns-allowed bwrap).
+
+    Never as root: root gets the jail (namespaces made directly, then a drop to `nobody`).
+    """
+    path = shutil.which("bwrap")
+    if path is None or _can_drop_to_nobody():
+        return False
+    with SandboxDir() as work:
+        out = subprocess.run(
+            [sys.executable, "-I", "-S", str(JAIL), "--probe-bwrap", path],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    return out.returncode == 0 and out.stdout.strip() == "ok"
+
+
+def _kernel_counts_nproc_per_namespace() -> bool:
+    """Linux >= 5.14 counts RLIMIT_NPROC per (user namespace, uid) (ucounts), not per uid system-wide."""
+    try:
+        major, minor = (int(x) for x in os.uname().release.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (5, 14)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Plan:
+    backend: str
+    isolation: tuple[str, ...]
+    spec: dict  # the launcher's isolation switches
+
+
+def _home_to_hide(workdir: Path | None) -> str | None:
+    """Our home dir, hidden from model-written programs (as uid-mapped jobs they could read it), unless the
+    work dir is inside it. `workdir=None`: a `SandboxDir` in the default temp dir."""
+    home = os.path.realpath(os.path.expanduser("~"))
+    work = os.path.realpath(workdir if workdir is not None else tempfile.gettempdir())
+    if home == "/" or not os.path.isdir(home) or work == home or work.startswith(home + os.sep):
+        return None
+    return home
+
+
+def _plan(limits: SandboxLimits, *, trusted_program: bool, workdir: Path | None = None) -> _Plan:
+    """What one job gets; raises `SandboxUnavailable` for a model-written program without isolation."""
+    name = backend()
+    avail = available_isolation() if name == "jail" else {}
+    drop = name != "bwrap" and _can_drop_to_nobody()
+    userns = name == "jail" and not drop and bool(avail.get("user_namespace"))
+    complete = name == "bwrap" or (name == "jail" and _jail_is_complete(avail))
+    if not complete and not trusted_program and not _policy.unsafe_no_sandbox:
+        raise SandboxUnavailable(
+            "refusing to run a model-written program without isolation: "
+            + _missing_reason(avail)
+            + "; install bubblewrap, allow unprivileged user namespaces, or pass --unsafe-no-sandbox"
+        )
+    spec = {
+        "bwrap": shutil.which("bwrap") if name == "bwrap" else None,
+        "drop": drop,
+        "userns": userns,
+        "userns_after_drop": drop and name == "jail" and bool(avail.get("nobody_user_namespace")),
+        "isolate_net": name == "bwrap"
+        or (name == "jail" and not limits.network and avail.get("network_namespace", False)),
+        "readonly_fs": name == "bwrap" or (name == "jail" and avail.get("readonly_filesystem", False)),
+        "isolate_pid": name == "bwrap" or (name == "jail" and avail.get("pid_namespace", False)),
+        "seccomp": name != "none" and available_isolation().get("no_unix_sockets", False),
+        "hide": [],
+        # NPROC is per job where the job has a uid or user namespace of its own; otherwise it would count
+        # every process of ours, so the launcher adds the ones already running.
+        "nproc_relative": not drop
+        and not ((userns or name == "bwrap") and _kernel_counts_nproc_per_namespace()),
+    }
+    home = _home_to_hide(workdir) if spec["readonly_fs"] and not trusted_program else None
+    if home is not None:
+        spec["hide"] = [home]
+    isolation = ["process_group", "rlimits", "no_new_privs"]
+    if limits.rss_bytes:
+        isolation.append("rss_limit")
+    for key, label in (
+        ("drop", "unprivileged_user"),
+        ("userns", "user_namespace"),
+        ("userns_after_drop", "user_namespace"),
+        ("isolate_net", "network_namespace"),
+        ("readonly_fs", "readonly_filesystem"),
+        ("isolate_pid", "pid_namespace"),
+        ("seccomp", "no_unix_sockets"),
+        ("hide", "home_hidden"),
+    ):
+        if spec[key]:
+            isolation.append(label)
+    if name == "bwrap":
+        isolation += ["user_namespace", "bwrap"]
+    if not complete:
+        isolation.append("unsafe_no_sandbox" if not trusted_program else "incomplete_isolation")
+    return _Plan(backend=name, isolation=tuple(isolation), spec=spec)
+
+
+def _missing_reason(avail: dict[str, bool]) -> str:
+    if _policy.backend == "none":
+        return "the sandbox backend is 'none'"
+    missing = [k for k in REQUIRED if not avail.get(k)]
+    if not _can_drop_to_nobody() and not avail.get("user_namespace"):
+        missing.insert(0, "user_namespace")
+    return f"this kernel refuses {', '.join(missing)} to uid {os.geteuid()} and bwrap is not installed"
+
+
+def isolation_record() -> dict[str, Any]:
+    """What `eval.json` and `report.md` record about the sandbox: backend, what is in force, what is not.
+
+    `programs` is what happens to model-written programs (HumanEval binaries): `sandboxed`, `refused`,
+    or `unsandboxed` (`--unsafe-no-sandbox`); `compile_checks` is the same for compiler runs.
+    """
+    limits = SandboxLimits()
+    compile_plan = _plan(limits, trusted_program=True)
+    try:
+        run_plan = _plan(limits, trusted_program=False)
+        programs = "unsandboxed" if "unsafe_no_sandbox" in run_plan.isolation else "sandboxed"
+    except SandboxUnavailable:
+        run_plan, programs = compile_plan, "refused"
+    wanted = ("network_namespace", "readonly_filesystem", "pid_namespace", "no_unix_sockets")
+    uid = "unprivileged_user" if _can_drop_to_nobody() else "user_namespace"
+    mode = compile_plan.backend
+    if mode == "jail":
+        mode = "root" if _can_drop_to_nobody() else "user_namespace"
+        mode = mode if mode == "root" or "user_namespace" in compile_plan.isolation else "none"
+    return {
+        "backend": mode,
+        "uid": os.geteuid(),
+        "in_force": list(run_plan.isolation),
+        "missing": [k for k in (uid, *wanted) if k not in run_plan.isolation],
+        "programs": programs,
+        "compile_checks": "sandboxed"
+        if "incomplete_isolation" not in compile_plan.isolation
+        else "rlimits_only",
+        "fork_bound": _fork_bound(run_plan),
+        "unsafe_no_sandbox": _policy.unsafe_no_sandbox,
+    }
+
+
+def require_program_sandbox() -> None:
+    """Raise `SandboxUnavailable` now (before any sampling) if model-written programs would be refused."""
+    _plan(SandboxLimits(), trusted_program=False)
+
+
+def describe(record: dict[str, Any]) -> str:
+    """One line for report.md and the console, from `isolation_record()`."""
+    kept = [k for k in record["in_force"] if k not in ("process_group", "rlimits", "no_new_privs")]
+    line = f"backend `{record['backend']}` as uid {record['uid']} ({', '.join(kept) or 'rlimits only'})"
+    if record["missing"]:
+        line += f"; missing: {', '.join(record['missing'])}"
+    programs = {
+        "sandboxed": "model-written programs run sandboxed",
+        "refused": "model-written programs are refused (no isolation; --unsafe-no-sandbox not given)",
+        "unsandboxed": "**model-written programs ran WITHOUT isolation (--unsafe-no-sandbox): they could "
+        "reach the network and write wherever this uid can**",
+    }[record["programs"]]
+    compile_checks = (
+        "compiler runs sandboxed"
+        if record["compile_checks"] == "sandboxed"
+        else "**compiler runs have rlimits only, no isolation**"
+    )
+    return f"{line}; {programs}; {compile_checks}; fork bound: {record['fork_bound']}."
+
+
+def add_sandbox_flags(parser: argparse.ArgumentParser) -> None:
+    """`--unsafe-no-sandbox` for every CLI that runs model-written programs (`apply_sandbox_flags` reads it)."""
+    parser.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="run model-written programs even where no isolation is available (no user namespaces, no "
+        "bwrap): they get rlimits only, with network and write access; recorded in eval.json",
+    )
+
+
+def apply_sandbox_flags(args: argparse.Namespace) -> None:
+    """`--unsafe-no-sandbox` turns the process-wide policy's switch on; without it the policy is kept."""
+    if args.unsafe_no_sandbox:
+        set_policy(replace(_policy, unsafe_no_sandbox=True))
+
+
+def _fork_bound(plan: _Plan) -> str:
+    n = SandboxLimits().nproc
+    pid = " + PID namespace (nothing outlives the job)" if plan.spec["isolate_pid"] else ""
+    if plan.spec["drop"] and not (plan.spec["userns_after_drop"] and _kernel_counts_nproc_per_namespace()):
+        return f"RLIMIT_NPROC={n} for nobody (shared by concurrent jobs){pid}"
+    if plan.spec["drop"]:
+        return f"RLIMIT_NPROC={n} for nobody in the job's own user namespace{pid}"
+    if not plan.spec["nproc_relative"]:
+        return f"RLIMIT_NPROC={n} counted in the job's own user namespace{pid}"
+    return f"RLIMIT_NPROC={n} on top of uid {os.geteuid()}'s running processes{pid}"
 
 
 def _read_capped(path: Path, cap: int) -> str:
@@ -154,33 +410,20 @@ def run_sandboxed(
     limits: SandboxLimits = SandboxLimits(),
     stdin_text: str | None = None,
     env: dict[str, str] | None = None,
+    trusted_program: bool = False,
 ) -> SandboxResult:
     """Run `argv` inside `workdir` (which the caller created and will remove) under `limits`.
 
     `env` adds variables to the job's minimal environment (PATH, LANG, TMPDIR), e.g. `sanitizer_env()`.
+    `trusted_program=True` marks a program we trust reading untrusted input (the compiler on model
+    output): it still runs where isolation is incomplete, with what there is (`incomplete_isolation`).
+    Anything else is a model-written program and raises `SandboxUnavailable` there, unless the policy
+    says `unsafe_no_sandbox` (then it runs with rlimits only, marked `unsafe_no_sandbox`).
     """
-    avail = available_isolation()
-    drop = _can_drop_to_nobody()
-    isolate_net = not limits.network and avail.get("network_namespace", False)
-    readonly_fs = avail.get("readonly_filesystem", False)
-    isolate_pid = avail.get("pid_namespace", False)
-    isolation = ["process_group", "rlimits"]
-    if limits.rss_bytes:
-        isolation.append("rss_limit")
-    if drop:
-        isolation.append("unprivileged_user")
-    if isolate_net:
-        isolation.append("network_namespace")
-    if readonly_fs:
-        isolation.append("readonly_filesystem")
-    if isolate_pid:
-        isolation.append("pid_namespace")
+    plan = _plan(limits, trusted_program=trusted_program, workdir=workdir)
     spec = {
+        **plan.spec,
         "workdir": str(workdir),
-        "isolate_net": isolate_net,
-        "readonly_fs": readonly_fs,
-        "isolate_pid": isolate_pid,
-        "drop": drop,
         "nproc": limits.nproc,
         "rlimits": {
             "RLIMIT_CPU": limits.cpu_s,
@@ -224,7 +467,7 @@ def run_sandboxed(
         seconds=seconds,
         timed_out=timed_out,
         signal=-rc if rc is not None and rc < 0 else None,
-        isolation=tuple(isolation),
+        isolation=plan.isolation,
         memory_exceeded=memory_exceeded,
     )
 

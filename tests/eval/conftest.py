@@ -143,3 +143,18 @@ def tiny_model(tokenizer):
 @pytest.fixture(scope="session")
 def heldout_files() -> list[str]:
     return list(HELDOUT_FILES)
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_policy():
+    """The eval tests' programs are ours: where this machine cannot isolate model-written programs, they run
+    with `unsafe_no_sandbox` (tests/eval/test_sandbox.py tests the refusal itself)."""
+    from dataclasses import replace
+
+    from cppllm.eval.sandbox import get_policy, isolation_record, set_policy
+
+    before = get_policy()
+    if isolation_record()["programs"] == "refused":
+        set_policy(replace(before, unsafe_no_sandbox=True))
+    yield
+    set_policy(before)

@@ -90,3 +90,35 @@ def test_bad_arguments(run_dir, tmp_path):
         eval_main(["--run", str(run_dir), "--tasks", "bogus"])
     assert eval_main(["--run", str(tmp_path)]) == 2  # no checkpoint
     assert report_main(["--run", str(tmp_path / "missing")]) == 2
+
+
+def test_sandbox_is_recorded_and_a_run_without_one_says_so(run_dir):
+    from cppllm.eval.sandbox import SandboxPolicy, describe, get_policy, isolation_record, set_policy
+
+    argv = ["--run", str(run_dir), "--tasks", "humaneval", "--humaneval-source", str(run_dir / "he.jsonl")]
+    argv += ["--max-new-tokens", "8", "--no-progress", "--jobs", "1"]
+    before = get_policy()
+    try:
+        set_policy(SandboxPolicy(backend="none"))  # a machine without user namespaces or bwrap
+        assert eval_main(argv) == 1
+        ev = json.loads((run_dir / "eval.json").read_text())
+        assert (
+            "SandboxUnavailable" in ev["humaneval"]["error"]
+            and "--unsafe-no-sandbox" in ev["humaneval"]["error"]
+        )
+        assert ev["meta"]["sandbox"]["programs"] == "refused"
+        assert eval_main([*argv, "--unsafe-no-sandbox"]) == 0
+        ev = json.loads((run_dir / "eval.json").read_text())
+        assert ev["humaneval"]["sandbox"]["programs"] == "unsandboxed" and ev["humaneval"]["n_problems"] == 1
+        assert report_main(["--run", str(run_dir)]) == 0
+        assert "model-written programs ran WITHOUT isolation" in (run_dir / "report.md").read_text()
+    finally:
+        set_policy(before)
+    assert eval_main(argv) == 0
+    rec = json.loads((run_dir / "eval.json").read_text())["meta"]["sandbox"]
+    assert rec == isolation_record() and rec["programs"] != "refused"  # conftest: unsafe where refused
+    assert report_main(["--run", str(run_dir)]) == 0
+    header = (run_dir / "report.md").read_text().split("## Training")[0]
+    assert f"Sandbox: {describe(rec)}" in header
+    if not rec["unsafe_no_sandbox"]:
+        assert rec["programs"] == "sandboxed" and "model-written programs run sandboxed" in header
