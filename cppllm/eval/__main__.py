@@ -103,8 +103,8 @@ def run_bpb(model, tok, paths, args, device) -> dict[str, Any]:
     import numpy as np
     import torch
 
-    from cppllm.eval.bpb import bits_per_byte
     from cppllm.eval.unigram import token_counts, unigram_bpb
+    from cppllm.loss import bits_per_byte
     from cppllm.pipeline.indexed import IndexedReader
 
     if paths["val"] is None:
