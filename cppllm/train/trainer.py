@@ -203,11 +203,12 @@ def _load_parent_weights(gpt: GPT, parent: Parent) -> None:
 
 
 def _build_loaders(cfg: TrainConfig, tok: CppTokenizer, info: DistInfo):
-    """(train loader, val loader or None, data description for config.json) of the run's stage."""
+    """(train loader, val loader or None, data entries for config.json) of the run's stage."""
     if cfg.stage == "sft":
         from cppllm.train.chat_data import build_chat_loaders
 
-        return build_chat_loaders(cfg, tok, rank=info.rank, world_size=info.world_size)
+        loader, val, chats = build_chat_loaders(cfg, tok, rank=info.rank, world_size=info.world_size)
+        return loader, val, {"data": {}, "chats": chats}
     sources = parse_data_spec(cfg.data, "train")
     loader = MixtureLoader(
         sources,
@@ -220,7 +221,7 @@ def _build_loaders(cfg: TrainConfig, tok: CppTokenizer, info: DistInfo):
         tokenizer_hash=tok.hash(),
     )
     described = {s.name: {"prefix": str(s.prefix), "weight": s.weight} for s in sources}
-    return loader, _val_loader(sources, cfg, info, tok.hash()), described
+    return loader, _val_loader(sources, cfg, info, tok.hash()), {"data": described}
 
 
 def train(cfg: TrainConfig, *, resume: str | None = None, stop_at_step: int | None = None) -> dict[str, Any]:
@@ -272,7 +273,7 @@ class Trainer:
                 _load_parent_weights(gpt, parent)
         self.gpt = gpt.to(device)
 
-        self.loader, self.val_loader, data_desc = _build_loaders(cfg, tok, info)
+        self.loader, self.val_loader, data_entries = _build_loaders(cfg, tok, info)
         self.val_start = self.val_loader.state_dict() if self.val_loader is not None else None
         self.token_bytes = tok.token_bytes()
 
@@ -323,7 +324,7 @@ class Trainer:
             "grad_accum": self.accum,
             "tokenizer_hash": tok.hash(),
             "tokenizer_vocab_size": tok.vocab_size,
-            "data": data_desc,
+            **data_entries,
             "device": str(device),
             "loss_impl": self.loss_impl,
             "flops_per_token": self.flops_tok,
