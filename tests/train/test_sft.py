@@ -1,0 +1,124 @@
+"""`--stage sft`: chat data from JSON lines and HF datasets, bad rows counted, loss on assistant tokens only,
+and `python -m cppllm.chat` on the result."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from cppllm.chat import main as chat_main
+from cppllm.train.__main__ import main
+from cppllm.train.metrics import read_metrics
+
+MICRO = [
+    "--preset", "tiny",
+    "--model", "n_layer=2", "--model", "n_embd=64", "--model", "n_head=2", "--model", "n_kv_head=1",
+    "--model", "head_dim=32", "--model", "max_seq_len=64",
+    "--seq-len", "64", "--batch-tokens", "512", "--no-progress", "--log-every", "1",
+]  # fmt: skip
+REASONING, ANSWER = "bound", "return 0;"
+
+
+def noise_chats(n: int, seed: int = 0) -> list[dict]:
+    """User turns: random letters (unpredictable); assistant turns: always the same reasoning and answer."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        noise = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz {}();") for _ in range(24))
+        rows.append(
+            {
+                "messages": [
+                    {"role": "user", "content": noise},
+                    {"role": "assistant", "content": ANSWER, "reasoning": REASONING},
+                ]
+            }
+        )
+    return rows
+
+
+def write_jsonl(path: Path, rows: list, extra_lines: tuple[str, ...] = ()) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "".join(x + "\n" for x in extra_lines))
+    return path
+
+
+@pytest.fixture(scope="module")
+def base(data_dir, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sft") / "base"
+    assert (
+        main([*MICRO, "--data", str(data_dir), "--out", str(out), "--steps", "2", "--val-tokens", "512"]) == 0
+    )
+    return out
+
+
+def sft(base: Path, out: Path, data: str, *extra: str) -> list[dict]:
+    args = ["--stage", "sft", "--init-from", str(base), "--data", data, "--out", str(out)]
+    assert main([*args, "--batch-tokens", "512", "--no-progress", "--log-every", "1", *extra]) == 0
+    return read_metrics(out / "metrics.jsonl")
+
+
+def test_sft_on_noise_prompts_learns_the_deterministic_replies(base, tmp_path, capsys):
+    bad = (
+        "{not json",
+        json.dumps({"messages": [{"role": "user", "content": "no reply"}]}),
+        json.dumps({"messages": [{"role": "wizard", "content": "?"}]}),
+        json.dumps(
+            {"messages": [{"role": "user", "content": "x" * 3000}, {"role": "assistant", "content": "y"}]}
+        ),
+    )
+    data = write_jsonl(tmp_path / "chats.jsonl", noise_chats(96), bad)
+    recs = sft(
+        base, tmp_path / "sft", str(data), "--steps", "40", "--matrix-lr", "0.03", "--eval-every", "40"
+    )
+    err = capsys.readouterr().err
+    cfg = json.loads((tmp_path / "sft" / "config.json").read_text())
+    dropped = cfg["chats"]["train"]["dropped"]
+    assert dropped == {"bad_json": 1, "no_assistant_turn": 1, "unknown_role": 1, "too_long": 1}
+    assert "dropped: {'bad_json': 1" in err
+    kept = cfg["chats"]["train"]["conversations"] + cfg["chats"]["val"]["conversations"]
+    assert kept == 96 and cfg["chats"]["val"]["conversations"] > 0
+    assert cfg["parent"]["stage"] == "pretrain" and cfg["train"]["stage"] == "sft"
+    losses = [r["loss"] for r in recs if r["loss"] is not None]
+    # only the assistant tokens are scored and they are deterministic: the loss goes to ~0. With the noise
+    # of the user turns in the loss it could not fall below the noise's entropy (several nats per token).
+    assert losses[0] > 1.0 and losses[-1] < 0.05
+    assert 0 < recs[-1]["pad_frac"] < 1
+
+    prompt = noise_chats(1, seed=7)[0]["messages"][0]["content"]  # an unseen noise prompt
+    assert chat_main(["--run", str(tmp_path / "sft"), prompt, "--max-new-tokens", "16"]) == 0
+    out = capsys.readouterr().out
+    assert out == f"[reasoning]\n  {REASONING}\n[answer]\n{ANSWER}\n"
+    assert (
+        chat_main(["--run", str(tmp_path / "sft"), prompt, "--hide-reasoning", "--max-new-tokens", "16"]) == 0
+    )
+    assert capsys.readouterr().out == f"{ANSWER}\n"
+
+
+@pytest.mark.parametrize("layout", ["save_to_disk", "parquet"])
+def test_sft_reads_a_hugging_face_dataset_folder(base, tmp_path, layout):
+    import datasets
+
+    rows = noise_chats(20, seed=1)
+    ds = datasets.Dataset.from_list(rows)
+    folder = tmp_path / "ds"
+    if layout == "save_to_disk":
+        ds.save_to_disk(str(folder))
+    else:
+        folder.mkdir()
+        ds.to_parquet(str(folder / "train-00000.parquet"))
+    val = write_jsonl(tmp_path / "val.jsonl", noise_chats(8, seed=2))
+    sft(base, tmp_path / "sft", str(folder), "--val-data", str(val), "--steps", "1")
+    cfg = json.loads((tmp_path / "sft" / "config.json").read_text())
+    assert cfg["chats"]["train"]["conversations"] == 20 and cfg["chats"]["train"]["dropped"] == {}
+    assert cfg["chats"]["val"]["conversations"] == 8
+
+
+def test_sft_resume_continues_exactly(base, tmp_path):
+    data = str(write_jsonl(tmp_path / "chats.jsonl", noise_chats(40)))
+    full = sft(base, tmp_path / "full", data, "--steps", "4")
+    sft(base, tmp_path / "split", data, "--steps", "4", "--stop-at-step", "2")
+    resumed = sft(base, tmp_path / "split", data, "--steps", "4", "--resume")
+    want = {r["step"]: r["loss"] for r in full if r["loss"] is not None}
+    assert {r["step"]: r["loss"] for r in resumed if r["loss"] is not None} == want
