@@ -38,21 +38,29 @@ from cppllm.tokenizer.special import (
 ROLES = {"system": SYSTEM_ID, "user": USER_ID, "assistant": ASSISTANT_ID}
 
 _T = SPECIAL_TOKENS
-CHAT_TEMPLATE = (
-    "{{- bos_token -}}"
-    "{%- for message in messages -%}"
-    "{%- if message['role'] == 'assistant' -%}"
-    f"{_T['ASSISTANT']}{{% generation %}}"
-    "{%- if message['reasoning'] is defined and message['reasoning'] -%}"
-    f"{_T['THOUGHT_START']}{{{{ message['reasoning'] }}}}{_T['THOUGHT_END']}"
-    "{%- endif -%}"
-    f"{{{{ message['content'] }}}}{_T['END_TURN']}{{% endgeneration %}}"
-    "{%- else -%}"
-    f"<|{{{{ message['role'] }}}}|>{{{{ message['content'] }}}}{_T['END_TURN']}"
-    "{%- endif -%}"
-    "{%- endfor -%}"
-    f"{{%- if add_generation_prompt -%}}{_T['ASSISTANT']}{{%- endif -%}}"
-)
+
+
+def _template(generation_marks: bool) -> str:
+    gen, end = ("{% generation %}", "{% endgeneration %}") if generation_marks else ("", "")
+    return (
+        "{{- bos_token -}}"
+        "{%- for message in messages -%}"
+        "{%- if message['role'] == 'assistant' -%}"
+        f"{_T['ASSISTANT']}{gen}"
+        "{%- if message['reasoning'] is defined and message['reasoning'] -%}"
+        f"{_T['THOUGHT_START']}{{{{ message['reasoning'] }}}}{_T['THOUGHT_END']}"
+        "{%- endif -%}"
+        f"{{{{ message['content'] }}}}{_T['END_TURN']}{end}"
+        "{%- else -%}"
+        f"<|{{{{ message['role'] }}}}|>{{{{ message['content'] }}}}{_T['END_TURN']}"
+        "{%- endif -%}"
+        "{%- endfor -%}"
+        f"{{%- if add_generation_prompt -%}}{_T['ASSISTANT']}{{%- endif -%}}"
+    )
+
+
+CHAT_TEMPLATE = _template(generation_marks=True)  # transformers (assistant mask via {% generation %})
+CHAT_TEMPLATE_PLAIN = _template(generation_marks=False)  # engines without that extension (GGUF/llama.cpp)
 
 
 def check_messages(row: Any) -> str | None:
