@@ -7,9 +7,10 @@ not fit the context, is counted under a drop reason and reported, never silently
 
 Rows are padded, not packed: each row holds one conversation followed by `<|pad|>`, and every target that
 is not an assistant token (prompt turns, role tokens, padding) is -1, so the loss and the bits per byte
-see only what the model must write. Padding costs compute on short chats (the share of padded positions
-is logged as `pad_frac` and printed at the start); it needs no attention mask, so the SDPA/flash causal
-kernels stay in use, and a conversation never attends to another.
+see only what the model must write. A micro-batch is cut to its longest conversation, rounded up to a
+multiple of `PAD_MULTIPLE` (few distinct shapes for `--compile`), not padded to the full context. The
+padded share of the positions computed is logged as `pad_frac`. Padding needs no attention mask, so the
+SDPA/flash causal kernels stay in use and a conversation never attends to another.
 
 The row order is a per-epoch permutation by (seed, epoch); step k, rank r takes global rows
 [k*B*W + r*B, ...), and the state is the count of rows handed out, so `--resume` continues exactly.
@@ -33,6 +34,7 @@ from cppllm.tokenizer.chat import check_messages, render
 from cppllm.tokenizer.special import PAD_ID
 
 STATE_VERSION = 1
+PAD_MULTIPLE = 64
 
 
 def iter_rows(path: str | Path) -> Iterator[tuple[dict[str, Any] | None, str | None]]:
@@ -115,7 +117,7 @@ class ChatSet:
             "dropped": dict(sorted(self.dropped.items())),
             "tokens": n_tok,
             "assistant_tokens": int(sum(m[1:].sum() for _, m in self.rows)),
-            "pad_frac": 1 - n_tok / max(1, len(self.rows) * (self.seq_len + 1)),
+            "pad_frac_full_rows": 1 - n_tok / max(1, len(self.rows) * (self.seq_len + 1)),
         }
 
 
@@ -139,6 +141,7 @@ class ChatLoader:
         self.rank, self.world_size, self.seed, self.shuffle = rank, world_size, seed, shuffle
         self.rows = 0
         self._perm: tuple[int, np.ndarray] | None = None
+        self._positions = self._padded = 0  # this process's computed and padded positions (for pad_frac)
 
     @property
     def num_rows(self) -> int:
@@ -157,16 +160,23 @@ class ChatLoader:
         x = np.full((b, t), PAD_ID, dtype=np.int64)
         y = np.full((b, t), -1, dtype=np.int64)
         first = self.rows + self.rank * b
+        longest = 0
         for k in range(b):
             ids, mask = self.chats.rows[self._row(first + k)]
             n = len(ids) - 1
             x[k, :n] = ids[:-1]
             y[k, :n] = np.where(mask[1:], ids[1:], -1)
+            longest = max(longest, n)
+            self._padded -= n
         self.rows += b * self.world_size
-        return torch.from_numpy(x), torch.from_numpy(y)
+        width = min(t, -(-longest // PAD_MULTIPLE) * PAD_MULTIPLE)
+        self._positions += b * width
+        self._padded += b * width
+        return torch.from_numpy(x[:, :width]).contiguous(), torch.from_numpy(y[:, :width]).contiguous()
 
     def metrics(self) -> dict[str, float]:
-        return {"pad_frac": self.chats.describe()["pad_frac"], "epochs": self.rows / self.num_rows}
+        """`pad_frac`: padded share of the positions computed so far; `epochs`: passes over the chats."""
+        return {"pad_frac": self._padded / max(1, self._positions), "epochs": self.rows / self.num_rows}
 
     def state_dict(self) -> dict[str, Any]:
         return {"version": STATE_VERSION, "seed": self.seed, "rows": self.rows, "num_rows": self.num_rows}
@@ -201,9 +211,8 @@ def build_chat_loaders(cfg, tokenizer: Any, *, rank: int, world_size: int):
     if rank == 0:
         d = desc["train"]
         print(
-            f"[sft] {d['conversations']} conversations, {d['assistant_tokens']} assistant tokens in the loss, "
-            f"{100 * d['pad_frac']:.1f}% of row positions padding; dropped: {d['dropped'] or 'none'}; "
-            f"val: {desc['val']['conversations']} conversations",
+            f"[sft] {d['conversations']} conversations, {d['tokens']} tokens, {d['assistant_tokens']} of them "
+            f"in the loss; dropped: {d['dropped'] or 'none'}; val: {desc['val']['conversations']} conversations",
             file=sys.stderr,
         )
     loader = ChatLoader(train, cfg.micro_batch, rank=rank, world_size=world_size, seed=cfg.seed)

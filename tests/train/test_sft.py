@@ -122,3 +122,27 @@ def test_sft_resume_continues_exactly(base, tmp_path):
     resumed = sft(base, tmp_path / "split", data, "--steps", "4", "--resume")
     want = {r["step"]: r["loss"] for r in full if r["loss"] is not None}
     assert {r["step"]: r["loss"] for r in resumed if r["loss"] is not None} == want
+
+
+def test_chat_loader_targets_only_assistant_tokens_and_trims_padding(data_dir, tmp_path):
+    from cppllm.tokenizer.chat import render
+    from cppllm.tokenizer.special import PAD_ID
+    from cppllm.tokenizer.tokenizer import CppTokenizer
+    from cppllm.train.chat_data import ChatLoader, ChatSet
+
+    tok = CppTokenizer.load(data_dir / "tokenizer")
+    rows = noise_chats(6)
+    chats = ChatSet(tok, 256).add(write_jsonl(tmp_path / "c.jsonl", rows))
+    loader = ChatLoader(chats, 6, shuffle=False)
+    x, y = loader.next_batch()
+    longest = max(len(render(r["messages"], tok)[0]) - 1 for r in rows)
+    assert x.shape[1] == 64 and longest <= 64  # cut to the longest row, rounded up to 64, not 256
+    for k, r in enumerate(rows):
+        ids, mask = render(r["messages"], tok)
+        n = len(ids) - 1
+        assert x[k, :n].tolist() == ids[:-1] and (x[k, n:] == PAD_ID).all()
+        assert y[k, :n].tolist() == [t if m else -1 for t, m in zip(ids[1:], mask[1:], strict=True)]
+        assert (y[k, n:] == -1).all()
+    assert loader.metrics()["pad_frac"] == pytest.approx(
+        1 - sum(len(render(r["messages"], tok)[0]) - 1 for r in rows) / (6 * 64)
+    )
