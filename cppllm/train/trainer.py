@@ -363,7 +363,9 @@ class Trainer:
         cfg, wrapped, scaler = self.cfg, self.wrapped, self.scaler
         self.schedule.apply()
         loss_sum = torch.zeros((), device=self.device)
+        positions = 0
         for micro, (x, y) in enumerate(micro_batches):
+            positions += x.numel()
             x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
             last = micro == n - 1
             sync_ctx = contextlib.nullcontext()
@@ -392,7 +394,8 @@ class Trainer:
             scaler.update()
         self.schedule.step()
         self.step_no += 1
-        self.tokens_seen += cfg.batch_tokens
+        # = batch_tokens for fixed-width rows; SFT rows are cut to their longest chat (this rank's x ranks)
+        self.tokens_seen += positions * self.info.world_size
         return loss_sum, grad_norm
 
     # ----- validation -----
@@ -469,7 +472,7 @@ class Trainer:
                 log.log({"step": 0, "loss": None, "tok_per_s": None, "val_bpb": bpb0, "tokens": 0})
         last_bpb = None
         loss_acc = torch.zeros((), device=self.device)
-        steps_since, t_last = 0, time.perf_counter()
+        steps_since, t_last, tokens_last = 0, time.perf_counter(), self.tokens_seen
         step_times: list[float] = []
         with _StopSignal() as stop:
             while self.step_no < cfg.steps:
@@ -488,7 +491,7 @@ class Trainer:
                     dt = time.perf_counter() - t_last
                     step_times.append(dt / steps_since)
                     loss_val = float(all_reduce_mean(loss_acc / steps_since, info))
-                    tok_s = steps_since * cfg.batch_tokens / dt
+                    tok_s = (self.tokens_seen - tokens_last) / dt
                     recent = step_times[-20:]
                     record = {
                         "step": step,
@@ -536,6 +539,7 @@ class Trainer:
                     break
                 if steps_since == 0:
                     t_last = time.perf_counter()  # eval/checkpoint time is not training time
+                    tokens_last = self.tokens_seen
         if bar is not None:
             bar.close()
         if log is not None:

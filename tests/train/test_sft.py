@@ -146,3 +146,34 @@ def test_chat_loader_targets_only_assistant_tokens_and_trims_padding(data_dir, t
     assert loader.metrics()["pad_frac"] == pytest.approx(
         1 - sum(len(render(r["messages"], tok)[0]) - 1 for r in rows) / (6 * 64)
     )
+
+
+@pytest.mark.slow
+def test_cpu_recipe_pretrain_tiny_then_sft_on_the_chat_file(data_dir, tmp_path, fixtures_dir, capsys):
+    """The README's CPU recipe with the real `tiny` preset (fewer steps): pretrain -> SFT -> chat."""
+    base, out = tmp_path / "base", tmp_path / "sft"
+    assert (
+        main(
+            [
+                "--preset",
+                "tiny",
+                "--data",
+                str(data_dir),
+                "--out",
+                str(base),
+                "--steps",
+                "10",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    chats = fixtures_dir / "sft" / "cpp_chats.jsonl"
+    recs = sft(base, out, str(chats), "--steps", "30", "--batch-tokens", "4096")
+    losses = [r["loss"] for r in recs if r["loss"] is not None]
+    assert losses[-1] < 0.5 * losses[0]  # it learns the (in-distribution) answers
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["chats"]["train"]["dropped"] == {} and cfg["model"]["n_layer"] == 4
+    capsys.readouterr()
+    assert chat_main(["--run", str(out), "How do I free memory allocated with `new int[10]`?"]) == 0
+    assert capsys.readouterr().out.strip()
