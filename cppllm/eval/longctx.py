@@ -2,8 +2,8 @@
 
 Two measurements, for a model and (side by side) the model it was extended from:
 
-- **bits per byte by position**: windows of `ctx` tokens taken from the start of documents at least that
-  long, each target's nats and bytes summed per position bucket (0-1K, 1-2K, ... tokens). A model that
+- **bits per byte by position**: documents at least `ctx + 1` tokens long, tiled by windows of that length,
+  each target's nats and bytes summed per position bucket (0-1K, 1-2K, ... tokens). A model that
   uses distant context gets better (lower) bpb at later positions; one that cannot (a base model run past
   its trained context without scaling) gets worse.
 - **identifier recall by distance**: a function defined in real held-out code, then the code that
@@ -57,8 +57,10 @@ def position_bpb(
     batch_size: int = 4,
     device: torch.device | str = "cpu",
 ) -> list[dict[str, Any]]:
-    """Bits per byte of target positions [k*bucket, (k+1)*bucket) of the first `ctx` tokens of each doc."""
-    windows = np.stack([d[: ctx + 1] for d in docs if len(d) >= ctx + 1])
+    """Bits per byte of target positions [k*bucket, (k+1)*bucket) of `ctx`-token windows: each document
+    tiled by windows of `ctx + 1` tokens (the first at its start), so a position's bucket says how much
+    real context precedes it."""
+    windows = np.stack([d[s : s + ctx + 1] for d in docs for s in range(0, len(d) - ctx, ctx)])
     tb = torch.as_tensor(token_bytes, dtype=torch.int64, device=device)
     n_buckets = math.ceil(ctx / bucket)
     nats = torch.zeros(n_buckets, dtype=torch.float64, device=device)
@@ -185,6 +187,7 @@ def evaluate_longctx(
         "model_max_seq_len": model.config.max_seq_len,
         "rope_scaling": model.config.rope_scaling,
         "documents": len(docs),
+        "windows": sum((len(d) - 1) // ctx for d in docs),
         "position_bpb": position_bpb(
             model, docs, token_bytes, ctx, bucket, batch_size=batch_size, device=device
         ),

@@ -196,8 +196,8 @@ def longctx_lines(sec: dict[str, Any]) -> list[str]:
         for k, m in models.items()
     ]
     md = [
-        f"Held-out long documents `{sec['data']}`, first {sec['ctx']} tokens of "
-        f"{next(iter(models.values()))['documents']} documents.",
+        f"Held-out long documents `{sec['data']}`: {next(iter(models.values()))['documents']} documents tiled "
+        f"into {next(iter(models.values())).get('windows', '?')} windows of {sec['ctx']} tokens.",
         "",
         "| positions | " + " | ".join(f"bpb {n}" for n in names) + " |",
         "|---|" + "---:|" * len(names),

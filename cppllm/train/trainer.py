@@ -357,9 +357,17 @@ class Trainer:
     # ----- one optimizer step -----
     def step(self, micro_batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, Any]:
         """Forward/backward over the micro-batches (targets -1 are not scored), then one optimizer and
-        schedule step. Returns (the summed micro-batch losses / their count, as a tensor; grad norm)."""
+        schedule step. Returns (the mean loss per scored target of this rank's micro-batches; grad norm).
+
+        Each micro-batch's mean loss is weighted by its share of this rank's scored targets, so a
+        micro-batch with few assistant tokens (SFT) counts for few; with every target scored (pretrain)
+        that is 1 / accumulation steps. Ranks are averaged by DDP/FSDP as usual.
+        """
         micro_batches = list(micro_batches)
         n = len(micro_batches)
+        counts = [int((y != -1).sum()) for _, y in micro_batches]
+        total = sum(counts)
+        full = all(c == y.numel() for c, (_, y) in zip(counts, micro_batches, strict=True))
         cfg, wrapped, scaler = self.cfg, self.wrapped, self.scaler
         self.schedule.apply()
         loss_sum = torch.zeros((), device=self.device)
@@ -375,7 +383,8 @@ class Trainer:
                 sync_ctx = wrapped.no_sync()
             with sync_ctx:
                 with self.autocast():
-                    loss = wrapped(x, y) / n
+                    loss = wrapped(x, y)
+                    loss = loss / n if full else loss * (counts[micro] / max(1, total))
                 (scaler.scale(loss) if scaler else loss).backward()
             loss_sum += loss.detach()
         if scaler is not None:

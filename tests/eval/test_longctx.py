@@ -42,7 +42,9 @@ def test_position_buckets_add_up_to_the_plain_bits_per_byte(tok):
     assert [(r["start"], r["end"]) for r in rows] == [(0, 16), (16, 32), (32, 48), (48, 64)]
     nats = sum(r["bpb"] * math.log(2) * r["bytes"] for r in rows)
     total = nats / (math.log(2) * sum(r["bytes"] for r in rows))
-    w = torch.from_numpy(np.stack([ids[:65], ids[5:70]]))
+    tiles = [d[s : s + 65] for d in (ids, ids[5:]) for s in range(0, len(d) - 64, 64)]
+    assert len(tiles) > 2
+    w = torch.from_numpy(np.stack(tiles))
     assert total == pytest.approx(bits_per_byte(model, [(w[:, :-1], w[:, 1:])], tb, "cpu"), rel=1e-6)
 
 

@@ -177,3 +177,26 @@ def test_cpu_recipe_pretrain_tiny_then_sft_on_the_chat_file(data_dir, tmp_path, 
     capsys.readouterr()
     assert chat_main(["--run", str(out), "How do I free memory allocated with `new int[10]`?"]) == 0
     assert capsys.readouterr().out.strip()
+
+
+def test_accumulation_weights_micro_batches_by_their_assistant_tokens(base, tmp_path):
+    """2 micro-batches of 1 chat = 1 micro-batch of 2 chats, even when the replies differ in length."""
+    import torch
+
+    from cppllm.model.checkpoint import load_checkpoint_model
+
+    rows = []
+    for i, reply in enumerate(["a", "return 0; " * 8] * 4):
+        rows.append(
+            {"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": reply}]}
+        )
+    data = str(write_jsonl(tmp_path / "c.jsonl", rows))
+    common = ["--steps", "1", "--batch-tokens", "128", "--seq-len", "64", "--seed", "3", "--val-data", data]
+    sft(base, tmp_path / "one", data, *common, "--micro-batch", "2")
+    sft(base, tmp_path / "two", data, *common, "--micro-batch", "1")
+    a = load_checkpoint_model(tmp_path / "one" / "ckpt" / "latest").state_dict()
+    b = load_checkpoint_model(tmp_path / "two" / "ckpt" / "latest").state_dict()
+    p = load_checkpoint_model(base / "ckpt" / "latest").state_dict()
+    assert any(not torch.equal(a[k], p[k]) for k in a)
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5)
