@@ -272,48 +272,13 @@ class Trainer:
             if parent is not None:
                 _load_parent_weights(gpt, parent)
         self.gpt = gpt.to(device)
-
         self.loader, self.val_loader, data_entries = _build_loaders(cfg, tok, info)
         self.val_start = self.val_loader.state_dict() if self.val_loader is not None else None
         self.token_bytes = tok.token_bytes()
-
-        self.loss_impl = resolve_loss_impl(cfg.loss, device.type)
-        self.module = TrainModule(gpt, loss_impl=self.loss_impl, chunk=cfg.loss_chunk)
-        if cfg.compile:
-            for block in gpt.blocks:
-                block.compile()
-        self.wrapped = wrap_model(self.module, gpt.blocks, info, fsdp=cfg.fsdp, device=device)
-        self.optimizers = build_optimizers(
-            gpt.param_groups(),
-            optimizer=cfg.optimizer,
-            matrix_lr=cfg.matrix_lr,
-            embed_lr=cfg.embed_lr,
-            head_lr=cfg.head_lr,
-            scalar_lr=cfg.scalar_lr,
-            weight_decay=cfg.weight_decay,
-            muon_momentum=cfg.muon_momentum,
-            adam_betas=(cfg.adam_beta1, cfg.adam_beta2),
-            fused=not cfg.fsdp,  # fused AdamW kernels exist for CPU and CUDA (not for DTensors)
-        )
-        self.schedule = WSDSchedule(
-            self.optimizers,
-            total_steps=cfg.steps,
-            warmup_steps=cfg.warmup_steps,
-            decay_steps=cfg.decay_steps,
-            final_frac=cfg.final_lr_frac,
-        )
+        self._setup_parallel_and_optimizers()
         self.step_no, self.tokens_seen = 0, 0
         if trainer_state is not None:
-            load_optimizer_state(self.module, self.optimizers, ckpt)
-            self.schedule.load_state_dict(trainer_state["schedule"])
-            self.loader.load_state_dict(trainer_state["loader"])
-            self.step_no, self.tokens_seen = int(trainer_state["step"]), int(trainer_state["tokens_seen"])
-            rngs = trainer_state["rng"]
-            if len(rngs) == info.world_size:
-                set_rng_state(rngs[info.rank])
-
-        self.scaler = torch.amp.GradScaler("cuda") if self.dev.autocast_dtype == torch.float16 else None
-        self.params = [p for p in self.wrapped.parameters() if p.requires_grad]
+            self._restore(ckpt, trainer_state)
         self.flops_tok = gpt.flops_per_token(cfg.seq_len)
         self.peak = cfg.peak_flops or peak_flops(device)
         self.run_config = {
@@ -339,6 +304,47 @@ class Trainer:
                 resume_step=self.step_no if ckpt is not None else None,
                 wandb_run=_wandb_run(cfg, self.run_config),
             )
+
+    def _setup_parallel_and_optimizers(self) -> None:
+        """Loss module, compile, DDP/FSDP2 wrapping, Muon + AdamW, the WSD schedule, the fp16 scaler."""
+        cfg, gpt = self.cfg, self.gpt
+        self.loss_impl = resolve_loss_impl(cfg.loss, self.device.type)
+        self.module = TrainModule(gpt, loss_impl=self.loss_impl, chunk=cfg.loss_chunk)
+        if cfg.compile:
+            for block in gpt.blocks:
+                block.compile()
+        self.wrapped = wrap_model(self.module, gpt.blocks, self.info, fsdp=cfg.fsdp, device=self.device)
+        self.optimizers = build_optimizers(
+            gpt.param_groups(),
+            optimizer=cfg.optimizer,
+            matrix_lr=cfg.matrix_lr,
+            embed_lr=cfg.embed_lr,
+            head_lr=cfg.head_lr,
+            scalar_lr=cfg.scalar_lr,
+            weight_decay=cfg.weight_decay,
+            muon_momentum=cfg.muon_momentum,
+            adam_betas=(cfg.adam_beta1, cfg.adam_beta2),
+            fused=not cfg.fsdp,  # fused AdamW kernels exist for CPU and CUDA (not for DTensors)
+        )
+        self.schedule = WSDSchedule(
+            self.optimizers,
+            total_steps=cfg.steps,
+            warmup_steps=cfg.warmup_steps,
+            decay_steps=cfg.decay_steps,
+            final_frac=cfg.final_lr_frac,
+        )
+        self.scaler = torch.amp.GradScaler("cuda") if self.dev.autocast_dtype == torch.float16 else None
+        self.params = [p for p in self.wrapped.parameters() if p.requires_grad]
+
+    def _restore(self, ckpt: Path, trainer_state: dict[str, Any]) -> None:
+        """Optimizer, schedule, loader position, step, tokens and RNG of a checkpoint (`--resume`)."""
+        load_optimizer_state(self.module, self.optimizers, ckpt)
+        self.schedule.load_state_dict(trainer_state["schedule"])
+        self.loader.load_state_dict(trainer_state["loader"])
+        self.step_no, self.tokens_seen = int(trainer_state["step"]), int(trainer_state["tokens_seen"])
+        rngs = trainer_state["rng"]
+        if len(rngs) == self.info.world_size:
+            set_rng_state(rngs[self.info.rank])
 
     def _find_resume(self, resume: str | None) -> Path | None:
         if resume is None:
