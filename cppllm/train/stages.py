@@ -14,10 +14,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import warnings
 from pathlib import Path
 from typing import Any
 
-from cppllm.model.config import GPTConfig
+from cppllm.model.checkpoint import load_state_dict
+from cppllm.model.config import GPTConfig, get_preset
+from cppllm.model.gpt import GPT
+from cppllm.tokenizer.tokenizer import CppTokenizer
+from cppllm.train.config import TrainConfig
 
 STAGES = ("pretrain", "lcft", "sft")
 
@@ -158,4 +164,55 @@ def check_stage_change(parent: GPTConfig, child: GPTConfig, stage: str) -> None:
         raise ValueError(
             f"--init-from: the {stage} stage cannot change the model's {changes} "
             f"(it may change: {may}); the weights would not fit or would mean something else"
+        )
+
+
+def padded_vocab(n: int, multiple: int) -> int:
+    return multiple * math.ceil(n / multiple) if multiple > 1 else n
+
+
+def run_model_config(cfg: TrainConfig, tok: CppTokenizer, parent: Parent | None) -> GPTConfig:
+    """The preset's config (vocabulary from the tokenizer), or the parent's with the stage's changes."""
+    if parent is None:
+        if cfg.stage != "pretrain" or cfg.rope_scaling is not None:
+            raise ValueError(
+                f"--stage {cfg.stage}{' --rope-scaling' if cfg.rope_scaling else ''} continues a trained "
+                "model: pass --init-from RUN_OR_CHECKPOINT"
+            )
+        return get_preset(
+            cfg.preset,
+            **{
+                "vocab_size": padded_vocab(tok.vocab_size, cfg.vocab_multiple),
+                "init_seed": cfg.seed,
+                **cfg.model_overrides,
+            },
+        )
+    if parent.tokenizer_hash is not None and parent.tokenizer_hash != tok.hash():
+        raise ValueError(
+            f"--init-from {parent.ckpt}: the parent was trained with tokenizer {parent.tokenizer_hash[:12]}, "
+            f"this run's is {tok.hash()[:12]}; use the parent's tokenizer (and data tokenized with it)"
+        )
+    if parent.preset is not None and cfg.preset != parent.preset:
+        raise ValueError(f"--init-from: --preset {cfg.preset} differs from the parent's {parent.preset}")
+    if parent.tokenizer_hash is None:
+        warnings.warn(f"--init-from {parent.ckpt}: no tokenizer_hash recorded; not checked", stacklevel=2)
+    return stage_model_config(
+        parent.model,
+        cfg.stage,
+        seq_len=cfg.seq_len,
+        rope_scaling=cfg.rope_scaling,
+        overrides=cfg.model_overrides,
+    )
+
+
+def load_parent_weights(gpt: GPT, parent: Parent) -> None:
+    """The parent's weights into `gpt` (same shapes; the RoPE tables follow `gpt`'s own config)."""
+    state = load_state_dict(parent.ckpt)
+    if gpt.config.tie_embeddings:
+        state.pop("lm_head.weight", None)
+    missing, unexpected = gpt.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not (gpt.config.tie_embeddings and k == "lm_head.weight")]
+    if missing or unexpected:
+        raise ValueError(
+            f"--init-from {parent.ckpt}: weights do not fit: missing={missing} unexpected={unexpected}"
         )

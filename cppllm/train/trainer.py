@@ -27,8 +27,8 @@ from torch import nn
 from cppllm.atomic import write_text
 from cppllm.device import pick_device
 from cppllm.loss import bpb_sums, lm_loss, resolve_loss_impl, token_nats
-from cppllm.model.checkpoint import load_checkpoint_model, load_state_dict
-from cppllm.model.config import GPTConfig, get_preset
+from cppllm.model.checkpoint import load_checkpoint_model
+from cppllm.model.config import GPTConfig
 from cppllm.model.gpt import GPT, count_params
 from cppllm.tokenizer.tokenizer import CppTokenizer
 from cppllm.train.checkpoint import (
@@ -51,7 +51,7 @@ from cppllm.train.distributed import (
 from cppllm.train.metrics import MetricsLog, mfu, peak_flops, peak_memory_gb
 from cppllm.train.muon import build_optimizers
 from cppllm.train.schedule import WSDSchedule
-from cppllm.train.stages import Parent, find_parent, stage_model_config
+from cppllm.train.stages import find_parent, load_parent_weights, run_model_config
 
 
 class TrainModule(nn.Module):
@@ -91,10 +91,6 @@ class _StopSignal:
     def __exit__(self, *exc) -> None:
         for s, h in self._prev.items():
             signal.signal(s, h)
-
-
-def _padded_vocab(n: int, multiple: int) -> int:
-    return multiple * math.ceil(n / multiple) if multiple > 1 else n
 
 
 def _tokenizer_path(cfg: TrainConfig) -> Path:
@@ -155,53 +151,6 @@ def _check_resume(saved: dict[str, Any], cfg: TrainConfig, model_cfg: GPTConfig)
         raise ValueError("--resume: the model config differs from the checkpoint's (preset or vocabulary)")
 
 
-def _model_config(cfg: TrainConfig, tok: CppTokenizer, parent: Parent | None) -> GPTConfig:
-    """The preset's config (vocabulary from the tokenizer), or the parent's with the stage's changes."""
-    if parent is None:
-        if cfg.stage != "pretrain" or cfg.rope_scaling is not None:
-            raise ValueError(
-                f"--stage {cfg.stage}{' --rope-scaling' if cfg.rope_scaling else ''} continues a trained "
-                "model: pass --init-from RUN_OR_CHECKPOINT"
-            )
-        return get_preset(
-            cfg.preset,
-            **{
-                "vocab_size": _padded_vocab(tok.vocab_size, cfg.vocab_multiple),
-                "init_seed": cfg.seed,
-                **cfg.model_overrides,
-            },
-        )
-    if parent.tokenizer_hash is not None and parent.tokenizer_hash != tok.hash():
-        raise ValueError(
-            f"--init-from {parent.ckpt}: the parent was trained with tokenizer {parent.tokenizer_hash[:12]}, "
-            f"this run's is {tok.hash()[:12]}; use the parent's tokenizer (and data tokenized with it)"
-        )
-    if parent.preset is not None and cfg.preset != parent.preset:
-        raise ValueError(f"--init-from: --preset {cfg.preset} differs from the parent's {parent.preset}")
-    if parent.tokenizer_hash is None:
-        warnings.warn(f"--init-from {parent.ckpt}: no tokenizer_hash recorded; not checked", stacklevel=2)
-    return stage_model_config(
-        parent.model,
-        cfg.stage,
-        seq_len=cfg.seq_len,
-        rope_scaling=cfg.rope_scaling,
-        overrides=cfg.model_overrides,
-    )
-
-
-def _load_parent_weights(gpt: GPT, parent: Parent) -> None:
-    """The parent's weights into `gpt` (same shapes; the RoPE tables follow `gpt`'s own config)."""
-    state = load_state_dict(parent.ckpt)
-    if gpt.config.tie_embeddings:
-        state.pop("lm_head.weight", None)
-    missing, unexpected = gpt.load_state_dict(state, strict=False)
-    missing = [k for k in missing if not (gpt.config.tie_embeddings and k == "lm_head.weight")]
-    if missing or unexpected:
-        raise ValueError(
-            f"--init-from {parent.ckpt}: weights do not fit: missing={missing} unexpected={unexpected}"
-        )
-
-
 def _build_loaders(cfg: TrainConfig, tok: CppTokenizer, info: DistInfo):
     """(train loader, val loader or None, data entries for config.json) of the run's stage."""
     if cfg.stage == "sft":
@@ -251,7 +200,7 @@ class Trainer:
         # resolved like every other field, so eval, chat and child stages find the tokenizer
         preset = cfg.preset or (parent.preset if parent is not None else None) or "tiny"
         cfg = dataclasses.replace(cfg, tokenizer=str(tok_path.resolve()), preset=preset)
-        self.model_cfg = model_cfg = _model_config(cfg, tok, parent)
+        self.model_cfg = model_cfg = run_model_config(cfg, tok, parent)
         self.cfg = cfg = cfg.resolve(
             n_params=count_params(model_cfg)["total"],
             n_embd=model_cfg.n_embd,
@@ -270,7 +219,7 @@ class Trainer:
         else:
             gpt = GPT(model_cfg, init=parent is None)
             if parent is not None:
-                _load_parent_weights(gpt, parent)
+                load_parent_weights(gpt, parent)
         self.gpt = gpt.to(device)
         self.loader, self.val_loader, data_entries = _build_loaders(cfg, tok, info)
         self.val_start = self.val_loader.state_dict() if self.val_loader is not None else None
