@@ -1,7 +1,7 @@
 """SFT batches: chat conversations rendered by the chat template, one per row, loss on assistant tokens only.
 
 Input: JSON lines `{"messages": [...]}` (a file, or a folder of `*.jsonl`), or a Hugging Face dataset with
-a `messages` column (a `datasets.save_to_disk` folder, or a folder of `*.parquet` files). A row that is not
+a `messages` column (a `datasets.save_to_disk` folder, a folder of `*.parquet` files, or `hf:NAME[:SPLIT]`). A row that is not
 valid JSON or not a valid conversation (`cppllm.tokenizer.chat.check_messages`), or whose rendering does
 not fit the context, is counted under a drop reason and reported, never silently lost and never a crash.
 
@@ -38,7 +38,17 @@ PAD_MULTIPLE = 64
 
 
 def iter_rows(path: str | Path) -> Iterator[tuple[dict[str, Any] | None, str | None]]:
-    """(row, None) per record of `path`, or (None, drop reason) for a line that is not a JSON object."""
+    """(row, None) per record of `path`, or (None, drop reason) for a line that is not a JSON object.
+
+    `hf:NAME[:SPLIT]` reads a Hugging Face dataset by name (`datasets.load_dataset`, split `train` by
+    default; a local dataset folder works the same way, which is how it is tested offline).
+    """
+    if str(path).startswith("hf:"):
+        from datasets import load_dataset
+
+        name, _, split = str(path)[3:].partition(":")
+        yield from ((dict(r), None) for r in load_dataset(name, split=split or "train"))
+        return
     p = Path(path).expanduser()
     if p.is_dir() and ((p / "dataset_info.json").is_file() or (p / "state.json").is_file()):
         from datasets import load_from_disk

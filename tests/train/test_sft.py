@@ -96,7 +96,7 @@ def test_sft_on_noise_prompts_learns_the_deterministic_replies(base, tmp_path, c
     assert capsys.readouterr().out == f"{ANSWER}\n"
 
 
-@pytest.mark.parametrize("layout", ["save_to_disk", "parquet"])
+@pytest.mark.parametrize("layout", ["save_to_disk", "parquet", "hf_name"])
 def test_sft_reads_a_hugging_face_dataset_folder(base, tmp_path, layout):
     import datasets
 
@@ -108,6 +108,8 @@ def test_sft_reads_a_hugging_face_dataset_folder(base, tmp_path, layout):
     else:
         folder.mkdir()
         ds.to_parquet(str(folder / "train-00000.parquet"))
+    if layout == "hf_name":  # load_dataset(NAME, split=...) on a local folder: the hub call path, offline
+        folder = f"hf:{folder}:train"
     val = write_jsonl(tmp_path / "val.jsonl", noise_chats(8, seed=2))
     sft(base, tmp_path / "sft", str(folder), "--val-data", str(val), "--steps", "1")
     cfg = json.loads((tmp_path / "sft" / "config.json").read_text())
