@@ -3,6 +3,7 @@ and `python -m cppllm.chat` on the result."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from pathlib import Path
@@ -59,7 +60,7 @@ def sft(base: Path, out: Path, data: str, *extra: str) -> list[dict]:
     return read_metrics(out / "metrics.jsonl")
 
 
-def test_sft_on_noise_prompts_learns_the_deterministic_replies(base, tmp_path, capsys):
+def test_sft_on_noise_prompts_learns_the_deterministic_replies(base, tmp_path, capsys, monkeypatch):
     bad = (
         "{not json",
         json.dumps({"messages": [{"role": "user", "content": "no reply"}]}),
@@ -94,6 +95,11 @@ def test_sft_on_noise_prompts_learns_the_deterministic_replies(base, tmp_path, c
         chat_main(["--run", str(tmp_path / "sft"), prompt, "--hide-reasoning", "--max-new-tokens", "16"]) == 0
     )
     assert capsys.readouterr().out == f"{ANSWER}\n"
+    # interactive: one message per line, the history kept, an empty line ends
+    second = noise_chats(1, seed=8)[0]["messages"][0]["content"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{prompt}\n{second}\n\n"))
+    assert chat_main(["--run", str(tmp_path / "sft"), "--hide-reasoning", "--max-new-tokens", "16"]) == 0
+    assert capsys.readouterr().out == f"> {ANSWER}\n> {ANSWER}\n> "
 
 
 @pytest.mark.parametrize("layout", ["save_to_disk", "parquet", "hf_name"])
