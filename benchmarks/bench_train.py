@@ -24,9 +24,9 @@ import time
 import torch
 from machine import machine_line
 
+from cppllm.loss import resolve_loss_impl
 from cppllm.model.config import get_preset
 from cppllm.model.gpt import GPT, count_params, flops_per_token
-from cppllm.train.loss import resolve_loss_impl
 from cppllm.train.metrics import PEAK_BF16_FLOPS, peak_flops
 from cppllm.train.muon import build_optimizers
 from cppllm.train.trainer import TrainModule

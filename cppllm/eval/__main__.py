@@ -6,7 +6,9 @@ their sections into `runs/NAME/eval.json` (atomic write; tasks run later add to 
 are written to `runs/NAME/eval_prompts.jsonl` for decontamination (`cppllm.pipeline.decontam`).
 
 Tasks: `bpb` (bits per byte on the held-out split, and the unigram baseline), `compile` (compile rate of
-sampled completions), `fim` (fill-in-the-middle, PSM and SPM), `humaneval` (MultiPL-E HumanEval-C++ pass@k).
+sampled completions), `fim` (fill-in-the-middle, PSM and SPM), `humaneval` (MultiPL-E HumanEval-C++ pass@k),
+`longctx` (bpb by position and identifier recall by distance on long held-out documents, next to the
+run's parent model: `cppllm.eval.longctx`).
 A task that cannot run (no dataset, no compiler, no sandbox for HumanEval's programs) is recorded with its
 error and the exit status is 1. The isolation obtained (`cppllm.eval.sandbox.isolation_record`) is written
 to `meta.sandbox` and to each section that compiles or runs model output.
@@ -25,7 +27,7 @@ from typing import Any
 from cppllm.atomic import write_text
 from cppllm.eval.sandbox import add_sandbox_flags, apply_sandbox_flags, describe, isolation_record
 
-TASKS = ("bpb", "compile", "fim", "humaneval")
+TASKS = ("bpb", "compile", "fim", "humaneval", "longctx")
 
 
 def latest_checkpoint(run: Path) -> Path | None:
@@ -106,8 +108,8 @@ def run_bpb(model, tok, paths, args, device) -> dict[str, Any]:
     import numpy as np
     import torch
 
-    from cppllm.eval.bpb import bits_per_byte
     from cppllm.eval.unigram import token_counts, unigram_bpb
+    from cppllm.loss import bits_per_byte
     from cppllm.pipeline.indexed import IndexedReader
 
     if paths["val"] is None:
@@ -170,6 +172,17 @@ def main(argv: list[str] | None = None) -> int:
         "--unigram-tokens", type=int, default=100_000_000, help="train tokens counted for the unigram"
     )
     p.add_argument("--max-docs", type=int, default=2000, help="held-out documents decoded for prompts")
+    p.add_argument(
+        "--longctx-data",
+        help="longctx: held-out long documents (a repo_bin folder or a prefix; default: the run's val split)",
+    )
+    p.add_argument("--longctx-len", type=int, help="longctx: context scored (default: the model's)")
+    p.add_argument("--longctx-bucket", type=int, default=1024, help="longctx: tokens per position bucket")
+    p.add_argument("--longctx-docs", type=int, default=16, help="longctx: documents scored")
+    p.add_argument("--longctx-probes", type=int, default=20, help="longctx: recall probes per distance")
+    p.add_argument(
+        "--no-longctx-parent", action="store_true", help="longctx: do not also score the run's parent model"
+    )
     p.add_argument("--compiler", default="g++", help="compiler driver (g++ or clang++)")
     p.add_argument("--std", default="c++20", help="language standard for compile/FIM checks")
     p.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel compiler jobs")
@@ -267,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
             with torch.inference_mode():
                 if task == "bpb":
                     section = run_bpb(model, tok, paths, args, info.device)
+                elif task == "longctx":
+                    section = _run_longctx(model, tok, paths, args, info.device)
                 elif isinstance(checker, Exception):
                     raise checker
                 elif task == "compile":
@@ -364,9 +379,63 @@ def _run_humaneval(completer, args, prompt_rows) -> dict[str, Any]:
         )
 
 
+def _run_longctx(model, tok, paths, args, device) -> dict[str, Any]:
+    import numpy as np
+
+    from cppllm.eval.longctx import evaluate_longctx, long_documents
+    from cppllm.model.checkpoint import load_checkpoint_model
+    from cppllm.pipeline.indexed import IndexedReader
+
+    data = Path(args.longctx_data) if args.longctx_data else paths["val"]
+    prefix = _split_prefix(data, "val") if data is not None else None
+    if prefix is None:
+        raise FileNotFoundError(f"longctx: no held-out documents at {data} (pass --longctx-data)")
+    ctx = args.longctx_len or model.config.max_seq_len
+    reader = IndexedReader(prefix)
+    docs = long_documents(reader.tokens, np.asarray(reader.doc_starts), ctx + 1, args.longctx_docs)
+    if not docs:
+        raise ValueError(f"longctx: no document of {prefix} has {ctx + 1} tokens (lower --longctx-len)")
+    models = {"run": paths["ckpt"]}
+    parent = json.loads((paths["ckpt"] / "config.json").read_text()).get("parent")
+    if parent and not args.no_longctx_parent:
+        models["parent"] = Path(parent["checkpoint"])
+    out: dict[str, Any] = {"data": str(prefix), "ctx": ctx, "bucket": args.longctx_bucket, "models": {}}
+    for role, ckpt in models.items():
+        if not (ckpt / "config.json").is_file():
+            out["models"][role] = {"checkpoint": str(ckpt), "error": "checkpoint not found"}
+            continue
+        m = model if role == "run" else load_checkpoint_model(ckpt, map_location=device)
+        extrapolated = ctx > m.config.max_seq_len
+        if extrapolated:  # scored past its trained context on purpose: the comparison a context stage needs
+            m = load_checkpoint_model(ckpt, map_location=device, max_seq_len=ctx)
+        vocab = m.config.vocab_size
+        tb = np.zeros(vocab, dtype=np.int64)
+        tb[: tok.vocab_size] = tok.token_bytes()[:vocab]
+        section = evaluate_longctx(
+            m,
+            tok,
+            docs,
+            tb,
+            ctx=ctx,
+            bucket=min(args.longctx_bucket, ctx),
+            probes_per_distance=args.longctx_probes,
+            batch_size=args.batch_size,
+            device=device,
+        )
+        out["models"][role] = {"checkpoint": str(ckpt), "extrapolated": extrapolated, **section}
+    return out
+
+
 def _headline(task: str, s: dict[str, Any]) -> str:
     if "error" in s:
         return "FAILED"
+    if task == "longctx":
+        parts = []
+        for role, m in s["models"].items():
+            if "position_bpb" in m:
+                b = [r["bpb"] for r in m["position_bpb"] if r["bpb"] is not None]
+                parts.append(f"{role}: bpb first/last bucket {b[0]:.3f}/{b[-1]:.3f}")
+        return "; ".join(parts)
     if task == "bpb":
         uni = s.get("unigram_bpb")
         return f"bpb {s['bpb']:.3f} (unigram {uni:.3f})" if uni is not None else f"bpb {s['bpb']:.3f}"

@@ -185,6 +185,48 @@ def _code(text: str, limit: int = 1200) -> str:
     return f"```cpp\n{text}\n```"
 
 
+def longctx_lines(sec: dict[str, Any]) -> list[str]:
+    """Bpb per position bucket and identifier recall per distance, this run next to its parent."""
+    if "error" in sec:
+        return _not_evaluated(sec)
+    models = {k: m for k, m in sec["models"].items() if "position_bpb" in m}
+    if not models:
+        return _not_evaluated(None)
+    names = [
+        f"{k} (ctx {m['model_max_seq_len']}{', extrapolated' if m['extrapolated'] else ''})"
+        for k, m in models.items()
+    ]
+    md = [
+        f"Held-out long documents `{sec['data']}`: {next(iter(models.values()))['documents']} documents tiled "
+        f"into {next(iter(models.values())).get('windows', '?')} windows of {sec['ctx']} tokens.",
+        "",
+        "| positions | " + " | ".join(f"bpb {n}" for n in names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    first = next(iter(models.values()))
+    for i, b in enumerate(first["position_bpb"]):
+        vals = [m["position_bpb"][i]["bpb"] for m in models.values()]
+        md.append(
+            f"| {b['start']}-{b['end']} | "
+            + " | ".join("n/a" if v is None else f"{v:.4f}" for v in vals)
+            + " |"
+        )
+    md += [
+        "",
+        "Identifier recall (a function defined `distance` tokens back, its name's first characters as the cue; "
+        "control: the same prompt without the definition):",
+        "",
+        "| distance | probes | " + " | ".join(f"recall {n} (control)" for n in names) + " |",
+        "|---:|---:|" + "---:|" * len(names),
+    ]
+    for i, r in enumerate(first["recall"]):
+        cells = [
+            f"{_pct(m['recall'][i]['recall'])} ({_pct(m['recall'][i]['control'])})" for m in models.values()
+        ]
+        md.append(f"| {r['distance']} | {r['n']} | " + " | ".join(cells) + " |")
+    return [*md, ""]
+
+
 def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
     """Write the PNGs into `run` and return the markdown."""
     ev = json.loads((run / "eval.json").read_text()) if (run / "eval.json").is_file() else {}
@@ -328,6 +370,9 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
             ]
     else:
         md += _not_evaluated(he)
+
+    if "longctx" in ev:  # only for runs evaluated with --tasks longctx (context stages)
+        md += ["## Long context", ""] + longctx_lines(ev["longctx"])
 
     md += ["## Sample completions", ""]
     samples = (comp or {}).get("samples", []) if comp and "error" not in comp else []

@@ -2,7 +2,7 @@
 
 p(t) = (count_train(t) + alpha) / (N_train + alpha * V), Laplace-smoothed token frequencies of the training
 split over the whole vocabulary (special tokens included, as for the model). The baseline's bits per byte
-is computed exactly as the model's (`cppllm.eval.bpb`): the summed -log2 p(target) over targets that carry
+is computed exactly as the model's (`cppllm.loss`): the summed -log2 p(target) over targets that carry
 bytes (special tokens excluded), divided by those targets' UTF-8 bytes. A trained model should sit far
 below it; a model at or above it has learned nothing beyond token frequencies.
 """

@@ -26,7 +26,7 @@ import torch
 
 from cppllm.model.config import GPTConfig
 from cppllm.model.gpt import GPT
-from cppllm.tokenizer.special import BOS_ID, EOS_ID, PAD_ID
+from cppllm.tokenizer.special import BOS_ID, END_TURN_ID, EOS_ID, PAD_ID
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -284,6 +284,11 @@ def _add_gguf_tokenizer(w, tok, vocab_size: int) -> None:
     w.add_eos_token_id(EOS_ID)
     w.add_pad_token_id(PAD_ID)
     w.add_add_bos_token(False)
+    if tok.n_special > END_TURN_ID:  # tokenizers trained before the chat tokens have no template
+        from cppllm.tokenizer.chat import CHAT_TEMPLATE_PLAIN
+
+        w.add_chat_template(CHAT_TEMPLATE_PLAIN)
+        w.add_eot_token_id(END_TURN_ID)
 
 
 # ---------------------------------------------------------------- CLI

@@ -20,6 +20,7 @@ import math
 import torch
 from torch import nn
 
+from cppllm.loss import chunked_cross_entropy, token_nats
 from cppllm.model.attention import CausalSelfAttention
 from cppllm.model.config import GPTConfig
 from cppllm.model.kv_cache import KVCache
@@ -111,19 +112,21 @@ class GPT(nn.Module):
         """idx (B, T) -> logits (B, T, V); with `targets` (B, T), the mean cross-entropy (ignore_index=-1).
 
         With targets the (B, T, V) logits are never materialised: the loss is the trainer's fused
-        LM-head + cross-entropy (`cppllm.train.loss.chunked_cross_entropy`, fp32 softmax), which also
+        LM-head + cross-entropy (`cppllm.loss.chunked_cross_entropy`, fp32 softmax), which also
         computes the head's gradients chunk by chunk instead of a separate log-softmax backward.
         """
         h = self.forward_hidden(idx, cache)
         if targets is None:
             return self.lm_head(h)
-        from cppllm.train.loss import chunked_cross_entropy  # torch-only module; lazy: no cycle
-
         if torch.is_grad_enabled():
             return chunked_cross_entropy(h, self.lm_head.weight, targets, ignore_index=-1)
         # no autograd (eval): per-token nats only, no gradients computed in the forward
-        nats = chunked_cross_entropy(h, self.lm_head.weight, targets, ignore_index=-1, reduction="none")
-        return nats.sum() / (targets != -1).sum().clamp(min=1)
+        return token_nats(h, self.lm_head.weight, targets).sum() / (targets != -1).sum().clamp(min=1)
+
+    @torch.no_grad()
+    def token_nats(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Per-target nats (B, T) of inputs x and targets y (B, T); 0 where y == -1 (`cppllm.loss`)."""
+        return token_nats(self.forward_hidden(x), self.lm_head.weight, y)
 
     # ----- accounting -----
     def num_params(self, non_embedding: bool = False) -> int:

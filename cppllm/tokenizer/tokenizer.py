@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from cppllm.tokenizer.regex import DEFAULT_SHR, cpp_pattern
-from cppllm.tokenizer.special import N_SPECIAL, SPECIAL_IDS, SPECIAL_TOKENS
+from cppllm.tokenizer.special import N_SPECIAL_REQUIRED, SPECIAL_IDS, SPECIAL_TOKENS
 
 TOKENIZER_FILE = "tokenizer.json"
 
@@ -79,13 +79,18 @@ class CppTokenizer:
         self._engine_asked = engine
         # Text that looks like a special token is encoded as plain bytes; only code inserts specials.
         self._tk.encode_special_tokens = True
+        # the leading specials it has; a tokenizer trained before an append to special.py has fewer
+        self.n_special = 0
         for name, content in SPECIAL_TOKENS.items():
             got = tk.token_to_id(content)
+            if got is None and self.n_special >= N_SPECIAL_REQUIRED:
+                break
             if got != SPECIAL_IDS[name]:
                 raise ValueError(
                     f"tokenizer has special token {content!r} at id {got}, expected {SPECIAL_IDS[name]}; "
                     "it was not trained by cppllm.tokenizer (or special.py was reordered)"
                 )
+            self.n_special += 1
 
     def __getstate__(self) -> dict:  # pickles for DataTrove workers: ship the JSON, rebuild the rest
         return {"json": self._tk.to_str(), "engine": self._engine_asked}
@@ -190,7 +195,7 @@ class CppTokenizer:
             if self._engine_asked == "tiktoken":
                 raise ValueError("this tokenizer.json does not have the layout the tiktoken engine needs")
             return None
-        ranks = {self.token_to_bytes(i): i for i in range(N_SPECIAL, self.vocab_size)}
+        ranks = {self.token_to_bytes(i): i for i in range(self.n_special, self.vocab_size)}
         return tiktoken.Encoding(
             name=f"cppllm-{self.hash()[:12]}", pat_str=pattern, mergeable_ranks=ranks, special_tokens={}
         )
@@ -209,9 +214,15 @@ class CppTokenizer:
     def special_id(self, name: str) -> int:
         """Id of a special token by its name in `special.py` (`"EOS"`, `"FIM_PREFIX"`, ...)."""
         try:
-            return SPECIAL_IDS[name.upper()]
+            i = SPECIAL_IDS[name.upper()]
         except KeyError:
             raise KeyError(f"unknown special token {name!r}; known: {sorted(SPECIAL_IDS)}") from None
+        if i >= self.n_special:
+            raise ValueError(
+                f"this tokenizer was trained before special token {SPECIAL_TOKENS[name.upper()]!r} was added "
+                "(cppllm/tokenizer/special.py); retrain it (python -m cppllm.tokenizer.train) to use it"
+            )
+        return i
 
     @property
     def bos_id(self) -> int:
@@ -235,7 +246,7 @@ class CppTokenizer:
     @functools.cached_property
     def _token_bytes(self) -> np.ndarray:
         dec = _byte_decoder()
-        special = set(SPECIAL_TOKENS.values())
+        special = set(list(SPECIAL_TOKENS.values())[: self.n_special])
         out = np.zeros(self.vocab_size, dtype=np.int32)
         for i in range(self.vocab_size):
             tok = self._tk.id_to_token(i)
@@ -252,7 +263,7 @@ class CppTokenizer:
         tok = self._tk.id_to_token(i)
         if tok is None:
             raise IndexError(f"token id {i} out of range [0, {self.vocab_size})")
-        if tok in SPECIAL_TOKENS.values():
+        if i < self.n_special:
             return tok.encode()
         dec = _byte_decoder()
         return bytes(dec[c] for c in tok)
@@ -263,8 +274,11 @@ class CppTokenizer:
         from tokenizers import Tokenizer
         from transformers import PreTrainedTokenizerFast
 
-        names = list(SPECIAL_TOKENS)
+        from cppllm.tokenizer.chat import CHAT_TEMPLATE
+
+        names = list(SPECIAL_TOKENS)[: self.n_special]
         extra = [SPECIAL_TOKENS[n] for n in names if n not in ("BOS", "EOS", "PAD")]
+        chat = {"chat_template": CHAT_TEMPLATE} if "END_TURN" in names else {}
         return PreTrainedTokenizerFast(
             tokenizer_object=Tokenizer.from_str(self._tk.to_str()),
             bos_token=SPECIAL_TOKENS["BOS"],
@@ -274,6 +288,7 @@ class CppTokenizer:
             split_special_tokens=True,
             clean_up_tokenization_spaces=False,
             model_input_names=["input_ids", "attention_mask"],
+            **chat,
         )
 
     def save_transformers(self, directory: str | os.PathLike) -> Path:

@@ -20,13 +20,32 @@ def _parser() -> argparse.ArgumentParser:
         description="Train a cppllm GPT preset (Muon + AdamW, WSD schedule); works the same under torchrun.",
     )
     a = p.add_argument
-    a("--preset", default="tiny", help="model preset: tiny, d12, d20, d26, d32, 3b (default: tiny)")
+    a(
+        "--stage",
+        choices=("pretrain", "lcft", "sft"),
+        default="pretrain",
+        help="pretrain (.bin data), lcft (long-context .bin data, with --init-from), sft (chat JSON lines "
+        "or a HF dataset of 'messages', with --init-from)",
+    )
+    a(
+        "--init-from",
+        metavar="RUN_OR_CKPT",
+        help="start from this run's latest checkpoint (or this checkpoint folder): its weights and model "
+        "config, a fresh optimizer and schedule; recorded as the parent in config.json",
+    )
+    a(
+        "--rope-scaling",
+        choices=("yarn",),
+        help="lcft: extend the parent's context to --seq-len with YaRN (factor = seq-len / parent context)",
+    )
+    a("--preset", help="model preset: tiny, d12, d20, d26, d32, 3b (default: tiny, or the parent's)")
     a(
         "--data",
         required=True,
         help="pipeline output DIR (uses DIR/bin/train + DIR/tokenizer), a .bin/.idx "
-        "prefix, or a mixture 'name=path:weight,...'",
+        "prefix, or a mixture 'name=path:weight,...'; sft: .jsonl files/folders or a HF dataset folder",
     )
+    a("--val-data", help="sft: held-out chats (default: a hashed 5%% of --data's conversations)")
     a(
         "--model",
         action="append",
@@ -109,7 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     cfg = TrainConfig(
+        stage=args.stage,
+        init_from=args.init_from,
+        rope_scaling=args.rope_scaling,
         preset=args.preset,
+        val_data=args.val_data,
         model_overrides=_overrides(args.model, parser),
         data=args.data,
         tokenizer=args.tokenizer,

@@ -31,9 +31,13 @@ TOKENS_PER_PARAM = 20
 class TrainConfig:
     """A training run. Fields left None are derived by `resolve`."""
 
-    preset: str = "tiny"
+    stage: str = "pretrain"  # pretrain | lcft | sft (cppllm.train.stages)
+    init_from: str | None = None  # parent checkpoint: its weights, a fresh optimizer and schedule
+    rope_scaling: str | None = None  # lcft: "yarn" extends the parent's context to seq_len by YaRN
+    preset: str | None = "tiny"  # None: the --init-from parent's (tiny without one)
     model_overrides: dict[str, Any] = field(default_factory=dict)  # GPTConfig fields changed from the preset
     data: str = ""
+    val_data: str | None = None  # sft: held-out chats (default: a hashed share of --data's conversations)
     tokenizer: str | None = None
     out: str = "runs/default"
     seq_len: int | None = None
@@ -158,6 +162,8 @@ class TrainConfig:
 
 # Fields that must match when resuming (changing them would not continue the same run).
 RESUME_MUST_MATCH = (
+    "stage",
+    "init_from",
     "preset",
     "seq_len",
     "batch_tokens",

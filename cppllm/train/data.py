@@ -340,6 +340,11 @@ class MixtureLoader:
         return {n: float(c) / len(w) for n, c, w in zip(self.names, self.cursors, self.windows, strict=True)}
 
     @property
+    def num_rows(self) -> int:
+        """Windows in one pass over every source (the rows of one epoch, all ranks together)."""
+        return sum(len(w) for w in self.windows)
+
+    @property
     def tokens_per_step(self) -> int:
         return self.batch_size * self.seq_len * self.world_size
 

@@ -10,22 +10,25 @@ checkpoint and returns; `resume` continues bit-exactly on CPU in fp32.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import signal
 import sys
 import time
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from cppllm.atomic import write_text
 from cppllm.device import pick_device
-from cppllm.eval.bpb import bpb_sums
+from cppllm.loss import bpb_sums, lm_loss, resolve_loss_impl, token_nats
 from cppllm.model.checkpoint import load_checkpoint_model
-from cppllm.model.config import GPTConfig, get_preset
+from cppllm.model.config import GPTConfig
 from cppllm.model.gpt import GPT, count_params
 from cppllm.tokenizer.tokenizer import CppTokenizer
 from cppllm.train.checkpoint import (
@@ -45,10 +48,10 @@ from cppllm.train.distributed import (
     shutdown_distributed,
     wrap_model,
 )
-from cppllm.train.loss import chunked_cross_entropy, lm_loss, resolve_loss_impl
 from cppllm.train.metrics import MetricsLog, mfu, peak_flops, peak_memory_gb
 from cppllm.train.muon import build_optimizers
 from cppllm.train.schedule import WSDSchedule
+from cppllm.train.stages import find_parent, load_parent_weights, run_model_config
 
 
 class TrainModule(nn.Module):
@@ -63,7 +66,7 @@ class TrainModule(nn.Module):
         h = self.gpt.forward_hidden(x)  # (B, T, C)
         w = self.gpt.lm_head.weight
         if reduction == "none":
-            return chunked_cross_entropy(h, w, y, chunk_size=self.chunk, reduction="none")
+            return token_nats(h, w, y, chunk_size=self.chunk)
         return lm_loss(h, w, y, impl=self.loss_impl, chunk_size=self.chunk)
 
 
@@ -90,18 +93,21 @@ class _StopSignal:
             signal.signal(s, h)
 
 
-def _padded_vocab(n: int, multiple: int) -> int:
-    return multiple * math.ceil(n / multiple) if multiple > 1 else n
-
-
-def _load_tokenizer(cfg: TrainConfig, sources) -> CppTokenizer:
+def _tokenizer_path(cfg: TrainConfig) -> Path:
+    """--tokenizer, else the data folder's tokenizer/ (pretrain, lcft), else the parent run's tokenizer."""
     if cfg.tokenizer:
-        return CppTokenizer.load(cfg.tokenizer)
-    for s in sources:
-        if s.tokenizer_dir is not None:
-            return CppTokenizer.load(s.tokenizer_dir)
+        return Path(cfg.tokenizer)
+    if cfg.stage != "sft":
+        for s in parse_data_spec(cfg.data, "train"):
+            if s.tokenizer_dir is not None:
+                return s.tokenizer_dir
+    if cfg.init_from:
+        path = find_parent(cfg.init_from).tokenizer_path
+        if path is not None:
+            return path
     raise FileNotFoundError(
-        f"no tokenizer: --data {cfg.data!r} is not a pipeline output folder with tokenizer/; pass --tokenizer"
+        f"no tokenizer: --data {cfg.data!r} is not a pipeline output folder with tokenizer/ "
+        "(and no --init-from run names one); pass --tokenizer"
     )
 
 
@@ -134,67 +140,25 @@ def _val_loader(sources, cfg: TrainConfig, info: DistInfo, tok_hash: str) -> Mix
 
 def _check_resume(saved: dict[str, Any], cfg: TrainConfig, model_cfg: GPTConfig) -> None:
     old = saved["train"]
+    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
     for key in RESUME_MUST_MATCH:
-        if old.get(key) != getattr(cfg, key):
+        if old.get(key, defaults[key]) != getattr(cfg, key):
             raise ValueError(
-                f"--resume: {key} was {old.get(key)!r} in the checkpoint, now {getattr(cfg, key)!r}; "
-                "rerun with the checkpoint's settings (see its config.json)"
+                f"--resume: {key} was {old.get(key, defaults[key])!r} in the checkpoint, now "
+                f"{getattr(cfg, key)!r}; rerun with the checkpoint's settings (see its config.json)"
             )
     if GPTConfig.from_dict(saved["model"]) != model_cfg:
         raise ValueError("--resume: the model config differs from the checkpoint's (preset or vocabulary)")
 
 
-def train(cfg: TrainConfig, *, resume: str | None = None, stop_at_step: int | None = None) -> dict[str, Any]:
-    """Run (or resume) training; returns a summary. `resume`: a checkpoint path, 'latest' or 'auto'."""
-    info, device_name = init_distributed(cfg.device)
-    try:
-        return _train(cfg, info, device_name, resume=resume, stop_at_step=stop_at_step)
-    finally:
-        shutdown_distributed()
+def _build_loaders(cfg: TrainConfig, tok: CppTokenizer, info: DistInfo):
+    """(train loader, val loader or None, data entries for config.json) of the run's stage."""
+    if cfg.stage == "sft":
+        from cppllm.train.chat_data import build_chat_loaders
 
-
-def _train(
-    cfg: TrainConfig, info: DistInfo, device_name: str, *, resume: str | None, stop_at_step: int | None
-) -> dict[str, Any]:
-    dev = pick_device(device_name)
-    device = dev.device
-    out = Path(cfg.out)
+        loader, val, chats = build_chat_loaders(cfg, tok, rank=info.rank, world_size=info.world_size)
+        return loader, val, {"data": {}, "chats": chats}
     sources = parse_data_spec(cfg.data, "train")
-    tok = _load_tokenizer(cfg, sources)
-    tok_hash = tok.hash()
-    model_cfg = get_preset(
-        cfg.preset,
-        **{
-            "vocab_size": _padded_vocab(tok.vocab_size, cfg.vocab_multiple),
-            "init_seed": cfg.seed,
-            **cfg.model_overrides,
-        },
-    )
-    cfg = cfg.resolve(
-        n_params=count_params(model_cfg)["total"],
-        n_embd=model_cfg.n_embd,
-        max_seq_len=model_cfg.max_seq_len,
-        world_size=info.world_size,
-        tied=model_cfg.tie_embeddings,
-        device_type=device.type,
-    )
-    accum = cfg.grad_accum(info.world_size)
-
-    ckpt = None
-    if resume is not None:
-        ckpt = find_checkpoint(out if resume in ("latest", "auto") else resume)
-        if ckpt is None and resume != "auto":
-            raise FileNotFoundError(
-                f"--resume {resume}: no checkpoint under {out if resume in ('latest', 'auto') else resume}"
-            )
-    saved_cfg, trainer_state = load_trainer_files(ckpt) if ckpt is not None else (None, None)
-    if saved_cfg is not None:
-        _check_resume(saved_cfg, cfg, model_cfg)
-        gpt = load_checkpoint_model(ckpt).train()
-    else:
-        gpt = GPT(model_cfg)
-    gpt.to(device)
-
     loader = MixtureLoader(
         sources,
         cfg.micro_batch,
@@ -203,250 +167,366 @@ def _train(
         world_size=info.world_size,
         seed=cfg.seed,
         bos_aligned=cfg.bos_aligned,
-        tokenizer_hash=tok_hash,
+        tokenizer_hash=tok.hash(),
     )
     if info.is_main and (val_warning := val_split_warning(sources, cfg.eval_every)):
         warnings.warn(val_warning, stacklevel=1)
-    val_loader = _val_loader(sources, cfg, info, tok_hash)
-    val_start = val_loader.state_dict() if val_loader is not None else None
-    token_bytes = tok.token_bytes()
+    described = {s.name: {"prefix": str(s.prefix), "weight": s.weight} for s in sources}
+    return loader, _val_loader(sources, cfg, info, tok.hash()), {"data": described}
 
-    loss_impl = resolve_loss_impl(cfg.loss, device.type)
-    module = TrainModule(gpt, loss_impl=loss_impl, chunk=cfg.loss_chunk)
-    if cfg.compile:
-        for block in gpt.blocks:
-            block.compile()
-    wrapped = wrap_model(module, gpt.blocks, info, fsdp=cfg.fsdp, device=device)
-    optimizers = build_optimizers(
-        gpt.param_groups(),
-        optimizer=cfg.optimizer,
-        matrix_lr=cfg.matrix_lr,
-        embed_lr=cfg.embed_lr,
-        head_lr=cfg.head_lr,
-        scalar_lr=cfg.scalar_lr,
-        weight_decay=cfg.weight_decay,
-        muon_momentum=cfg.muon_momentum,
-        adam_betas=(cfg.adam_beta1, cfg.adam_beta2),
-        fused=not cfg.fsdp,  # fused AdamW kernels exist for CPU and CUDA (not for DTensors)
-    )
-    schedule = WSDSchedule(
-        optimizers,
-        total_steps=cfg.steps,
-        warmup_steps=cfg.warmup_steps,
-        decay_steps=cfg.decay_steps,
-        final_frac=cfg.final_lr_frac,
-    )
-    start_step, tokens_seen = 0, 0
-    if trainer_state is not None:
-        load_optimizer_state(module, optimizers, ckpt)
-        schedule.load_state_dict(trainer_state["schedule"])
-        loader.load_state_dict(trainer_state["loader"])
-        start_step, tokens_seen = int(trainer_state["step"]), int(trainer_state["tokens_seen"])
-        rngs = trainer_state["rng"]
-        if len(rngs) == info.world_size:
-            set_rng_state(rngs[info.rank])
 
-    scaler = torch.amp.GradScaler("cuda") if dev.autocast_dtype == torch.float16 else None
-    autocast = (
-        (lambda: torch.autocast(device.type, dtype=dev.autocast_dtype))
-        if dev.autocast_dtype is not None
-        else contextlib.nullcontext
-    )
-    params = [p for p in wrapped.parameters() if p.requires_grad]
-    flops_tok = gpt.flops_per_token(cfg.seq_len)
-    peak = cfg.peak_flops or peak_flops(device)
-    run_config = {
-        "train": cfg.to_dict(),
-        "model": model_cfg.to_dict(),
-        "world_size": info.world_size,
-        "grad_accum": accum,
-        "tokenizer_hash": tok_hash,
-        "tokenizer_vocab_size": tok.vocab_size,
-        "data": {s.name: {"prefix": str(s.prefix), "weight": s.weight} for s in sources},
-        "device": str(device),
-        "loss_impl": loss_impl,
-        "flops_per_token": flops_tok,
-        "num_params": count_params(model_cfg)["total"],
-    }
-    log = None
-    if info.is_main:
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = out / "config.json.tmp"
-        tmp.write_text(json.dumps(run_config, indent=2, sort_keys=True))
-        tmp.replace(out / "config.json")
-        log = MetricsLog(
-            out / "metrics.jsonl",
-            resume_step=start_step if ckpt is not None else None,
-            wandb_run=_wandb_run(cfg, run_config),
+def train(cfg: TrainConfig, *, resume: str | None = None, stop_at_step: int | None = None) -> dict[str, Any]:
+    """Run (or resume) training; returns a summary. `resume`: a checkpoint path, 'latest' or 'auto'."""
+    info, device_name = init_distributed(cfg.device)
+    try:
+        return Trainer(cfg, info, device_name, resume=resume).fit(stop_at_step=stop_at_step)
+    finally:
+        shutdown_distributed()
+
+
+class Trainer:
+    """One training run: built in `__init__` (setup), then `step` / `evaluate` / `save`, driven by `fit`.
+
+    The stages (pretrain, lcft, sft) differ only in the model config and weights they start from and in
+    their data (`_build_loaders`); a later loop (RL) reuses `step` with its own batches.
+    """
+
+    def __init__(self, cfg: TrainConfig, info: DistInfo, device_name: str, *, resume: str | None = None):
+        self.info = info
+        self.dev = pick_device(device_name)
+        self.device = device = self.dev.device
+        self.out = Path(cfg.out)
+        self.parent = parent = find_parent(cfg.init_from) if cfg.init_from else None
+        tok_path = _tokenizer_path(cfg)
+        self.tok = tok = CppTokenizer.load(tok_path)
+        # resolved like every other field, so eval, chat and child stages find the tokenizer
+        preset = cfg.preset or (parent.preset if parent is not None else None) or "tiny"
+        cfg = dataclasses.replace(cfg, tokenizer=str(tok_path.resolve()), preset=preset)
+        self.model_cfg = model_cfg = run_model_config(cfg, tok, parent)
+        self.cfg = cfg = cfg.resolve(
+            n_params=count_params(model_cfg)["total"],
+            n_embd=model_cfg.n_embd,
+            max_seq_len=model_cfg.max_seq_len,
+            world_size=info.world_size,
+            tied=model_cfg.tie_embeddings,
+            device_type=device.type,
         )
+        self.accum = cfg.grad_accum(info.world_size)
 
-    def evaluate() -> float | None:
+        self.ckpt = ckpt = self._find_resume(resume)
+        saved_cfg, trainer_state = load_trainer_files(ckpt) if ckpt is not None else (None, None)
+        if saved_cfg is not None:
+            _check_resume(saved_cfg, cfg, model_cfg)
+            gpt = load_checkpoint_model(ckpt).train()
+        else:
+            gpt = GPT(model_cfg, init=parent is None)
+            if parent is not None:
+                load_parent_weights(gpt, parent)
+        self.gpt = gpt.to(device)
+        self.loader, self.val_loader, data_entries = _build_loaders(cfg, tok, info)
+        self.val_start = self.val_loader.state_dict() if self.val_loader is not None else None
+        self.token_bytes = tok.token_bytes()
+        self._setup_parallel_and_optimizers()
+        self.step_no, self.tokens_seen = 0, 0
+        if trainer_state is not None:
+            self._restore(ckpt, trainer_state)
+        self.flops_tok = gpt.flops_per_token(cfg.seq_len)
+        self.peak = cfg.peak_flops or peak_flops(device)
+        self.run_config = {
+            "train": cfg.to_dict(),
+            "model": model_cfg.to_dict(),
+            "parent": parent.lineage() if parent is not None else None,
+            "world_size": info.world_size,
+            "grad_accum": self.accum,
+            "tokenizer_hash": tok.hash(),
+            "tokenizer_vocab_size": tok.vocab_size,
+            **data_entries,
+            "device": str(device),
+            "loss_impl": self.loss_impl,
+            "flops_per_token": self.flops_tok,
+            "num_params": count_params(model_cfg)["total"],
+        }
+        self.log = None
+        if info.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            write_text(self.out / "config.json", json.dumps(self.run_config, indent=2, sort_keys=True))
+            self.log = MetricsLog(
+                self.out / "metrics.jsonl",
+                resume_step=self.step_no if ckpt is not None else None,
+                wandb_run=_wandb_run(cfg, self.run_config),
+            )
+
+    def _setup_parallel_and_optimizers(self) -> None:
+        """Loss module, compile, DDP/FSDP2 wrapping, Muon + AdamW, the WSD schedule, the fp16 scaler."""
+        cfg, gpt = self.cfg, self.gpt
+        self.loss_impl = resolve_loss_impl(cfg.loss, self.device.type)
+        self.module = TrainModule(gpt, loss_impl=self.loss_impl, chunk=cfg.loss_chunk)
+        if cfg.compile:
+            for block in gpt.blocks:
+                block.compile()
+        self.wrapped = wrap_model(self.module, gpt.blocks, self.info, fsdp=cfg.fsdp, device=self.device)
+        self.optimizers = build_optimizers(
+            gpt.param_groups(),
+            optimizer=cfg.optimizer,
+            matrix_lr=cfg.matrix_lr,
+            embed_lr=cfg.embed_lr,
+            head_lr=cfg.head_lr,
+            scalar_lr=cfg.scalar_lr,
+            weight_decay=cfg.weight_decay,
+            muon_momentum=cfg.muon_momentum,
+            adam_betas=(cfg.adam_beta1, cfg.adam_beta2),
+            fused=not cfg.fsdp,  # fused AdamW kernels exist for CPU and CUDA (not for DTensors)
+        )
+        self.schedule = WSDSchedule(
+            self.optimizers,
+            total_steps=cfg.steps,
+            warmup_steps=cfg.warmup_steps,
+            decay_steps=cfg.decay_steps,
+            final_frac=cfg.final_lr_frac,
+        )
+        self.scaler = torch.amp.GradScaler("cuda") if self.dev.autocast_dtype == torch.float16 else None
+        self.params = [p for p in self.wrapped.parameters() if p.requires_grad]
+
+    def _restore(self, ckpt: Path, trainer_state: dict[str, Any]) -> None:
+        """Optimizer, schedule, loader position, step, tokens and RNG of a checkpoint (`--resume`)."""
+        load_optimizer_state(self.module, self.optimizers, ckpt)
+        self.schedule.load_state_dict(trainer_state["schedule"])
+        self.loader.load_state_dict(trainer_state["loader"])
+        self.step_no, self.tokens_seen = int(trainer_state["step"]), int(trainer_state["tokens_seen"])
+        rngs = trainer_state["rng"]
+        if len(rngs) == self.info.world_size:
+            set_rng_state(rngs[self.info.rank])
+
+    def _find_resume(self, resume: str | None) -> Path | None:
+        if resume is None:
+            return None
+        where = self.out if resume in ("latest", "auto") else resume
+        ckpt = find_checkpoint(where)
+        if ckpt is None and resume != "auto":
+            raise FileNotFoundError(f"--resume {resume}: no checkpoint under {where}")
+        return ckpt
+
+    def autocast(self):
+        if self.dev.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.dev.autocast_dtype)
+
+    # ----- one optimizer step -----
+    def step(self, micro_batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, Any]:
+        """Forward/backward over the micro-batches (targets -1 are not scored), then one optimizer and
+        schedule step. Returns (the mean loss per scored target of this rank's micro-batches; grad norm).
+
+        Each micro-batch's mean loss is weighted by its share of this rank's scored targets, so a
+        micro-batch with few assistant tokens (SFT) counts for few; with every target scored (pretrain)
+        that is 1 / accumulation steps. Ranks are averaged by DDP/FSDP as usual.
+        """
+        micro_batches = list(micro_batches)
+        n = len(micro_batches)
+        counts = [int((y != -1).sum()) for _, y in micro_batches]
+        total = sum(counts)
+        full = all(c == y.numel() for c, (_, y) in zip(counts, micro_batches, strict=True))
+        cfg, wrapped, scaler = self.cfg, self.wrapped, self.scaler
+        self.schedule.apply()
+        loss_sum = torch.zeros((), device=self.device)
+        positions = 0
+        for micro, (x, y) in enumerate(micro_batches):
+            positions += x.numel()
+            x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+            last = micro == n - 1
+            sync_ctx = contextlib.nullcontext()
+            if cfg.fsdp:
+                wrapped.set_requires_gradient_sync(last)
+            elif self.info.enabled and not last:
+                sync_ctx = wrapped.no_sync()
+            with sync_ctx:
+                with self.autocast():
+                    loss = wrapped(x, y)
+                    loss = loss / n if full else loss * (counts[micro] / max(1, total))
+                (scaler.scale(loss) if scaler else loss).backward()
+            loss_sum += loss.detach()
+        if scaler is not None:
+            for opt in self.optimizers:
+                scaler.unscale_(opt)
+        grad_norm = None
+        if cfg.grad_clip > 0:
+            grad_norm = torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip)
+        for opt in self.optimizers:
+            if scaler is not None:
+                scaler.step(opt)
+            else:
+                opt.step()
+            opt.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.update()
+        self.schedule.step()
+        self.step_no += 1
+        # = batch_tokens for fixed-width rows; SFT rows are cut to their longest chat (this rank's x ranks)
+        self.tokens_seen += positions * self.info.world_size
+        return loss_sum, grad_norm
+
+    # ----- validation -----
+    def evaluate(self) -> float | None:
+        """Val bits per byte over `val_tokens` (collective); None without a val split."""
+        cfg, info, val_loader = self.cfg, self.info, self.val_loader
         if val_loader is None:
             return None
-        val_loader.load_state_dict(val_start)
-        n_windows = sum(len(w) for w in val_loader.windows)
+        val_loader.load_state_dict(self.val_start)
         per_batch = cfg.micro_batch * info.world_size
-        n = max(1, min(cfg.val_tokens // (per_batch * cfg.seq_len), n_windows // per_batch))
+        n = max(1, min(cfg.val_tokens // (per_batch * cfg.seq_len), val_loader.num_rows // per_batch))
         batches = (val_loader.next_batch() for _ in range(n))
-        wrapped.eval()
-        with autocast():
-            nats, nbytes = bpb_sums(_TokenLosses(wrapped), batches, token_bytes, device)
-        wrapped.train()
-        sums = all_reduce_sum(torch.tensor([nats, float(nbytes)], dtype=torch.float64, device=device), info)
+        self.wrapped.eval()
+        with self.autocast():
+            nats, nbytes = bpb_sums(_TokenLosses(self.wrapped), batches, self.token_bytes, self.device)
+        self.wrapped.train()
+        sums = all_reduce_sum(
+            torch.tensor([nats, float(nbytes)], dtype=torch.float64, device=self.device), info
+        )
         return float(sums[0] / (math.log(2) * sums[1])) if sums[1] > 0 else None
 
-    def checkpoint(step: int) -> None:
+    # ----- checkpoint -----
+    def save(self) -> None:
+        """A complete checkpoint of the current step (collective)."""
         save_train_checkpoint(
-            out,
-            step=step,
-            module=module,
+            self.out,
+            step=self.step_no,
+            module=self.module,
             model_prefix="gpt.",
-            optimizers=optimizers,
-            config={**run_config, "tokens_seen": tokens_seen},
+            optimizers=self.optimizers,
+            config={**self.run_config, "tokens_seen": self.tokens_seen},
             trainer_state={
-                "schedule": schedule.state_dict(),
-                "loader": loader.state_dict(),
-                "tokens_seen": tokens_seen,
+                "schedule": self.schedule.state_dict(),
+                "loader": self.loader.state_dict(),
+                "tokens_seen": self.tokens_seen,
             },
-            keep=cfg.keep_ckpts,
-            tie_embeddings=model_cfg.tie_embeddings,
+            keep=self.cfg.keep_ckpts,
+            tie_embeddings=self.model_cfg.tie_embeddings,
         )
 
-    summary: dict[str, Any] = {"out": str(out), "steps": cfg.steps, "start_step": start_step, "stopped": None}
-    bar = None
-    if info.is_main and cfg.progress:
-        from tqdm import tqdm
+    # ----- the loop -----
+    def fit(self, *, stop_at_step: int | None = None) -> dict[str, Any]:
+        """Train to `cfg.steps` (or `stop_at_step`, or a SIGTERM/SIGUSR1), logging, evaluating and saving."""
+        cfg, info, log = self.cfg, self.info, self.log
+        summary: dict[str, Any] = {
+            "out": str(self.out),
+            "steps": cfg.steps,
+            "start_step": self.step_no,
+            "stopped": None,
+        }
+        bar = None
+        if info.is_main and cfg.progress:
+            from tqdm import tqdm
 
-        bar = tqdm(
-            total=cfg.steps, initial=start_step, desc=f"train {cfg.preset}", unit="step", dynamic_ncols=True
-        )
-    if info.is_main:
-        print(
-            f"[train] {cfg.preset}: {run_config['num_params'] / 1e6:.2f}M params, {cfg.steps} steps x "
-            f"{cfg.batch_tokens} tokens ({cfg.micro_batch} x {cfg.seq_len} x {accum} accum x {info.world_size} "
-            f"ranks), {cfg.optimizer} + adamw, loss={loss_impl}, device={device}, out={out}",
-            file=sys.stderr,
-        )
-    if start_step == 0 and ckpt is None:  # the curve starts at the untrained model (collective)
-        bpb0 = evaluate()
-        if log is not None and bpb0 is not None:
-            log.log({"step": 0, "loss": None, "tok_per_s": None, "val_bpb": bpb0, "tokens": 0})
-    last_bpb = None
-    step = start_step
-    loss_acc = torch.zeros((), device=device)
-    steps_since, t_last = 0, time.perf_counter()
-    step_times: list[float] = []
-    with _StopSignal() as stop:
-        while step < cfg.steps:
-            schedule.apply()
-            for micro in range(accum):
-                x, y = loader.next_batch()
-                x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-                last = micro == accum - 1
-                sync_ctx = contextlib.nullcontext()
-                if cfg.fsdp:
-                    wrapped.set_requires_gradient_sync(last)
-                elif info.enabled and not last:
-                    sync_ctx = wrapped.no_sync()
-                with sync_ctx:
-                    with autocast():
-                        loss = wrapped(x, y) / accum
-                    (scaler.scale(loss) if scaler else loss).backward()
-                loss_acc += loss.detach()
-            if scaler is not None:
-                for opt in optimizers:
-                    scaler.unscale_(opt)
-            grad_norm = None
-            if cfg.grad_clip > 0:
-                grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            for opt in optimizers:
-                if scaler is not None:
-                    scaler.step(opt)
-                else:
-                    opt.step()
-                opt.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.update()
-            schedule.step()
-            step += 1
-            steps_since += 1
-            tokens_seen += cfg.batch_tokens
-
-            stopping = stop.signum is not None or step == stop_at_step
-            if info.enabled:  # every rank must agree to stop at the same step
-                flag = torch.tensor([1.0 if stopping else 0.0], device=device)
-                stopping = bool(all_reduce_sum(flag, info).item() > 0)
-            do_eval = step % cfg.eval_every == 0 or step == cfg.steps
-            if step % cfg.log_every == 0 or do_eval or step == cfg.steps or stopping:
-                if device.type == "cuda":
-                    torch.cuda.synchronize(device)
-                dt = time.perf_counter() - t_last
-                step_times.append(dt / steps_since)
-                loss_val = float(all_reduce_mean(loss_acc / steps_since, info))
-                tok_s = steps_since * cfg.batch_tokens / dt
-                recent = step_times[-20:]
-                record = {
-                    "step": step,
-                    "loss": loss_val,
-                    "tok_per_s": tok_s,
-                    "lr_mult": schedule.multiplier(step - 1),
-                    "grad_norm": float(
-                        grad_norm.full_tensor() if hasattr(grad_norm, "full_tensor") else grad_norm
-                    )
-                    if grad_norm is not None
-                    else None,
-                    "mfu": mfu(flops_tok, tok_s, peak, info.world_size),
-                    "peak_mem_gb": peak_memory_gb(device),
-                    "tokens": tokens_seen,
-                    "eta_s": (cfg.steps - step) * sum(recent) / len(recent),
-                }
-                if do_eval:
-                    last_bpb = evaluate()
-                    record["val_bpb"] = last_bpb
-                if log is not None:
-                    log.log(record)
+            bar = tqdm(
+                total=cfg.steps,
+                initial=self.step_no,
+                desc=f"{cfg.stage} {cfg.preset}",
+                unit="step",
+                dynamic_ncols=True,
+            )
+        if info.is_main:
+            print(
+                f"[train] {cfg.stage} {cfg.preset}: {self.run_config['num_params'] / 1e6:.2f}M params, "
+                f"{cfg.steps} steps x {cfg.batch_tokens} tokens ({cfg.micro_batch} x {cfg.seq_len} x "
+                f"{self.accum} accum x {info.world_size} ranks), {cfg.optimizer} + adamw, "
+                f"loss={self.loss_impl}, device={self.device}, out={self.out}"
+                + (f", from {self.parent.ckpt}" if self.parent is not None else ""),
+                file=sys.stderr,
+            )
+        if self.step_no == 0 and self.ckpt is None:  # the curve starts at the untrained model (collective)
+            bpb0 = self.evaluate()
+            if log is not None and bpb0 is not None:
+                log.log({"step": 0, "loss": None, "tok_per_s": None, "val_bpb": bpb0, "tokens": 0})
+        last_bpb = None
+        loss_acc = torch.zeros((), device=self.device)
+        steps_since, t_last, tokens_last = 0, time.perf_counter(), self.tokens_seen
+        step_times: list[float] = []
+        with _StopSignal() as stop:
+            while self.step_no < cfg.steps:
+                loss, grad_norm = self.step(self.loader.next_batch() for _ in range(self.accum))
+                loss_acc += loss
+                step = self.step_no
+                steps_since += 1
+                stopping = stop.signum is not None or step == stop_at_step
+                if info.enabled:  # every rank must agree to stop at the same step
+                    flag = torch.tensor([1.0 if stopping else 0.0], device=self.device)
+                    stopping = bool(all_reduce_sum(flag, info).item() > 0)
+                do_eval = step % cfg.eval_every == 0 or step == cfg.steps
+                if step % cfg.log_every == 0 or do_eval or step == cfg.steps or stopping:
+                    if self.device.type == "cuda":
+                        torch.cuda.synchronize(self.device)
+                    dt = time.perf_counter() - t_last
+                    step_times.append(dt / steps_since)
+                    loss_val = float(all_reduce_mean(loss_acc / steps_since, info))
+                    tok_s = (self.tokens_seen - tokens_last) / dt
+                    recent = step_times[-20:]
+                    record = {
+                        "step": step,
+                        "loss": loss_val,
+                        "tok_per_s": tok_s,
+                        "lr_mult": self.schedule.multiplier(step - 1),
+                        "grad_norm": _grad_norm_value(grad_norm),
+                        "mfu": mfu(self.flops_tok, tok_s, self.peak, info.world_size),
+                        "peak_mem_gb": peak_memory_gb(self.device),
+                        "tokens": self.tokens_seen,
+                        "eta_s": (cfg.steps - step) * sum(recent) / len(recent),
+                        **getattr(self.loader, "metrics", dict)(),
+                    }
+                    if do_eval:
+                        last_bpb = self.evaluate()
+                        record["val_bpb"] = last_bpb
+                    if log is not None:
+                        log.log(record)
+                    if bar is not None:
+                        post = {"loss": f"{loss_val:.3f}", "tok/s": f"{tok_s:,.0f}"}
+                        if record["mfu"] is not None:
+                            post["mfu"] = f"{100 * record['mfu']:.1f}%"
+                        if last_bpb is not None:
+                            post["val_bpb"] = f"{last_bpb:.3f}"
+                        bar.set_postfix(post, refresh=False)
+                    summary["loss"] = loss_val
+                    loss_acc.zero_()
+                    steps_since = 0
                 if bar is not None:
-                    post = {"loss": f"{loss_val:.3f}", "tok/s": f"{tok_s:,.0f}"}
-                    if record["mfu"] is not None:
-                        post["mfu"] = f"{100 * record['mfu']:.1f}%"
-                    if last_bpb is not None:
-                        post["val_bpb"] = f"{last_bpb:.3f}"
-                    bar.set_postfix(post, refresh=False)
-                summary["loss"] = loss_val
-                loss_acc.zero_()
-                steps_since = 0
-            if bar is not None:
-                bar.update(1)
-            if step % cfg.ckpt_every == 0 or step == cfg.steps or stopping:
-                checkpoint(step)
-            if stopping:
-                why = (
-                    signal.Signals(stop.signum).name if stop.signum is not None else f"--stop-at-step {step}"
-                )
-                summary["stopped"] = why
-                if info.is_main:
-                    print(
-                        f"\n[train] {why}: saved {out}/ckpt/latest at step {step}; resume with --resume",
-                        file=sys.stderr,
+                    bar.update(1)
+                if step % cfg.ckpt_every == 0 or step == cfg.steps or stopping:
+                    self.save()
+                if stopping:
+                    why = (
+                        signal.Signals(stop.signum).name
+                        if stop.signum is not None
+                        else f"--stop-at-step {step}"
                     )
-                break
-            if steps_since == 0:
-                t_last = time.perf_counter()  # eval/checkpoint time is not training time
-    if bar is not None:
-        bar.close()
-    if log is not None:
-        log.close()
-    summary.update(step=step, val_bpb=last_bpb, tokens=tokens_seen)
-    return summary
+                    summary["stopped"] = why
+                    if info.is_main:
+                        print(
+                            f"\n[train] {why}: saved {self.out}/ckpt/latest at step {step}; resume with --resume",
+                            file=sys.stderr,
+                        )
+                    break
+                if steps_since == 0:
+                    t_last = time.perf_counter()  # eval/checkpoint time is not training time
+                    tokens_last = self.tokens_seen
+        if bar is not None:
+            bar.close()
+        if log is not None:
+            log.close()
+        summary.update(step=self.step_no, val_bpb=last_bpb, tokens=self.tokens_seen)
+        return summary
+
+
+def _grad_norm_value(grad_norm: Any) -> float | None:
+    if grad_norm is None:
+        return None
+    return float(grad_norm.full_tensor() if hasattr(grad_norm, "full_tensor") else grad_norm)
 
 
 class _TokenLosses:
-    """Per-token losses through the wrapped module (DDP/FSDP2 hooks run; no grad)."""
+    """Per-token nats through the wrapped module (DDP/FSDP2 hooks run; no grad): a `cppllm.loss.Scorer`."""
 
     def __init__(self, wrapped: nn.Module) -> None:
         self.wrapped = wrapped
 
-    def token_losses(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def token_nats(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.wrapped(x, y, reduction="none")
 
 

@@ -7,6 +7,8 @@ from cppllm.model.checkpoint import save_checkpoint_model
 from cppllm.model.config import get_preset
 from cppllm.model.export import UnsupportedExport, export_gguf, export_hf, main, unpermute_from_gguf
 from cppllm.model.gpt import GPT
+from cppllm.tokenizer.chat import CHAT_TEMPLATE_PLAIN
+from cppllm.tokenizer.special import END_TURN_ID
 
 transformers = pytest.importorskip("transformers")
 
@@ -121,6 +123,10 @@ def test_gguf_export_reads_back(tmp_path, tokenizer_dir):
     tokens = f("tokenizer.ggml.tokens")
     assert len(tokens) == 320 and tokens[1] == "<|eos|>" and f("tokenizer.ggml.eos_token_id") == 1
     assert f("tokenizer.ggml.model") == "gpt2" and len(f("tokenizer.ggml.merges")) > 0
+    assert (
+        f("tokenizer.chat_template") == CHAT_TEMPLATE_PLAIN
+        and f("tokenizer.ggml.eot_token_id") == END_TURN_ID
+    )
 
 
 def test_export_cli(tmp_path, tokenizer_dir, capsys):

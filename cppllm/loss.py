@@ -1,14 +1,27 @@
-"""Memory-lean language-model loss: cross-entropy of `hidden @ W.T` without the full (N, V) fp32 logits.
+"""The language-model loss and bits per byte, in one place below `model`, `train` and `eval`.
+
+Memory-lean loss: cross-entropy of `hidden @ W.T` without the full (N, V) fp32 logits.
 
 The LM head's logits are the largest activation of a small model (N = B*T rows, V = vocab columns, fp32
 for a stable softmax). `chunked_cross_entropy` walks N in chunks and, like Liger-Kernel's fused linear
 cross-entropy, computes the gradients of hidden states and head weight in the forward pass, chunk by
 chunk, so neither the forward nor the backward ever holds more than one (chunk, V) block of logits.
 On CUDA, Apple's `cut-cross-entropy` kernel (arXiv 2411.09009) is used instead when installed.
+
+Per-token nats (`token_nats`) have one code path, used by the GPT's eval forward, the trainer's validation
+and every eval task. Bits per byte = (sum over targets of -ln p(target)) / (ln 2 * sum of the targets'
+UTF-8 byte lengths). Unlike per-token loss it does not depend on the tokenizer, so models with different
+vocabularies compare (nanochat, and The Pile's bits-per-byte, arXiv 2101.00027). Special tokens (BOS, EOS,
+FIM sentinels) carry no bytes and are left out of both sums, as are ignored targets (-1).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+from typing import Protocol
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -200,3 +213,63 @@ def lm_loss(
             logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=ignore_index
         )
     raise ValueError(f"unknown loss impl {impl!r}")
+
+
+def token_nats(
+    hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, *, chunk_size: int = 4096
+) -> torch.Tensor:
+    """Per-target cross-entropy in nats, shaped like `targets` (B, T); 0 where `targets == -1`; no grad."""
+    return chunked_cross_entropy(hidden, weight, targets, chunk_size=chunk_size, reduction="none")
+
+
+class Scorer(Protocol):
+    """Anything that gives per-target nats (B, T) for inputs x and targets y (B, T): a `GPT`, or the
+    trainer's wrapped module (so DDP/FSDP2 hooks run)."""
+
+    def token_nats(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor: ...
+
+
+@torch.no_grad()
+def bpb_sums(
+    model: Scorer,
+    batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    token_bytes: np.ndarray | torch.Tensor,
+    device: torch.device | str,
+) -> tuple[float, int]:
+    """(summed nats, summed bytes) over `batches` of (x, y) (B, T); sums add up across ranks."""
+    device = torch.device(device)
+    tb = torch.as_tensor(np.asarray(token_bytes), dtype=torch.int64, device=device)
+    nats = torch.zeros((), dtype=torch.float64, device=device)
+    nbytes = torch.zeros((), dtype=torch.int64, device=device)
+    for x, y in batches:
+        x, y = x.to(device), y.to(device)
+        loss = model.token_nats(x, y).double()  # (B, T)
+        b = target_bytes(y, tb)
+        nats += (loss * (b > 0)).sum()
+        nbytes += b.sum()
+    return float(nats), int(nbytes)
+
+
+def target_bytes(y: torch.Tensor, token_bytes: torch.Tensor) -> torch.Tensor:
+    """UTF-8 bytes of each target (B, T) int64: 0 for special tokens, ignored (-1) and out-of-vocab ids."""
+    in_vocab = (y >= 0) & (y < len(token_bytes))
+    return torch.where(in_vocab, token_bytes[y.clamp(0, len(token_bytes) - 1)], torch.zeros_like(y))
+
+
+def bits_per_byte(
+    model: torch.nn.Module,
+    batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    token_bytes: np.ndarray | torch.Tensor,
+    device: torch.device | str,
+) -> float:
+    """Bits per UTF-8 byte of the targets in `batches` (special tokens excluded); `token_bytes` from
+    `CppTokenizer.token_bytes()`."""
+    was_training = model.training
+    model.eval()
+    try:
+        nats, nbytes = bpb_sums(model, batches, token_bytes, device)
+    finally:
+        model.train(was_training)
+    if nbytes == 0:
+        raise ValueError("no target bytes to score (empty batches, or only special tokens)")
+    return nats / (math.log(2) * nbytes)

@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cppllm.train import loss as loss_module
-from cppllm.train.loss import chunked_cross_entropy, lm_loss, release_workspace, resolve_loss_impl
+from cppllm import loss as loss_module
+from cppllm.loss import chunked_cross_entropy, lm_loss, release_workspace, resolve_loss_impl
 
 
 def _plain(h, w, t):

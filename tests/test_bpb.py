@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cppllm.eval.bpb import bits_per_byte, bpb_sums
+from cppllm.loss import bits_per_byte, bpb_sums
 from cppllm.model.config import get_preset
 from cppllm.model.gpt import GPT
 from cppllm.tokenizer.special import BOS_ID, EOS_ID, N_SPECIAL
