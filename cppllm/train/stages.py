@@ -19,7 +19,7 @@ from typing import Any
 
 from cppllm.model.config import GPTConfig
 
-STAGES = ("pretrain", "lcft", "sft")
+STAGES = ("pretrain", "lcft", "sft", "rl")
 
 # GPTConfig fields a stage may change relative to its parent (everything else must match).
 _CONTEXT_FIELDS = frozenset(
@@ -37,6 +37,7 @@ STAGE_MAY_CHANGE: dict[str, frozenset[str]] = {
     "pretrain": frozenset(),
     "lcft": _CONTEXT_FIELDS,
     "sft": frozenset(),
+    "rl": frozenset(),
 }
 # Never part of the comparison: the init seed does not matter once weights are loaded; the name is a label.
 _IGNORED = frozenset({"init_seed", "name"})

@@ -26,7 +26,7 @@ from torch import nn
 
 from cppllm.atomic import write_text
 from cppllm.device import pick_device
-from cppllm.loss import bpb_sums, lm_loss, resolve_loss_impl, token_nats
+from cppllm.loss import bpb_sums, lm_loss, resolve_loss_impl, token_logprobs, token_nats
 from cppllm.model.checkpoint import load_checkpoint_model, load_state_dict
 from cppllm.model.config import GPTConfig, get_preset
 from cppllm.model.gpt import GPT, count_params
@@ -67,6 +67,8 @@ class TrainModule(nn.Module):
         w = self.gpt.lm_head.weight
         if reduction == "none":
             return token_nats(h, w, y, chunk_size=self.chunk)
+        if reduction == "policy":  # RL: (log-probs of y with grad, entropy), (B, T) each
+            return token_logprobs(h, w, y)
         return lm_loss(h, w, y, impl=self.loss_impl, chunk_size=self.chunk)
 
 
@@ -101,7 +103,7 @@ def _tokenizer_path(cfg: TrainConfig) -> Path:
     """--tokenizer, else the data folder's tokenizer/ (pretrain, lcft), else the parent run's tokenizer."""
     if cfg.tokenizer:
         return Path(cfg.tokenizer)
-    if cfg.stage != "sft":
+    if cfg.stage not in ("sft", "rl"):
         for s in parse_data_spec(cfg.data, "train"):
             if s.tokenizer_dir is not None:
                 return s.tokenizer_dir
@@ -273,7 +275,7 @@ class Trainer:
                 _load_parent_weights(gpt, parent)
         self.gpt = gpt.to(device)
 
-        self.loader, self.val_loader, data_entries = _build_loaders(cfg, tok, info)
+        self.loader, self.val_loader, data_entries = self._build_loaders(cfg, tok, info)
         self.val_start = self.val_loader.state_dict() if self.val_loader is not None else None
         self.token_bytes = tok.token_bytes()
 
@@ -354,6 +356,15 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.dev.autocast_dtype)
 
+    def _build_loaders(self, cfg: TrainConfig, tok: CppTokenizer, info: DistInfo):
+        """(train loader with state_dict/load_state_dict, val loader or None, config.json entries)."""
+        return _build_loaders(cfg, tok, info)
+
+    def micro_loss(self, batch: Any, n_micro: int) -> torch.Tensor:
+        """One micro-batch's share of the step's loss (the LM loss; the RL stage overrides it)."""
+        x, y = (t.to(self.device, non_blocking=True) for t in batch)
+        return self.wrapped(x, y) / n_micro
+
     # ----- one optimizer step -----
     def step(self, micro_batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, Any]:
         """Forward/backward over the micro-batches (targets -1 are not scored), then one optimizer and
@@ -364,9 +375,8 @@ class Trainer:
         self.schedule.apply()
         loss_sum = torch.zeros((), device=self.device)
         positions = 0
-        for micro, (x, y) in enumerate(micro_batches):
-            positions += x.numel()
-            x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        for micro, batch in enumerate(micro_batches):
+            positions += (batch["x"] if isinstance(batch, dict) else batch[0]).numel()
             last = micro == n - 1
             sync_ctx = contextlib.nullcontext()
             if cfg.fsdp:
@@ -375,7 +385,7 @@ class Trainer:
                 sync_ctx = wrapped.no_sync()
             with sync_ctx:
                 with self.autocast():
-                    loss = wrapped(x, y) / n
+                    loss = self.micro_loss(batch, n)
                 (scaler.scale(loss) if scaler else loss).backward()
             loss_sum += loss.detach()
         if scaler is not None:
