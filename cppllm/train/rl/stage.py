@@ -305,13 +305,15 @@ class RLTrainer(Trainer):
         last_eval = None
         with _StopSignal() as stop:
             while self.step_no < cfg.steps:
+                prev = self.step_no
                 record = self._rl_step()
-                step = self.step_no
+                step = self.step_no  # advanced by updates_per_batch optimizer steps
+                done = step >= cfg.steps
                 stopping = stop.signum is not None or step == stop_at_step
                 if info.enabled:
                     flag = torch.tensor([1.0 if stopping else 0.0], device=self.device)
                     stopping = bool(all_reduce_sum(flag, info).item() > 0)
-                if step % cfg.eval_every == 0 or step == cfg.steps:
+                if step // cfg.eval_every > prev // cfg.eval_every or done:
                     last_eval = self.evaluate_tasks()
                     if last_eval is not None:
                         record.update(
@@ -328,7 +330,7 @@ class RLTrainer(Trainer):
                         refresh=False,
                     )
                     bar.update(step - bar.n)
-                if step % cfg.ckpt_every == 0 or step == cfg.steps or stopping:
+                if step // cfg.ckpt_every > prev // cfg.ckpt_every or done or stopping:
                     self.save()
                 if stopping:
                     summary["stopped"] = (
@@ -337,7 +339,7 @@ class RLTrainer(Trainer):
                     break
         if bar is not None:
             bar.close()
-        if self.step_no == cfg.steps:
+        if self.step_no >= cfg.steps:
             self._write_eval("after", last_eval if last_eval is not None else self.evaluate_tasks())
         if log is not None:
             log.close()
