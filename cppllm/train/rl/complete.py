@@ -1,14 +1,15 @@
 """Generated function-completion tasks: a doc comment and a signature; tests that check the body.
 
 Each task asks for a two-argument integer function whose doc comment says, in words, what it returns
-("Return the larger of x and y."). Names are neutral (`calc_17`), so the words are the only clue. The
-operation set, types and argument names are drawn per task from `random.Random(f"{seed}:{i}")`; the
-expected values in the tests are computed here in Python. Held-out tasks (`split="heldout"`) use
-argument-name pairs never seen in training, so they are new prompts of the same skill.
+("Return the larger of x and y."). Function names are neutral (`blend`, `fold`), so the words are the only
+clue. Operation, function name, argument names and type are drawn per task from
+`random.Random(f"{seed}:{split}:{i}")`, the test inputs too; expected values are computed here in Python.
+Held-out tasks (`split="heldout"`) are combinations of (operation, name, arguments, type) that no training
+task has: new prompts of the same skill (in distribution, not other projects).
 
     python -m cppllm.train.rl.complete --out data/rl_tasks --n-train 400 --n-heldout 40
 
-writes `DIR/train.jsonl`, `DIR/heldout.jsonl` (rows: id, prompt, tests, includes, split, solution) and
+writes `DIR/train.jsonl`, `DIR/heldout.jsonl` (rows: id, prompt, tests, includes, split, solution, combo) and
 `DIR/sft/chats.jsonl` (the training tasks as chats with the reference solution, for a warm-up SFT).
 """
 
@@ -35,17 +36,23 @@ OPS: list[tuple[str, str, Callable[[int, int], int]]] = [
     ("Return {a} minus twice {b}.", "{a} - 2 * {b}", lambda a, b: a - 2 * b),
     ("Return the sum of {a} and {b}, plus one.", "{a} + {b} + 1", lambda a, b: a + b + 1),
 ]
-TRAIN_NAMES = [("a", "b"), ("x", "y"), ("m", "n"), ("p", "q"), ("u", "v"), ("i", "j")]
-HELDOUT_NAMES = [("s", "t"), ("lhs", "rhs"), ("first", "second")]
+ARGS = [("a", "b"), ("x", "y"), ("m", "n"), ("p", "q"), ("u", "v"), ("i", "j")]
+FUNCTIONS = ["blend", "fold", "mix", "merge", "combine", "join", "pair", "calc", "apply", "value"]
 TYPES = ("int", "long")
 
 
-def make_task(i: int, seed: int, split: str) -> dict:
+def _draw(rng: random.Random) -> tuple[int, str, tuple[str, str], str]:
+    return rng.randrange(len(OPS)), rng.choice(FUNCTIONS), rng.choice(ARGS), rng.choice(TYPES)
+
+
+def make_task(i: int, seed: int, split: str, exclude: frozenset = frozenset()) -> dict:
+    """Task `i` of `split`; a draw in `exclude` (the training combinations) is redrawn."""
     rng = random.Random(f"{seed}:{split}:{i}")
-    doc, expr, fn = OPS[rng.randrange(len(OPS))]
-    a, b = rng.choice(TRAIN_NAMES if split == "train" else HELDOUT_NAMES)
-    ty = rng.choice(TYPES)
-    name = f"calc_{i}" if split == "train" else f"calc_h{i}"
+    combo = _draw(rng)
+    while combo in exclude:
+        combo = _draw(rng)
+    op, name, (a, b), ty = combo
+    doc, expr, fn = OPS[op]
     signature = f"{ty} {name}({ty} {a}, {ty} {b})"
     prompt = f"// {doc.format(a=a, b=b)}\n{signature}"
     checks = []
@@ -61,7 +68,12 @@ def make_task(i: int, seed: int, split: str) -> dict:
         "includes": "",
         "split": split,
         "solution": solution,
+        "combo": [op, name, a, ty],
     }
+
+
+def _partner(a: str) -> str:
+    return dict(ARGS)[a]
 
 
 def sft_chat(row: dict) -> dict:
@@ -78,7 +90,10 @@ def sft_chat(row: dict) -> dict:
 def write_tasks(out: Path, *, n_train: int, n_heldout: int, seed: int) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     train = [make_task(i, seed, "train") for i in range(n_train)]
-    held = [make_task(i, seed, "heldout") for i in range(n_heldout)]
+    seen = frozenset(
+        (r["combo"][0], r["combo"][1], (r["combo"][2], _partner(r["combo"][2])), r["combo"][3]) for r in train
+    )
+    held = [make_task(i, seed, "heldout", seen) for i in range(n_heldout)]
     write_text(out / "train.jsonl", "".join(json.dumps(r) + "\n" for r in train))
     write_text(out / "heldout.jsonl", "".join(json.dumps(r) + "\n" for r in held))
     (out / "sft").mkdir(exist_ok=True)

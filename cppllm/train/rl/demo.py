@@ -76,7 +76,7 @@ def plot(metrics: Path, png: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m cppllm.train.rl.demo", description=__doc__.split("\n")[0])
     p.add_argument("--out", default="runs/rl-demo", help="folder for data, runs and the curve")
-    p.add_argument("--pretrain-steps", type=int, default=150, help="pretrain steps")
+    p.add_argument("--pretrain-steps", type=int, default=80, help="pretrain steps")
     p.add_argument("--sft-steps", type=int, default=40, help="SFT steps")
     p.add_argument("--rl-steps", type=int, default=30, help="RL steps")
     p.add_argument("--model", action="append", default=["n_layer=2", "n_embd=128", "n_head=4", "n_kv_head=4"],
@@ -104,10 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[rl-demo] {name}: {steps[name]} s", file=sys.stderr)
 
     run("pretrain", ["--data", str(data), "--out", str(out / "base"), "--steps", str(args.pretrain_steps),
-                     "--seq-len", "256", "--batch-tokens", str(16 * 256), "--matrix-lr", "3e-3", *model])  # fmt: skip
+                     "--seq-len", "256", "--batch-tokens", str(8 * 256), "--matrix-lr", "3e-3", "--val-tokens", "4096",
+                     *model])  # fmt: skip
     run("sft", ["--stage", "sft", "--init-from", str(out / "base"), "--data", str(tasks / "sft"),
                 "--out", str(out / "sft"), "--steps", str(args.sft_steps), "--batch-tokens", str(16 * 256),
-                "--seq-len", "256", "--matrix-lr", "3e-3"])  # fmt: skip
+                "--seq-len", "256", "--matrix-lr", "3e-3", "--val-tokens", "4096"])  # fmt: skip
     run("rl", ["--stage", "rl", "--init-from", str(out / "sft"), "--tasks", f"complete:{tasks}",
                "--out", str(out / "rl"), "--steps", str(args.rl_steps), "--seq-len", "256",
                "--batch-tokens", str(16 * 256), "--tasks-per-step", "8", "--group-size", "8",
