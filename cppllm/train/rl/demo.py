@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m cppllm.train.rl.demo", description=__doc__.split("\n")[0])
     p.add_argument("--out", default="runs/rl-demo", help="folder for data, runs and the curve")
     p.add_argument("--pretrain-steps", type=int, default=80, help="pretrain steps")
-    p.add_argument("--sft-steps", type=int, default=40, help="SFT steps")
-    p.add_argument("--rl-steps", type=int, default=30, help="RL steps")
+    p.add_argument("--sft-steps", type=int, default=30, help="SFT steps")
+    p.add_argument("--rl-steps", type=int, default=40, help="RL steps")
     p.add_argument("--model", action="append", default=["n_layer=2", "n_embd=128", "n_head=4", "n_kv_head=4"],
                    help="model override KEY=VALUE (repeatable)")  # fmt: skip
     p.add_argument("--png", help="also copy the curve here (e.g. docs/rl_demo.png)")
@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     run("rl", ["--stage", "rl", "--init-from", str(out / "sft"), "--tasks", f"complete:{tasks}",
                "--out", str(out / "rl"), "--steps", str(args.rl_steps), "--seq-len", "256",
                "--batch-tokens", str(16 * 256), "--tasks-per-step", "8", "--group-size", "8",
-               "--max-new-tokens", "64", "--matrix-lr", "1e-3", "--embed-lr", "1e-3", "--head-lr", "1e-3",
+               "--max-new-tokens", "64", "--matrix-lr", "2e-3", "--embed-lr", "2e-3", "--head-lr", "2e-3",
+               "--max-draws", "2",
                "--warmup-frac", "0", "--decay-frac", "0", "--eval-every", "10"])  # fmt: skip
     plot(out / "rl" / "metrics.jsonl", out / "curve.png")
     if args.png:

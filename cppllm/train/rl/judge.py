@@ -10,7 +10,10 @@ in config.json) says so. Replies are judged in parallel threads (each job is its
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -66,6 +69,9 @@ class Judge:
         run = SandboxLimits(wall_s=10.0, cpu_s=5)
         self.run_limits = sandbox.sanitizer_limits(run) if self.asan else run
         self.jobs = jobs or os.cpu_count() or 1
+        self._cache: dict[str, Verdict] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
 
     def verdict(self, task: Task, reply: Reply, response_tokens: int = 0) -> Verdict:
         fmt = reply.finished and reply.thought_closed and reply.code is not None
@@ -75,6 +81,21 @@ class Judge:
                 **common, syntax_ok=None, builds=None, tests_pass=None, sanitizer_clean=None, status="no_code"
             )
         source = task.program(reply.code)
+        key = hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
+        with self._lock:
+            known = self._cache.get(key)
+            self.hits += known is not None
+        if known is not None:
+            return dataclasses.replace(known, **common)
+        v = self._run(source, common)
+        with self._lock:
+            if len(self._cache) >= 50_000:
+                self._cache.clear()
+            if v.status != "timeout":  # a time-out may be the machine's load, not the program
+                self._cache[key] = v
+        return v
+
+    def _run(self, source: str, common: dict) -> Verdict:
         ex = execute(source, self.build, self.run_limits)
         if ex.status in ("compile_error", "rejected_include"):
             syntax_ok = self.syntax.check(source).ok

@@ -353,7 +353,9 @@ class RLTrainer(Trainer):
 
     def _rl_step(self) -> dict[str, Any]:
         rl, info = self.rl, self.info
+        hits = self.judge.hits
         rolls, adv, record = self._collect()
+        record["judge_cache_hits"] = self.judge.hits - hits  # this rank's replies judged from the cache
         batches = policy_rows(rolls, adv, rl.micro_rows) if rolls else []
         local_tokens = sum(float(b["mask"].sum()) for b in batches)
         counts = torch.tensor([local_tokens, float(len(batches))], dtype=torch.float64, device=self.device)

@@ -116,3 +116,13 @@ def test_parse_reply_splits_reasoning_and_code():
     assert (r.reasoning, r.thought_closed, r.code) == ("hmm", True, "int f();")
     r = parse_reply([THOUGHT_START_ID, *b"hmm", *text], Tok(), finished=False)
     assert r.thought_closed is False and r.code is None
+
+
+def test_verdicts_are_cached_by_program(judge):
+    task = complete_task(ROW)
+    before = judge.hits
+    a = judge.verdict(task, _reply(SOLUTION.replace("a > b", "b < a")), 7)
+    b = judge.verdict(task, _reply(SOLUTION.replace("a > b", "b < a"), finished=False), 9)
+    assert judge.hits == before + 1
+    # the cached part is the program's; the reply's own format and length are not taken from the cache
+    assert (a.status, b.status) == ("passed", "passed") and b.format_ok is False and b.response_tokens == 9
