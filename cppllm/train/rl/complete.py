@@ -9,7 +9,7 @@ task has: new prompts of the same skill (in distribution, not other projects).
 
     python -m cppllm.train.rl.complete --out data/rl_tasks --n-train 400 --n-heldout 40
 
-writes `DIR/train.jsonl`, `DIR/heldout.jsonl` (rows: id, prompt, tests, includes, split, solution, combo) and
+writes `DIR/train.jsonl`, `DIR/heldout.jsonl` (rows: id, prompt, tests, includes, split, solution, body, combo) and
 `DIR/sft/chats.jsonl` (the training tasks as chats with the reference solution, for a warm-up SFT).
 """
 
@@ -60,7 +60,8 @@ def make_task(i: int, seed: int, split: str, exclude: frozenset = frozenset()) -
         x, y = rng.randint(-9, 9), rng.randint(-9, 9)
         checks.append(f"    if ({name}({x}, {y}) != {fn(x, y)}) return 1;")
     tests = "\nint main() {\n" + "\n".join(checks) + "\n    return 0;\n}\n"
-    solution = f"{signature} {{\n    return {expr.format(a=a, b=b)};\n}}"
+    body = f"    return {expr.format(a=a, b=b)};"
+    solution = f"{signature} {{\n{body}\n}}"
     return {
         "id": f"complete-{split}-{seed}-{i:05d}",
         "prompt": prompt,
@@ -68,6 +69,7 @@ def make_task(i: int, seed: int, split: str, exclude: frozenset = frozenset()) -
         "includes": "",
         "split": split,
         "solution": solution,
+        "body": body,
         "combo": [op, name, a, ty],
     }
 
@@ -82,7 +84,7 @@ def sft_chat(row: dict) -> dict:
     return {
         "messages": [
             {"role": "user", "content": complete_task(row).prompt},
-            {"role": "assistant", "content": f"```cpp\n{row['solution']}\n```"},
+            {"role": "assistant", "content": f"```cpp\n{row['body']}\n```"},
         ]
     }
 

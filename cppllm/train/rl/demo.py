@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     run("rl", ["--stage", "rl", "--init-from", str(out / "sft"), "--tasks", f"complete:{tasks}",
                "--out", str(out / "rl"), "--steps", str(args.rl_steps), "--seq-len", "256",
                "--batch-tokens", str(16 * 256), "--tasks-per-step", "8", "--group-size", "8",
-               "--max-new-tokens", "64", "--matrix-lr", "2e-3", "--embed-lr", "2e-3", "--head-lr", "2e-3",
+               "--max-new-tokens", "48", "--matrix-lr", "5e-4", "--embed-lr", "5e-4", "--head-lr", "5e-4",
                "--max-draws", "2",
                "--warmup-frac", "0", "--decay-frac", "0", "--eval-every", "10"])  # fmt: skip
     plot(out / "rl" / "metrics.jsonl", out / "curve.png")

@@ -309,7 +309,7 @@ class RLTrainer(Trainer):
                 record = self._rl_step()
                 step = self.step_no  # advanced by updates_per_batch optimizer steps
                 done = step >= cfg.steps
-                stopping = stop.signum is not None or step == stop_at_step
+                stopping = stop.signum is not None or (stop_at_step is not None and step >= stop_at_step)
                 if info.enabled:
                     flag = torch.tensor([1.0 if stopping else 0.0], device=self.device)
                     stopping = bool(all_reduce_sum(flag, info).item() > 0)

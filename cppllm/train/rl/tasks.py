@@ -6,7 +6,7 @@ A `Task` is a chat prompt plus the text around the model's code: program = prefi
 and run in the sandbox (exit status 0 = the tests pass). Kinds and the files they read:
 
 - `complete`: function completion, `DIR/*.jsonl` rows `{id, prompt, tests, includes?, split?}`: `prompt`
-  is a doc comment and a signature; the reply is the whole function; `tests` is a `main()` of checks.
+  is a doc comment and a signature; the reply is the function's body; `tests` is a `main()` of checks.
   `python -m cppllm.train.rl.tasks make-complete --out DIR` writes a generated set (see `complete.py`).
 - `exercises`: synthetic exercises, `DIR/*.jsonl` rows `{id, problem, solution, tests, split?}`; the reply
   is a program part that `tests` (a `main()`) exercises.
@@ -82,14 +82,16 @@ def _need(row: dict[str, Any], keys: tuple[str, ...], drops: Counter) -> bool:
 
 
 def complete_task(row: dict[str, Any]) -> Task:
+    """The reply is the function's body: program = includes + doc + signature { body } + tests."""
     includes = row.get("includes", "")
+    head = row["prompt"].rstrip()
     return Task(
         id=str(row["id"]),
         kind="complete",
-        prompt="Complete this C++ function. Reply with the whole function in a ```cpp block.\n\n"
-        f"```cpp\n{row['prompt'].strip()}\n```",
-        prefix=includes + ("\n" if includes and not includes.endswith("\n") else ""),
-        suffix=row["tests"],
+        prompt="Write the body of this C++ function. Reply with the body in a ```cpp block.\n\n"
+        f"```cpp\n{head}\n```",
+        prefix=includes + ("\n" if includes and not includes.endswith("\n") else "") + head + " {\n",
+        suffix="}\n" + row["tests"],
         split=row.get("split") or hashed_split(str(row["id"])),
     )
 

@@ -26,7 +26,7 @@ ROW = {
     "prompt": "// Return the larger of a and b.\nint big(int a, int b)",
     "tests": "\nint main() {\n    if (big(2, 3) != 3) return 1;\n    if (big(4, -1) != 4) return 1;\n    return 0;\n}\n",
 }
-SOLUTION = "int big(int a, int b) {\n    return a > b ? a : b;\n}"
+SOLUTION = "    return a > b ? a : b;"  # the body: the task's program puts it under the signature
 
 
 def _reply(code: str | None, *, finished: bool = True, closed: bool = True) -> Reply:
@@ -52,9 +52,13 @@ CASES = {
         dict(format=1, syntax=1, build=1, tests=0, sanitizer=1),
     ),
     "syntax_error": (SOLUTION.replace(";", ""), "compile_error", dict(format=1, syntax=0, build=0, tests=0)),
-    "link_error": ("int big(int a, int b);", "link_error", dict(format=1, syntax=1, build=0, tests=0)),
+    "link_error": (
+        "    int helper(int, int);\n    return helper(a, b);",  # declared, never defined
+        "link_error",
+        dict(format=1, syntax=1, build=0, tests=0),
+    ),
     "signed_overflow": (
-        "int big(int a, int b) {\n    int m = 2147483647;\n    m += (a < 100);\n    return m;\n}",
+        "    int m = 2147483647;\n    m += (a < 100);\n    return m;",
         "sanitizer",
         dict(format=1, syntax=1, build=1, tests=0, sanitizer=0),
     ),
