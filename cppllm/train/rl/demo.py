@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m cppllm.train.rl.demo", description=__doc__.split("\n")[0])
     p.add_argument("--out", default="runs/rl-demo", help="folder for data, runs and the curve")
     p.add_argument("--pretrain-steps", type=int, default=80, help="pretrain steps")
-    p.add_argument("--sft-steps", type=int, default=30, help="SFT steps")
+    p.add_argument("--sft-steps", type=int, default=20, help="SFT steps")
     p.add_argument("--rl-steps", type=int, default=40, help="RL steps")
     p.add_argument("--model", action="append", default=["n_layer=2", "n_embd=128", "n_head=4", "n_kv_head=4"],
                    help="model override KEY=VALUE (repeatable)")  # fmt: skip
