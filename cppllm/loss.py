@@ -273,3 +273,20 @@ def bits_per_byte(
     if nbytes == 0:
         raise ValueError("no target bytes to score (empty batches, or only special tokens)")
     return nats / (math.log(2) * nbytes)
+
+
+def token_logprobs(
+    hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, *, ignore_index: int = -1
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(log-probabilities of `targets`, differentiable; entropy of each position's distribution, no grad).
+
+    hidden (B, T, C), weight (V, C), targets (B, T) -> two (B, T) fp32 tensors, 0 where `targets` is
+    `ignore_index`. Full fp32 logits: meant for policy-gradient losses on short replies (RL).
+    """
+    logits = (hidden @ weight.T).float()  # (B, T, V)
+    logp_all = torch.log_softmax(logits, dim=-1)
+    valid = targets != ignore_index
+    logp = logp_all.gather(-1, targets.clamp(min=0)[..., None]).squeeze(-1) * valid
+    with torch.no_grad():
+        entropy = -(logp_all.exp() * logp_all).sum(-1) * valid
+    return logp, entropy

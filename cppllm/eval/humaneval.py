@@ -36,6 +36,7 @@ from cppllm.eval.sandbox import (
     isolation_record,
     require_program_sandbox,
     run_sandboxed,
+    sanitizer_env,
 )
 
 HF_DATASET = "nuprl/MultiPL-E"
@@ -127,7 +128,9 @@ def execute(
                 "compile_error" if built.category not in ("rejected_include", "timeout") else built.category
             )
             return Execution(status=status, seconds=built.seconds, detail=built.stderr[-500:])
-        res = run_sandboxed([str(work / "prog")], workdir=work, limits=run_limits)
+        # a sanitizer-built program (run under an RSS bound, not RLIMIT_AS) gets its ASAN/UBSAN_OPTIONS
+        env = sanitizer_env(run_limits) if run_limits.rss_bytes else None
+        res = run_sandboxed([str(work / "prog")], workdir=work, limits=run_limits, env=env)
     # RLIMIT_CPU is set with soft == hard, so the kernel ends a spinning program with SIGKILL (or SIGXCPU);
     # RLIMIT_AS makes allocations fail instead (an abort, counted as a failure).
     if res.timed_out or res.signal in (signal.SIGKILL, signal.SIGXCPU):

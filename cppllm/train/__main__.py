@@ -22,10 +22,10 @@ def _parser() -> argparse.ArgumentParser:
     a = p.add_argument
     a(
         "--stage",
-        choices=("pretrain", "lcft", "sft"),
+        choices=("pretrain", "lcft", "sft", "rl"),
         default="pretrain",
         help="pretrain (.bin data), lcft (long-context .bin data, with --init-from), sft (chat JSON lines "
-        "or a HF dataset of 'messages', with --init-from)",
+        "or a HF dataset of 'messages', with --init-from), rl (GRPO on --tasks, with --init-from)",
     )
     a(
         "--init-from",
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     a("--preset", help="model preset: tiny, d12, d20, d26, d32, 3b (default: tiny, or the parent's)")
     a(
         "--data",
-        required=True,
+        default="",
         help="pipeline output DIR (uses DIR/bin/train + DIR/tokenizer), a .bin/.idx "
         "prefix, or a mixture 'name=path:weight,...'; sft: .jsonl files/folders or a HF dataset folder",
     )
@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     a("--run-name", help="wandb run name (default: the --out folder name)")
     a("--peak-flops", type=float, help="device peak FLOP/s for MFU (default: looked up from the GPU name)")
     a("--no-progress", action="store_true", help="no progress bar")
+    from cppllm.train.rl.cli import add_rl_args
+
+    add_rl_args(p)
     return p
 
 
@@ -127,7 +130,12 @@ def _overrides(items: list[str], parser: argparse.ArgumentParser) -> dict[str, A
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.stage == "rl" and not args.tasks:
+        parser.error("--stage rl needs --tasks KIND:DIR[,KIND:DIR...]")
+    if args.stage != "rl" and not args.data:
+        parser.error("--data is required (except with --stage rl, which reads --tasks)")
     cfg = TrainConfig(
+        tasks=args.tasks,
         stage=args.stage,
         init_from=args.init_from,
         rope_scaling=args.rope_scaling,
@@ -169,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         peak_flops=args.peak_flops,
         progress=not args.no_progress,
     )
+    if args.stage == "rl":
+        from cppllm.train.rl.cli import run_rl
+
+        return run_rl(cfg, args, parser)
     from cppllm.train.trainer import train
 
     summary = train(cfg, resume=args.resume, stop_at_step=args.stop_at_step)

@@ -31,12 +31,13 @@ TOKENS_PER_PARAM = 20
 class TrainConfig:
     """A training run. Fields left None are derived by `resolve`."""
 
-    stage: str = "pretrain"  # pretrain | lcft | sft (cppllm.train.stages)
+    stage: str = "pretrain"  # pretrain | lcft | sft | rl (cppllm.train.stages)
     init_from: str | None = None  # parent checkpoint: its weights, a fresh optimizer and schedule
     rope_scaling: str | None = None  # lcft: "yarn" extends the parent's context to seq_len by YaRN
     preset: str | None = "tiny"  # None: the --init-from parent's (tiny without one)
     model_overrides: dict[str, Any] = field(default_factory=dict)  # GPTConfig fields changed from the preset
     data: str = ""
+    tasks: str | None = None  # rl: task sets 'complete:DIR,exercises:DIR,bugfix:DIR' (cppllm.train.rl)
     val_data: str | None = None  # sft: held-out chats (default: a hashed share of --data's conversations)
     tokenizer: str | None = None
     out: str = "runs/default"

@@ -25,7 +25,7 @@ from cppllm.model.gpt import GPT
 from cppllm.tokenizer.tokenizer import CppTokenizer
 from cppllm.train.config import TrainConfig
 
-STAGES = ("pretrain", "lcft", "sft")
+STAGES = ("pretrain", "lcft", "sft", "rl")
 
 # GPTConfig fields a stage may change relative to its parent (everything else must match).
 _CONTEXT_FIELDS = frozenset(
@@ -43,6 +43,7 @@ STAGE_MAY_CHANGE: dict[str, frozenset[str]] = {
     "pretrain": frozenset(),
     "lcft": _CONTEXT_FIELDS,
     "sft": frozenset(),
+    "rl": frozenset(),
 }
 # Never part of the comparison: the init seed does not matter once weights are loaded; the name is a label.
 _IGNORED = frozenset({"init_seed", "name"})

@@ -26,7 +26,7 @@ from torch import nn
 
 from cppllm.atomic import write_text
 from cppllm.device import pick_device
-from cppllm.loss import bpb_sums, lm_loss, resolve_loss_impl, token_nats
+from cppllm.loss import bpb_sums, lm_loss, resolve_loss_impl, token_logprobs, token_nats
 from cppllm.model.checkpoint import load_checkpoint_model
 from cppllm.model.config import GPTConfig
 from cppllm.model.gpt import GPT, count_params
@@ -67,6 +67,8 @@ class TrainModule(nn.Module):
         w = self.gpt.lm_head.weight
         if reduction == "none":
             return token_nats(h, w, y, chunk_size=self.chunk)
+        if reduction == "policy":  # RL: (log-probs of y with grad, entropy), (B, T) each
+            return token_logprobs(h, w, y)
         return lm_loss(h, w, y, impl=self.loss_impl, chunk_size=self.chunk)
 
 
@@ -97,7 +99,7 @@ def _tokenizer_path(cfg: TrainConfig) -> Path:
     """--tokenizer, else the data folder's tokenizer/ (pretrain, lcft), else the parent run's tokenizer."""
     if cfg.tokenizer:
         return Path(cfg.tokenizer)
-    if cfg.stage != "sft":
+    if cfg.stage not in ("sft", "rl"):
         for s in parse_data_spec(cfg.data, "train"):
             if s.tokenizer_dir is not None:
                 return s.tokenizer_dir
@@ -223,7 +225,7 @@ class Trainer:
             if parent is not None:
                 load_parent_weights(gpt, parent)
         self.gpt = gpt.to(device)
-        self.loader, self.val_loader, data_entries = _build_loaders(cfg, tok, info)
+        self.loader, self.val_loader, data_entries = self._build_loaders(cfg, tok, info)
         self.val_start = self.val_loader.state_dict() if self.val_loader is not None else None
         self.token_bytes = tok.token_bytes()
         self._setup_parallel_and_optimizers()
@@ -312,6 +314,15 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.dev.autocast_dtype)
 
     # ----- one optimizer step -----
+    def _build_loaders(self, cfg: TrainConfig, tok: CppTokenizer, info: DistInfo):
+        """(train loader with state_dict/load_state_dict, val loader or None, config.json entries)."""
+        return _build_loaders(cfg, tok, info)
+
+    def micro_loss(self, batch: Any, n_micro: int) -> torch.Tensor:
+        """One micro-batch's share of the step's loss (the LM loss; the RL stage overrides it)."""
+        x, y = (t.to(self.device, non_blocking=True) for t in batch)
+        return self.wrapped(x, y) / n_micro
+
     def step(self, micro_batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, Any]:
         """Forward/backward over the micro-batches (targets -1 are not scored), then one optimizer and
         schedule step. Returns (the mean loss per scored target of this rank's micro-batches; grad norm).
@@ -322,16 +333,17 @@ class Trainer:
         """
         micro_batches = list(micro_batches)
         n = len(micro_batches)
-        counts = [int((y != -1).sum()) for _, y in micro_batches]
-        total = sum(counts)
-        full = all(c == y.numel() for c, (_, y) in zip(counts, micro_batches, strict=True))
+        full, counts, total = True, [], 0
+        if micro_batches and not isinstance(micro_batches[0], dict):  # dict batches: the RL stage's own
+            counts = [int((y != -1).sum()) for _, y in micro_batches]
+            total = sum(counts)
+            full = all(c == y.numel() for c, (_, y) in zip(counts, micro_batches, strict=True))
         cfg, wrapped, scaler = self.cfg, self.wrapped, self.scaler
         self.schedule.apply()
         loss_sum = torch.zeros((), device=self.device)
         positions = 0
-        for micro, (x, y) in enumerate(micro_batches):
-            positions += x.numel()
-            x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        for micro, batch in enumerate(micro_batches):
+            positions += (batch["x"] if isinstance(batch, dict) else batch[0]).numel()
             last = micro == n - 1
             sync_ctx = contextlib.nullcontext()
             if cfg.fsdp:
@@ -340,8 +352,9 @@ class Trainer:
                 sync_ctx = wrapped.no_sync()
             with sync_ctx:
                 with self.autocast():
-                    loss = wrapped(x, y)
-                    loss = loss / n if full else loss * (counts[micro] / max(1, total))
+                    loss = self.micro_loss(batch, n)
+                    if not full:  # weight by the micro-batch's share of scored targets, not 1 / n
+                        loss = loss * (n * counts[micro] / max(1, total))
                 (scaler.scale(loss) if scaler else loss).backward()
             loss_sum += loss.detach()
         if scaler is not None:
