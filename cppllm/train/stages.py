@@ -37,6 +37,7 @@ STAGE_MAY_CHANGE: dict[str, frozenset[str]] = {
     "pretrain": frozenset(),
     "lcft": _CONTEXT_FIELDS,
     "sft": frozenset(),
+    "embed": frozenset(),  # cppllm.train.embed: the parent's GPT unchanged, plus a pooling head
 }
 # Never part of the comparison: the init seed does not matter once weights are loaded; the name is a label.
 _IGNORED = frozenset({"init_seed", "name"})
