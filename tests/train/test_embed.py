@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cppllm.model.embedder import Embedder, EmbedConfig, batch_ids, load_embedder
+from cppllm.model.embedder import EmbedConfig, Embedder, batch_ids, load_embedder
 from cppllm.model.gpt import GPT
 from cppllm.train.__main__ import main
 from cppllm.train.embed import info_nce
