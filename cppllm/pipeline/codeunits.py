@@ -77,7 +77,7 @@ def _split_doc(text: str, region_start: int, code_start: int) -> tuple[int, int,
         i = m.end()  # `public:` opens a class section, it is not part of the unit
     # skip a comment on the same line as the previous statement (`x = 1;  // note`)
     nl = text.find("\n", i, code_start)
-    if nl >= 0 and text[i:nl].strip().startswith("//"):
+    if i > 0 and text[i - 1] in ";{}" and nl >= 0 and text[i:nl].strip().startswith("//"):
         i = nl + 1
     comments: list[str] = []
     doc_start = -1

@@ -255,6 +255,8 @@ def read_trees(sources: list[str], max_file_bytes: int = 1_000_000) -> Iterable[
                 if full.is_symlink() or full.stat().st_size > max_file_bytes:
                     continue
                 repo = name if sep else (rel.split("/", 1)[0] if "/" in rel else root.name)
+                if not sep and "/" in rel:
+                    rel = rel.split("/", 1)[1]  # the path inside its repository
                 text = full.read_bytes().decode("utf-8", errors="replace")
                 yield Document(text=text, id=f"{repo}/{rel}", metadata={"repo": repo, "path": rel})
 

@@ -151,7 +151,7 @@ def train_embed(cfg: EmbedTrainConfig) -> dict[str, Any]:
         "model": gpt.config.to_dict(),
         "parent": parent.lineage(),
         "tokenizer_hash": tok.hash(),
-        "data": {"train_pairs": len(train_rows), "val_pairs": len(val_rows)},
+        "pairs": {"train": len(train_rows), "val": len(val_rows)},
     }
     write_text(out / "config.json", json.dumps(run_config, indent=2))
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.95))
