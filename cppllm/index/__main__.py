@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _absolute(source: str) -> str:
+    name, sep, folder = source.partition("=")
+    return f"{name}={Path(folder).resolve()}" if sep else str(Path(source).resolve())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from cppllm.index.chunks import read_sources
@@ -68,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         batch_size=args.batch_size,
         update=args.cmd == "update",
         progress=not args.no_progress,
+        sources=[_absolute(s) for s in args.source],
     )
     for note in report.notes:
         print(f"[index] note: {note}", file=sys.stderr)

@@ -219,8 +219,10 @@ def build_index(
     batch_size: int = 32,
     update: bool = False,
     progress: bool = True,
+    sources: list[str] | None = None,
 ) -> BuildReport:
-    """Build `out` (or, `update=True`, refresh it: only new/changed files are embedded)."""
+    """Build `out` (or, `update=True`, refresh it: only new/changed files are embedded). `sources` (the
+    `--source` strings) is recorded in index.json for `update` and the retrieval eval's auto queries."""
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
@@ -306,6 +308,7 @@ def build_index(
         "faiss": kind,
         "faiss_requested": faiss_kind,
         "strip_docs": strip_docs,
+        "sources": sources or [],
         "chunks": len(rows),
         "files": len(seen),
         "repos": sorted({r["repo"] for r in rows}),
