@@ -133,7 +133,13 @@ def train_embed(cfg: EmbedTrainConfig) -> dict[str, Any]:
     ecfg = EmbedConfig(
         pooling=cfg.pooling, dim=cfg.dim, max_tokens=min(cfg.max_tokens, gpt.config.max_seq_len)
     )
-    model = Embedder(gpt, ecfg).to(dev)
+    model = Embedder(gpt, ecfg)
+    head = parent.ckpt / "embed_head.safetensors"
+    if head.is_file() and parent.config.get("embed", {}).get("dim") == cfg.dim:  # continue an embed run
+        from safetensors.torch import load_file
+
+        model.head.weight.data.copy_(load_file(str(head))["weight"])
+    model = model.to(dev)
     train_rows = load_pairs(pairs_file(cfg.data, "train"), cfg.kinds)
     try:
         val_rows = load_pairs(pairs_file(cfg.data, "val"), cfg.kinds)
