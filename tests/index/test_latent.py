@@ -40,4 +40,5 @@ def test_reconstruction_from_memory_vectors_is_learned(embedder_ckpt, tmp_path):
     # the frozen generator alone does not change; with the trained memory vectors the chunk costs less
     assert a["bpb_recon_none"] == b["bpb_recon_none"]
     assert a["bpb_recon_mem"] < b["bpb_recon_mem"] and a["bpb_recon_mem"] < a["bpb_recon_none"]
+    assert a["bpb_recon_mem"] < a["bpb_recon_other"]  # the chunk's own memory beats another chunk's
     assert a["prompt_tokens_memory"] == 4 and a["prompt_tokens_raw"] > 4
