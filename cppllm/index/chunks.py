@@ -1,8 +1,8 @@
 """Index chunks: the functions, classes and file headers of C++ sources, with where they came from.
 
 A chunk is one `cppllm.pipeline.codeunits` unit (its doc comment included, as a reader of the file sees
-it; `strip_docs=True` removes doc comments, which the retrieval eval uses so that a doc-comment query
-cannot find its own words). Declarations are not chunks: they sit inside their class's or header's chunk.
+it; `strip_docs=True` removes every unit's doc comment, its own and those of members inside a class
+chunk, which the retrieval eval uses so that a doc-comment query cannot find its own words). Declarations are not chunks: they sit inside their class's or header's chunk.
 Sources are a folder of trees (`NAME=DIR` or `DIR`, as the pair miner reads them) or a pipeline output
 folder (`DIR/docs/**/*.parquet`, DataTrove's `text`/`id`/`metadata` columns).
 """
@@ -55,11 +55,13 @@ def chunk_file(f: SourceFile, *, strip_docs: bool = False, max_chars: int = 6000
     """The chunks of one file (text cut to `max_chars`; the line span is the whole unit's)."""
     sha = f.sha
     out = []
-    for u in extract_units(f.text):
+    units = extract_units(f.text)
+    docs = sorted((u.doc_start, u.start) for u in units if u.doc_start < u.start) if strip_docs else []
+    for u in units:
         if u.kind not in CHUNK_KINDS:
             continue
         start = u.start if strip_docs else u.doc_start
-        text = f.text[start : u.end]
+        text = _without(f.text, start, u.end, docs)
         if not text.strip():
             continue
         out.append(
@@ -76,6 +78,18 @@ def chunk_file(f: SourceFile, *, strip_docs: bool = False, max_chars: int = 6000
             )
         )
     return out
+
+
+def _without(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    """`text[start:end]` without the `spans` inside it (the doc comments of nested units: a class chunk
+    must not carry its members' doc comments when the index is built without them)."""
+    pieces, pos = [], start
+    for a, b in spans:
+        if a >= start and b <= end and a >= pos:
+            pieces.append(text[pos:a])
+            pos = b
+    pieces.append(text[pos:end])
+    return "".join(pieces)
 
 
 def code_tokens(text: str) -> list[str]:

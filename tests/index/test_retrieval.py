@@ -29,7 +29,10 @@ def test_auto_queries_dense_bm25_hybrid(tmp_path, embedder_ckpt, capsys):
     assert index_main(["build", "--run", str(embedder_ckpt), "--source", str(tmp_path / "src"), "--out", str(idx),
                        "--strip-docs", "--no-progress"]) == 0  # fmt: skip
     chunks = [json.loads(x) for x in (idx / "chunks.jsonl").read_text().splitlines()]
-    assert not any("Splits a string" in c["text"] for c in chunks)  # doc comments are not indexed
+    # doc comments are not indexed, not even a member's inside its class chunk
+    assert not any("Splits a string" in c["text"] or "Area of the circle" in c["text"] for c in chunks)
+    circle = next(c for c in chunks if c["name"] == "Circle")
+    assert "double area() const;" in circle["text"] and "void scale(double f)" in circle["text"]
     out = tmp_path / "r.json"
     assert main(["--index", str(idx), "--queries", "auto", "--out", str(out)]) == 0
     r = json.loads(out.read_text())
