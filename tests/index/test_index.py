@@ -98,3 +98,21 @@ def test_bm25_only_index_and_hnsw(tmp_path, embedder_ckpt):
     assert index.meta["faiss"] == "hnsw"
     c = index.chunks[3]
     assert index.search(c["text"], k=1, mode="dense")[0].id == 3
+
+
+def test_build_from_pipeline_output_parquet(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .conftest import GEO
+
+    rows = [{"text": text, "id": f"geo/{path}", "metadata": {"repo": "geo", "path": path, "commit": "abc123"}}
+            for path, text in GEO.items()]  # fmt: skip
+    (tmp_path / "out" / "docs").mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "out" / "docs" / "00000.parquet")
+    assert (
+        main(["build", "--source", str(tmp_path / "out"), "--out", str(tmp_path / "idx"), "--no-progress"])
+        == 0
+    )
+    hit = open_index(tmp_path / "idx").search("split a string on a delimiter", k=1, mode="bm25")[0]
+    assert (hit.repo, hit.path, hit.name, hit.commit) == ("geo", "src/text.cpp", "split_string", "abc123")
