@@ -22,10 +22,11 @@ def _parser() -> argparse.ArgumentParser:
     a = p.add_argument
     a(
         "--stage",
-        choices=("pretrain", "lcft", "sft", "rl"),
+        choices=("pretrain", "lcft", "sft", "rl", "embed"),
         default="pretrain",
         help="pretrain (.bin data), lcft (long-context .bin data, with --init-from), sft (chat JSON lines "
-        "or a HF dataset of 'messages', with --init-from), rl (GRPO on --tasks, with --init-from)",
+        "or a HF dataset of 'messages', with --init-from), rl (GRPO on --tasks, with --init-from), embed "
+        "(contrastive code embeddings on mined pairs, with --init-from; see cppllm.train.embed)",
     )
     a(
         "--init-from",
@@ -111,6 +112,14 @@ def _parser() -> argparse.ArgumentParser:
     from cppllm.train.rl.cli import add_rl_args
 
     add_rl_args(p)
+    e = p.add_argument_group("embed stage (cppllm.train.embed)").add_argument
+    e("--pooling", choices=("mean", "last"), default="mean", help="embed: pooling of the hidden states")
+    e("--embed-dim", type=int, help="embed: output width of the embedding head (default: n_embd)")
+    e("--infonce-temperature", type=float, default=0.05, help="embed: InfoNCE temperature")
+    e("--no-hard-negatives", action="store_true", help="embed: in-batch negatives only")
+    e("--pair-kinds", help="embed: comma-separated pair kinds to train on (default: all)")
+    e("--pairs-per-batch", type=int, default=16, help="embed: (query, positive) pairs per step")
+    e("--lr", type=float, default=1e-4, help="embed: AdamW learning rate of every parameter")
     return p
 
 
@@ -134,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--stage rl needs --tasks KIND:DIR[,KIND:DIR...]")
     if args.stage != "rl" and not args.data:
         parser.error("--data is required (except with --stage rl, which reads --tasks)")
+    if args.stage == "embed":
+        return _embed(args, parser)
     cfg = TrainConfig(
         tasks=args.tasks,
         stage=args.stage,
@@ -190,6 +201,39 @@ def main(argv: list[str] | None = None) -> int:
             f"val bpb {summary['val_bpb']:.4f}",
             file=sys.stderr,
         )
+    return 0
+
+
+def _embed(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from cppllm.train.embed import EmbedTrainConfig, train_embed
+
+    if not args.init_from:
+        parser.error("--stage embed needs --init-from RUN (a trained GPT)")
+    cfg = EmbedTrainConfig(
+        init_from=args.init_from,
+        data=args.data,
+        out=args.out,
+        pooling=args.pooling,
+        dim=args.embed_dim,
+        max_tokens=args.seq_len or 256,
+        batch_size=args.pairs_per_batch,
+        steps=args.steps or 200,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        temperature=args.infonce_temperature,
+        hard_negatives=not args.no_hard_negatives,
+        kinds=tuple(k for k in (args.pair_kinds or "").split(",") if k),
+        eval_every=args.eval_every or 50,
+        device=args.device,
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+    s = train_embed(cfg)
+    print(
+        f"[train] embed step {s['step']}: loss {s['loss']:.4f}, held-out pair recall@1 "
+        f"{s.get('val_recall@1_before', float('nan')):.3f} -> {s.get('val_recall@1', float('nan')):.3f}",
+        file=sys.stderr,
+    )
     return 0
 
 

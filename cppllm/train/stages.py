@@ -44,6 +44,7 @@ STAGE_MAY_CHANGE: dict[str, frozenset[str]] = {
     "lcft": _CONTEXT_FIELDS,
     "sft": frozenset(),
     "rl": frozenset(),
+    "embed": frozenset(),  # cppllm.train.embed: the parent's GPT unchanged, plus a pooling head
 }
 # Never part of the comparison: the init seed does not matter once weights are loaded; the name is a label.
 _IGNORED = frozenset({"init_seed", "name"})
