@@ -23,7 +23,9 @@ from torch import nn
 from cppllm.model.attention import CausalSelfAttention
 from cppllm.model.config import GPTConfig
 from cppllm.model.kv_cache import KVCache
+from cppllm.model.mla import MLAttention
 from cppllm.model.mlp import SwiGLU
+from cppllm.model.moe import MoE
 from cppllm.model.norm import RMSNorm
 from cppllm.model.rope import inv_freq_for, rope_cos_sin
 
@@ -32,9 +34,10 @@ class Block(nn.Module):
     def __init__(self, config: GPTConfig, layer_idx: int) -> None:
         super().__init__()
         self.attn_norm = RMSNorm(config.n_embd, config.norm_eps)
-        self.attn = CausalSelfAttention(config, layer_idx)
+        attn = MLAttention if config.attention == "mla" else CausalSelfAttention
+        self.attn = attn(config, layer_idx)
         self.mlp_norm = RMSNorm(config.n_embd, config.norm_eps)
-        self.mlp = SwiGLU(config)
+        self.mlp = MoE(config) if config.layer_is_moe(layer_idx) else SwiGLU(config)
 
     def forward(self, x, cos, sin, cache=None, mask=None):  # (B, T, C) -> (B, T, C)
         x = x + self.attn(self.attn_norm(x), cos, sin, cache, mask)
@@ -76,10 +79,12 @@ class GPT(nn.Module):
                 normal_(p, head_std if cfg.tie_embeddings else 1.0)
             elif name == "lm_head.weight":
                 normal_(p, head_std)
-            elif name.endswith(("o_proj.weight", "down_proj.weight")):
-                normal_(p, resid_scale / math.sqrt(p.shape[1]))
-            else:
-                normal_(p, 1.0 / math.sqrt(p.shape[1]))
+            elif name.endswith(("o_proj.weight", "down_proj.weight", "w_down")):
+                normal_(p, resid_scale / math.sqrt(p.shape[-1]))
+            else:  # (out, in) matrices and (experts, out, in) expert stacks
+                normal_(p, 1.0 / math.sqrt(p.shape[-1]))
+        for m in self.moe_layers():
+            m.router.bias.zero_()
 
     # ----- forward -----
     def _cos_sin(self, t: int, cache: KVCache | None, device: torch.device):
@@ -125,6 +130,25 @@ class GPT(nn.Module):
         nats = chunked_cross_entropy(h, self.lm_head.weight, targets, ignore_index=-1, reduction="none")
         return nats.sum() / (targets != -1).sum().clamp(min=1)
 
+    # ----- mixture of experts (no-ops for a dense model) -----
+    def moe_layers(self) -> list[MoE]:
+        return [b.mlp for b in self.blocks if isinstance(b.mlp, MoE)]
+
+    def update_router_bias(self) -> None:
+        """Aux-loss-free balancing: the trainer calls this once after every optimizer step."""
+        for m in self.moe_layers():
+            m.update_bias()
+
+    def expert_stats(self) -> dict[str, float]:
+        """Per-MoE-layer load of the last step, flat `moe/L{i}/{stat}` keys for metrics.jsonl."""
+        out: dict[str, float] = {}
+        for i, b in enumerate(self.blocks):
+            if isinstance(b.mlp, MoE):
+                out.update({f"moe/L{i}/{k}": v for k, v in b.mlp.stats().items()})
+        if out:
+            out["moe/load_max"] = max(v for k, v in out.items() if k.endswith("/load_max"))
+        return out
+
     # ----- accounting -----
     def num_params(self, non_embedding: bool = False) -> int:
         """Parameter count; `non_embedding` leaves out the input embedding (a tied LM head with it)."""
@@ -145,27 +169,72 @@ class GPT(nn.Module):
                 groups["embed"].append(p)
             elif name == "lm_head.weight":
                 groups["head"].append(p)
-            elif p.ndim == 2:
+            elif p.ndim in (2, 3):  # 3-D: expert stacks, one matrix per expert for Muon
                 groups["matrix"].append(p)
             else:
                 groups["scalar"].append(p)
         return groups
 
 
+def attention_params(cfg: GPTConfig) -> int:
+    """Parameters of one attention layer (its norms included: QK-norm, MLA's latent norms)."""
+    c, h = cfg.n_embd, cfg.n_head
+    if cfg.attention != "mla":
+        return c * (2 * cfg.q_dim + 2 * cfg.kv_dim) + (2 * cfg.head_dim if cfg.qk_norm else 0)
+    dn, dr, dv, r, rq = (
+        cfg.qk_nope_head_dim,
+        cfg.qk_rope_head_dim,
+        cfg.v_head_dim,
+        cfg.kv_lora_rank,
+        cfg.q_lora_rank,
+    )
+    q = c * h * (dn + dr) if rq is None else c * rq + rq + rq * h * (dn + dr)
+    return q + c * (r + dr) + r + r * h * (dn + dv) + h * dv * c
+
+
+def ffn_params(cfg: GPTConfig, layer_idx: int) -> tuple[int, int]:
+    """(total, active per token) parameters of one layer's FFN: dense SwiGLU or MoE (router included)."""
+    c = cfg.n_embd
+    if not cfg.layer_is_moe(layer_idx):
+        return 3 * c * cfg.mlp_hidden, 3 * c * cfg.mlp_hidden
+    expert, router = 3 * c * cfg.moe_hidden, cfg.n_routed_experts * c
+    total = expert * (cfg.n_routed_experts + cfg.n_shared_experts) + router
+    return total, expert * (cfg.n_experts_per_tok + cfg.n_shared_experts) + router
+
+
 def count_params(cfg: GPTConfig) -> dict[str, int]:
-    """Parameter counts from the config alone (no allocation): total, embedding, non-embedding."""
-    attn = cfg.n_embd * (2 * cfg.q_dim + 2 * cfg.kv_dim)
-    mlp = 3 * cfg.n_embd * cfg.mlp_hidden
-    norms = 2 * cfg.n_embd + (2 * cfg.head_dim if cfg.qk_norm else 0)
-    layers = cfg.n_layer * (attn + mlp + norms)
+    """Parameter counts from the config alone (no allocation): total, embedding, non-embedding, active
+    (what one token uses: every routed expert but its top-k left out), vectors (norm gains)."""
+    ffn = [ffn_params(cfg, i) for i in range(cfg.n_layer)]
+    layers = cfg.n_layer * (attention_params(cfg) + 2 * cfg.n_embd) + sum(t for t, _ in ffn)
     embed = cfg.vocab_size * cfg.n_embd
     head = 0 if cfg.tie_embeddings else embed
     total = embed + layers + cfg.n_embd + head
-    return {"total": total, "embedding": embed, "non_embedding": total - embed}
+    active = total - sum(t - a for t, a in ffn)
+    latent_norms = (cfg.kv_lora_rank + (cfg.q_lora_rank or 0)) if cfg.attention == "mla" else 0
+    qk_norms = 2 * cfg.head_dim if cfg.qk_norm and cfg.attention != "mla" else 0
+    vectors = cfg.n_layer * (2 * cfg.n_embd + latent_norms + qk_norms) + cfg.n_embd
+    return {
+        "total": total,
+        "embedding": embed,
+        "non_embedding": total - embed,
+        "active": active,
+        "active_non_embedding": active - embed,
+        "vectors": vectors,
+    }
+
+
+def attention_flops_per_token(cfg: GPTConfig, seq_len: int) -> int:
+    """Training FLOPs of the scores and the weighted sum: 6 * L * H * T * (qk dim + v dim)."""
+    if cfg.attention == "mla":
+        dims = cfg.qk_nope_head_dim + cfg.qk_rope_head_dim + cfg.v_head_dim
+    else:
+        dims = 2 * cfg.head_dim
+    return 6 * cfg.n_layer * cfg.n_head * dims * seq_len
 
 
 def flops_per_token(cfg: GPTConfig, seq_len: int) -> int:
-    """6 x (non-embedding params + LM-head matmul when tied) + 12 * n_layer * n_head * head_dim * seq_len."""
+    """6 x (active non-embedding params + LM-head matmul when tied) + attention (12 L H D T for GQA)."""
     counts = count_params(cfg)
-    matmul = counts["non_embedding"] + (cfg.vocab_size * cfg.n_embd if cfg.tie_embeddings else 0)
-    return 6 * matmul + 12 * cfg.n_layer * cfg.n_head * cfg.head_dim * seq_len
+    matmul = counts["active_non_embedding"] + (cfg.vocab_size * cfg.n_embd if cfg.tie_embeddings else 0)
+    return 6 * matmul + attention_flops_per_token(cfg, seq_len)
