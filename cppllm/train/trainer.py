@@ -366,6 +366,7 @@ def _train(
             if scaler is not None:
                 scaler.update()
             schedule.step()
+            gpt.update_router_bias()  # MoE: aux-loss-free balancing from this step's expert load
             step += 1
             steps_since += 1
             tokens_seen += cfg.batch_tokens
@@ -397,6 +398,7 @@ def _train(
                     "peak_mem_gb": peak_memory_gb(device),
                     "tokens": tokens_seen,
                     "eta_s": (cfg.steps - step) * sum(recent) / len(recent),
+                    **gpt.expert_stats(),  # MoE: per-layer load of the last step (empty if dense)
                 }
                 if do_eval:
                     last_bpb = evaluate()
