@@ -64,13 +64,16 @@ def test_moe_resume_continues_exactly(data_dir, tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_moe_two_gloo_ranks_equal_one_process(data_dir, tmp_path):
+@pytest.mark.parametrize("mode", ["ddp", pytest.param("fsdp", marks=pytest.mark.slow)])
+def test_moe_two_gloo_ranks_equal_one_process(data_dir, tmp_path, mode):
+    """DDP, and FSDP2 sharding the expert stacks over the ranks: same losses, load stats and weights."""
     common = ["--data", str(data_dir), "--steps", "3", "--micro-batch", "4", "--eval-every", "3"]
     single = run(data_dir, tmp_path / "one", *common[2:])
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     env.pop("RANK", None)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
            "-m", "cppllm.train", *MICRO_MOE, *common, "--out", str(tmp_path / "two")]  # fmt: skip
+    cmd += ["--fsdp"] if mode == "fsdp" else []
     res = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     double = read_metrics(tmp_path / "two" / "metrics.jsonl")
