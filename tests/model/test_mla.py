@@ -93,3 +93,67 @@ def test_moe_presets_sizes_and_cli(capsys):
     out = capsys.readouterr().out
     assert f"{n['total']:,}" in out and f"{n['active']:,}" in out and "vs GQA" in out
     assert "1,048,576-token sequence: 31.50 GiB MLA, 112.00 GiB GQA" in out
+
+
+def _yarn_reference(dim: int, base: float, factor: float, original: int, beta_fast=32.0, beta_slow=1.0):
+    """YaRN's inverse frequencies (arXiv 2309.00071, "NTK-by-parts", DeepSeek's truncated ramp) in float64."""
+
+    def correction_dim(rotations: float) -> float:
+        return dim * math.log(original / (rotations * 2 * math.pi)) / (2 * math.log(base))
+
+    low = max(math.floor(correction_dim(beta_fast)), 0)
+    high = min(math.ceil(correction_dim(beta_slow)), dim - 1)
+    out = []
+    for i in range(dim // 2):
+        theta = base ** (-2 * i / dim)
+        ramp = min(max((i - low) / (high - low), 0.0), 1.0)  # 0: keep (extrapolate), 1: interpolate
+        out.append(theta / factor * ramp + theta * (1 - ramp))
+    return torch.tensor(out, dtype=torch.float64)
+
+
+def test_yarn_to_one_million_positions_matches_the_formulas():
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+    from transformers.models.deepseek_v3.modeling_deepseek_v3 import yarn_apply_mscale
+
+    from cppllm.model.export_deepseek import deepseek_config
+
+    cfg = get_preset("moe-12b").with_yarn(256)
+    assert cfg.max_seq_len == 2**20 and cfg.yarn_original_max_seq_len == 4096
+    inv, cos_sin_scale = inv_freq_for(cfg)
+    ref = _yarn_reference(64, cfg.rope_theta, 256, 4096)
+    torch.testing.assert_close(inv.double(), ref, rtol=1e-6, atol=0)
+    hf = deepseek_config(cfg)  # transformers' DeepSeek-V3 YaRN: same frequencies, same temperature
+    hf_inv, hf_scale = ROPE_INIT_FUNCTIONS["yarn"](hf, torch.device("cpu"))
+    torch.testing.assert_close(inv, hf_inv.float(), rtol=0, atol=0)
+    assert cos_sin_scale == hf_scale == 1.0
+    mscale = 0.1 * math.log(256) + 1
+    with torch.device("meta"):  # only the scale is needed
+        attn = MLAttention(cfg, 0)
+    assert attn.scale == pytest.approx(yarn_apply_mscale(hf.rope_parameters, 192**-0.5)) and attn.scale == (
+        pytest.approx(mscale**2 / math.sqrt(192))
+    )
+    # cos/sin over the whole 1M range: finite, bounded, and the float64 rotation up to fp32 angle rounding
+    pos = torch.cat((torch.arange(0, 2**20, 4099), torch.arange(2**20 - 8, 2**20)))
+    cos, sin = rope_cos_sin(inv, pos)
+    assert torch.isfinite(cos).all() and torch.isfinite(sin).all() and cos.abs().max() <= 1
+    angle = pos.double()[:, None] * inv.double()
+    bound = (pos.double()[:, None] * inv.double() * 2**-23).repeat(1, 2) + 1e-6  # fp32 product rounding
+    assert ((cos.double() - torch.cat((angle, angle), -1).cos()).abs() <= bound).all()
+    assert ((sin.double() - torch.cat((angle, angle), -1).sin()).abs() <= bound).all()
+
+
+def test_mla_attention_at_one_million_positions():
+    cfg = mla_cfg(q_lora_rank=20).with_yarn(2**20 / 64)
+    assert cfg.max_seq_len == 2**20
+    attn = MLAttention(cfg, 0)
+    torch.manual_seed(0)
+    for p in attn.parameters():
+        if p.ndim == 2:
+            torch.nn.init.normal_(p, std=p.shape[1] ** -0.5)
+    inv, scale = inv_freq_for(cfg)
+    cos, sin = rope_cos_sin(inv, torch.arange(2**20 - 16, 2**20), scale)
+    cos, sin = cos.unsqueeze(-2), sin.unsqueeze(-2)
+    x = torch.randn(1, 16, 64)
+    naive, absorbed = attn(x, cos, sin, absorb=False), attn(x, cos, sin, absorb=True)
+    assert torch.isfinite(naive).all()
+    torch.testing.assert_close(absorbed, naive, atol=1e-5, rtol=1e-5)
