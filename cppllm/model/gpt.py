@@ -22,6 +22,7 @@ from torch import nn
 
 from cppllm.model.attention import CausalSelfAttention
 from cppllm.model.config import GPTConfig
+from cppllm.model.context_parallel import ContextParallel
 from cppllm.model.kv_cache import KVCache
 from cppllm.model.mla import MLAttention
 from cppllm.model.mlp import SwiGLU
@@ -54,6 +55,7 @@ class GPT(nn.Module):
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         if config.tie_embeddings:
             self.lm_head.weight = self.embed.weight
+        self.cp: ContextParallel | None = None
         inv_freq, self.rope_scaling = inv_freq_for(config)
         self.register_buffer("inv_freq", inv_freq, persistent=False)
         if init:
@@ -87,22 +89,36 @@ class GPT(nn.Module):
             m.router.bias.zero_()
 
     # ----- forward -----
+    def enable_context_parallel(self, cp: ContextParallel | None) -> None:
+        """Split every sequence over `cp`'s ranks: forward then takes this rank's `cp.shard(idx)` (None: off)."""
+        self.cp = cp
+        for block in self.blocks:
+            block.attn.cp = cp
+
     def _cos_sin(self, t: int, cache: KVCache | None, device: torch.device):
         # shaped to broadcast over heads in the attention's (B, T, heads, D) layout
-        positions = torch.arange(t, device=device) if cache is None else cache.positions(t)
+        if self.cp is not None:
+            positions = self.cp.positions(t, device)
+        else:
+            positions = torch.arange(t, device=device) if cache is None else cache.positions(t)
         cos, sin = rope_cos_sin(self.inv_freq, positions, self.rope_scaling)  # (T, D) or (B, T, D)
         return cos.unsqueeze(-2), sin.unsqueeze(-2)
 
     def forward_hidden(self, idx: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
         """Final normalised hidden states (B, T, C), the input of `lm_head` (for chunked/fused losses)."""
         _, t = idx.shape
-        if cache is None and t > self.config.max_seq_len:
+        full = t * self.cp.world if self.cp is not None else t
+        if cache is None and full > self.config.max_seq_len:
             raise ValueError(
-                f"sequence length {t} > max_seq_len={self.config.max_seq_len} "
+                f"sequence length {full} > max_seq_len={self.config.max_seq_len} "
                 "(extend the context with config.with_yarn(factor))"
             )
+        if self.cp is not None and cache is not None:
+            raise ValueError("context parallelism is for training: no KV cache")
         cos, sin = self._cos_sin(t, cache, idx.device)
         mask = cache.mask(t) if cache is not None else None
+        if self.cp is not None:
+            mask = self.cp.mask(t, idx.device)
         x = self.embed(idx)
         for block in self.blocks:
             x = block(x, cos, sin, cache, mask)

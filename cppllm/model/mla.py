@@ -52,6 +52,7 @@ class MLAttention(nn.Module):
         self.kv_b_proj = nn.Linear(self.rank, h * (self.dn + self.dv), bias=False)
         self.o_proj = nn.Linear(h * self.dv, c, bias=False)
         self.scale = config.yarn_mscale**2 / math.sqrt(dqk)
+        self.cp = None  # a ContextParallel: the latents are gathered over its ranks
 
     def _query(self, x: torch.Tensor) -> torch.Tensor:
         if hasattr(self, "q_proj"):
@@ -77,6 +78,8 @@ class MLAttention(nn.Module):
         if cache is not None:
             latent, k_rope = cache.update(self.layer_idx, latent, k_rope)
             latent, k_rope = latent.to(x.dtype), k_rope.to(x.dtype)
+        if self.cp is not None:  # context parallel: gather only the latent and RoPE key (the small part)
+            latent, k_rope = self.cp.gather(latent, 2), self.cp.gather(k_rope, 2)
         causal = mask is None and t > 1  # queries aligned to the last keys (see CausalSelfAttention)
         if absorb if absorb is not None else cache is not None:
             y = self._absorbed(q_nope, q_rope, latent, k_rope, mask, causal)
