@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     fb = throughput(args.steps, args.batch, args.seq, args.vocab, device, optimizer=False)
     print(
         f"   forward + backward only:  tiny {fb['tiny']:,.0f} tok/s, moe-tiny {fb['moe-tiny']:,.0f} tok/s, "
-        f"ratio {fb['moe-tiny'] / fb['tiny']:.2f}x (the optimizer steps all {count_params(get_preset('moe-tiny'))['total'] / 1e6:.1f}M "
+        f"ratio {fb['moe-tiny'] / fb['tiny']:.2f}x (the optimizer steps all {count_params(get_preset('moe-tiny', vocab_size=args.vocab))['total'] / 1e6:.1f}M "
         "parameters, not only the active ones)"
     )
     if device.type == "cpu":

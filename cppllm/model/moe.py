@@ -51,18 +51,26 @@ class AddAuxLoss(torch.autograd.Function):
 
 
 def _grouped_mm_ok(x: torch.Tensor) -> bool:
-    # torch._grouped_mm: CPU (fp32/bf16) and CUDA bf16 (SM90+ kernels); fp32 on CUDA takes the loop.
-    return hasattr(torch, "_grouped_mm") and (x.device.type == "cpu" or x.dtype == torch.bfloat16)
+    # torch._grouped_mm: CPU (fp32/bf16) and CUDA bf16 on SM90+ (H100/H200); anything else takes the loop.
+    if not hasattr(torch, "_grouped_mm"):
+        return False
+    if x.device.type == "cpu":
+        return True
+    return x.is_cuda and x.dtype == torch.bfloat16 and torch.cuda.get_device_capability(x.device) >= (9, 0)
 
 
 def grouped_linear(
-    x: torch.Tensor, w: torch.Tensor, counts: list[int], offsets: torch.Tensor
+    x: torch.Tensor, w: torch.Tensor, counts: torch.Tensor, offsets: torch.Tensor
 ) -> torch.Tensor:
     """Rows of x (M, in), sorted by expert with `counts[e]` rows each, times w[e]^T (w: (E, out, in))."""
+    kind = x.device.type
+    if torch.is_autocast_enabled(kind):  # _grouped_mm is not an autocast op: cast as F.linear would
+        x = x.to(torch.get_autocast_dtype(kind))
     if _grouped_mm_ok(x):
         # the backward needs a dense output gradient (an expanded one trips the CPU kernel's stride check)
         return torch._grouped_mm(x, w.to(x.dtype).transpose(-2, -1), offs=offsets)
-    return torch.cat([F.linear(xe, w[e].to(x.dtype)) for e, xe in enumerate(x.split(counts))])
+    parts = x.split(counts.tolist())  # a loop over experts (never over tokens)
+    return torch.cat([F.linear(xe, w[e].to(x.dtype)) for e, xe in enumerate(parts)])
 
 
 class Router(nn.Module):
@@ -167,12 +175,11 @@ class MoE(nn.Module):
             order = order[keep]
             counts_t = counts_t.clamp(max=cap)
         token = order // k
-        counts = counts_t.tolist()
         offsets = torch.cumsum(counts_t, 0).to(torch.int32)
         xs = flat[token]  # (M, C), grouped by expert
         gate_up = torch.cat((self.w_gate, self.w_up), dim=1)  # (E, 2H, C)
-        g, u = grouped_linear(xs, gate_up, counts, offsets).chunk(2, dim=-1)
-        ys = grouped_linear(F.silu(g) * u, self.w_down, counts, offsets)  # (M, C)
+        g, u = grouped_linear(xs, gate_up, counts_t, offsets).chunk(2, dim=-1)
+        ys = grouped_linear(F.silu(g) * u, self.w_down, counts_t, offsets)  # (M, C)
         ys = ys * gate[order].unsqueeze(-1).to(ys.dtype)
         return torch.zeros_like(flat, dtype=ys.dtype).index_add_(0, token, ys).to(flat.dtype)
 
