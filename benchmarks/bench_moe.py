@@ -46,10 +46,19 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}"
 
 
-def build(preset: str, vocab: int, device: torch.device, aux_alpha: float = 0.0, seq: int = 256):
+def build(
+    preset: str,
+    vocab: int,
+    device: torch.device,
+    aux_alpha: float = 0.0,
+    seq: int = 256,
+    bias_rate: float | None = None,
+):
     over = {"vocab_size": vocab, "max_seq_len": seq}
     if preset.startswith("moe"):
         over["aux_loss_alpha"] = aux_alpha
+        if bias_rate is not None:
+            over["router_bias_rate"] = bias_rate
     gpt = GPT(get_preset(preset, **over)).to(device)
     module = TrainModule(gpt, loss_impl="chunked", chunk=256 if device.type == "cpu" else 4096)
     groups = gpt.param_groups()
@@ -131,7 +140,9 @@ def corpus_tokens(vocab: int) -> tuple[torch.Tensor, int]:
     return torch.tensor(ids), tok.vocab_size
 
 
-def learning(train_steps: int, batch: int, seq: int, vocab: int, aux_alpha: float) -> None:
+def learning(
+    train_steps: int, batch: int, seq: int, vocab: int, aux_alpha: float, bias_rate: float | None
+) -> None:
     ids, v = corpus_tokens(vocab)
     n_win = ids.numel() // (seq + 1)
     windows = ids[: n_win * (seq + 1)].view(n_win, seq + 1)
@@ -139,7 +150,7 @@ def learning(train_steps: int, batch: int, seq: int, vocab: int, aux_alpha: floa
     windows = windows[torch.randperm(n_win, generator=g)]
     held, train = windows[:16], windows[16:]
     print(f"   corpus: {ids.numel():,} tokens, {n_win} windows of {seq} (16 held back, same headers)")
-    models = {p: build(p, v, torch.device("cpu"), aux_alpha, seq) for p in ("tiny", "moe-tiny")}
+    models = {p: build(p, v, torch.device("cpu"), aux_alpha, seq, bias_rate) for p in ("tiny", "moe-tiny")}
     for p, (gpt, _) in models.items():
         c = count_params(gpt.config)
         print(
@@ -165,7 +176,8 @@ def learning(train_steps: int, batch: int, seq: int, vocab: int, aux_alpha: floa
     gpt = models["moe-tiny"][0]
     stats = gpt.expert_stats()
     loads = {k: round(v, 2) for k, v in stats.items() if k.endswith("/load_max")}
-    print(f"   moe-tiny expert load (max / mean, last step; 1.0 = balanced): {loads}")
+    rate = gpt.config.router_bias_rate
+    print(f"   moe-tiny expert load (max / mean, last step; 1.0 = balanced; bias rate {rate}): {loads}")
     if aux_alpha > 0:
         aux = max(v for k, v in stats.items() if k.endswith("/aux"))
         print(f"   sequence balance loss (alpha {aux_alpha}): {aux:.2e} per layer vs LM loss {b:.3f}")
@@ -181,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--aux-alpha", type=float, default=0.0, help="sequence balance loss weight for moe-tiny")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads, both models")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="throughput device (cuda: bf16)")
+    ap.add_argument("--no-throughput", action="store_true", help="skip part 1 (tok/s, memory)")
+    ap.add_argument(
+        "--bias-rate", type=float, default=None, help="moe-tiny's router_bias_rate (default: preset's)"
+    )
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -190,27 +206,30 @@ def main(argv: list[str] | None = None) -> int:
     device = torch.device(args.device)
     where = torch.cuda.get_device_name() if device.type == "cuda" else machine()
     print(f"== machine: {where}; torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"== 1. training step, batch {args.batch} x {args.seq}, vocab {args.vocab}, Muon + AdamW, "
-          f"{'bf16 autocast' if device.type == 'cuda' else 'fp32'}")  # fmt: skip
-    tps = throughput(args.steps, args.batch, args.seq, args.vocab, device)
-    per_core = "" if device.type == "cuda" else f" ({tps['moe-tiny'] / args.threads:,.0f} per thread)"
-    print(f"   tiny (dense, GQA):        {tps['tiny']:10,.0f} tok/s")
-    print(f"   moe-tiny (MoE + MLA):     {tps['moe-tiny']:10,.0f} tok/s{per_core}")
-    print(f"   ratio moe-tiny / tiny:    {tps['moe-tiny'] / tps['tiny']:10.2f}x")
-    fb = throughput(args.steps, args.batch, args.seq, args.vocab, device, optimizer=False)
-    print(
-        f"   forward + backward only:  tiny {fb['tiny']:,.0f} tok/s, moe-tiny {fb['moe-tiny']:,.0f} tok/s, "
-        f"ratio {fb['moe-tiny'] / fb['tiny']:.2f}x (the optimizer steps all {count_params(get_preset('moe-tiny', vocab_size=args.vocab))['total'] / 1e6:.1f}M "
-        "parameters, not only the active ones)"
-    )
-    if device.type == "cpu":
-        mem = {p: peak_rss(p, args.batch, args.seq, args.vocab, args.threads) for p in ("tiny", "moe-tiny")}
+    if not args.no_throughput:
+        print(f"== 1. training step, batch {args.batch} x {args.seq}, vocab {args.vocab}, Muon + AdamW, "
+              f"{'bf16 autocast' if device.type == 'cuda' else 'fp32'}")  # fmt: skip
+        tps = throughput(args.steps, args.batch, args.seq, args.vocab, device)
+        per_core = "" if device.type == "cuda" else f" ({tps['moe-tiny'] / args.threads:,.0f} per thread)"
+        print(f"   tiny (dense, GQA):        {tps['tiny']:10,.0f} tok/s")
+        print(f"   moe-tiny (MoE + MLA):     {tps['moe-tiny']:10,.0f} tok/s{per_core}")
+        print(f"   ratio moe-tiny / tiny:    {tps['moe-tiny'] / tps['tiny']:10.2f}x")
+        fb = throughput(args.steps, args.batch, args.seq, args.vocab, device, optimizer=False)
         print(
-            f"   peak RSS (2 steps, fresh process): tiny {mem['tiny']:,.0f} MiB, moe-tiny {mem['moe-tiny']:,.0f} MiB"
+            f"   forward + backward only:  tiny {fb['tiny']:,.0f} tok/s, moe-tiny {fb['moe-tiny']:,.0f} tok/s, "
+            f"ratio {fb['moe-tiny'] / fb['tiny']:.2f}x (the optimizer steps all {count_params(get_preset('moe-tiny', vocab_size=args.vocab))['total'] / 1e6:.1f}M "
+            "parameters, not only the active ones)"
         )
+        if device.type == "cpu":
+            mem = {
+                p: peak_rss(p, args.batch, args.seq, args.vocab, args.threads) for p in ("tiny", "moe-tiny")
+            }
+            print(
+                f"   peak RSS (2 steps, fresh process): tiny {mem['tiny']:,.0f} MiB, moe-tiny {mem['moe-tiny']:,.0f} MiB"
+            )
     if args.train_steps:
         print(f"== 2. learning, {args.train_steps} steps x {args.batch} x {args.seq} tokens, same stream")
-        learning(args.train_steps, args.batch, args.seq, args.vocab, args.aux_alpha)
+        learning(args.train_steps, args.batch, args.seq, args.vocab, args.aux_alpha, args.bias_rate)
     return 0
 
 
