@@ -1,14 +1,18 @@
 """The GPT: token embedding -> n_layer pre-norm blocks (RMSNorm, GQA + RoPE, SwiGLU) -> RMSNorm -> LM head.
 
+M5 options of the same config: MLA attention (`mla.py`), DeepSeekMoE FFN layers (`moe.py`, with the
+per-step `update_router_bias()` / `expert_stats()` the trainer calls) and context parallelism
+(`enable_context_parallel`, `context_parallel.py`).
+
 Initialisation (deterministic given `config.init_seed` or `init_weights(seed)`):
-- hidden matrices (q/k/v, gate/up): N(0, 1/sqrt(fan_in)), so every projection preserves the scale of
-  its unit-RMS (normalised) input;
-- residual output projections (o_proj, down_proj): the same, divided by sqrt(2 * n_layer) (GPT-2), so the
+- hidden matrices (q/k/v, gate/up, MLA's projections, routers, each expert of an (E, out, in) stack):
+  N(0, 1/sqrt(fan_in)), so every projection preserves the scale of its unit-RMS (normalised) input;
+- residual output projections (o_proj, down_proj, experts' w_down): the same, divided by sqrt(2 * n_layer) (GPT-2), so the
   residual stream's variance stays O(1) however deep the model is;
 - untied token embedding: N(0, 1), the same scale as the normalised stream it feeds;
 - LM head (and a tied embedding): N(0, 0.5/sqrt(n_embd)), so the initial logits have std ~0.5 at any
   width and the initial loss is close to ln(vocab_size);
-- RMSNorm gains: 1.
+- RMSNorm gains: 1; MoE balancing biases: 0.
 Draws happen in a fixed parameter order from a CPU generator, so the same seed gives the same weights on
 any device.
 """
