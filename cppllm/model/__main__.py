@@ -29,12 +29,44 @@ def preset_table(vocab_size: int = 32768) -> str:
     for name in PRESETS:
         c = get_preset(name, vocab_size=vocab_size)
         s = summary(c, 1)
+        heads, head_dim, mlp = f"{c.n_head} ({c.n_kv_head})", c.head_dim, c.mlp_hidden
+        params = _human(s["params_total"])
+        if c.attention == "mla":
+            heads, head_dim = (
+                f"{c.n_head} (MLA, latent {c.kv_lora_rank})",
+                c.qk_nope_head_dim + c.qk_rope_head_dim,
+            )
+        if c.is_moe:
+            mlp = f"MoE {c.n_routed_experts}+{c.n_shared_experts} x {c.moe_hidden}, top-{c.n_experts_per_tok}"
+            params += f" ({_human(s['params_active'])} active)"
         rows.append(
-            f"| `{name}` | {c.n_layer} | {c.n_embd} | {c.n_head} ({c.n_kv_head}) | {c.head_dim} | {c.mlp_hidden} | "
-            f"{c.max_seq_len} | {_human(s['params_total'])} | {_human(s['params_non_embedding'])} | "
+            f"| `{name}` | {c.n_layer} | {c.n_embd} | {heads} | {head_dim} | {mlp} | "
+            f"{c.max_seq_len} | {params} | {_human(s['params_non_embedding'])} | "
             f"{_human(s['flops_per_token'])} | {_human(s['kv_cache_bytes_per_token'], 'B')} |"
         )
     return "\n".join(rows)
+
+
+def _describe(cfg) -> str:
+    if cfg.attention == "mla":
+        rq = "full-rank q" if cfg.q_lora_rank is None else f"q latent {cfg.q_lora_rank}"
+        attn = (
+            f"{cfg.n_head} MLA heads (KV latent {cfg.kv_lora_rank}, {rq}, qk {cfg.qk_nope_head_dim}+"
+            f"{cfg.qk_rope_head_dim} RoPE, v {cfg.v_head_dim})"
+        )
+    else:
+        attn = f"{cfg.n_head} heads ({cfg.n_kv_head} KV) x {cfg.head_dim}"
+    if cfg.is_moe:
+        ffn = (
+            f"MoE {cfg.n_routed_experts} routed (top-{cfg.n_experts_per_tok}) + {cfg.n_shared_experts} shared "
+            f"experts x {cfg.moe_hidden}, first {cfg.first_k_dense} dense (SwiGLU {cfg.mlp_hidden})"
+        )
+    else:
+        ffn = f"SwiGLU {cfg.mlp_hidden}"
+    return (
+        f"{cfg.n_layer} layers, width {cfg.n_embd}, {attn}, {ffn}, vocab {cfg.vocab_size}, "
+        f"context {cfg.max_seq_len}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,16 +102,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"config": cfg.to_dict(), "batch_tokens": batch, **s}, indent=2))
         return 0
-    print(
-        f"preset {args.preset}: {cfg.n_layer} layers, width {cfg.n_embd}, {cfg.n_head} heads ({cfg.n_kv_head} KV) "
-        f"x {cfg.head_dim}, SwiGLU {cfg.mlp_hidden}, vocab {cfg.vocab_size}, context {cfg.max_seq_len}"
-    )
+    print(f"preset {args.preset}: {_describe(cfg)}")
     print(f"  parameters       {s['params_total']:>15,}  ({_human(s['params_total'])})")
     print(f"  non-embedding    {s['params_non_embedding']:>15,}  ({_human(s['params_non_embedding'])})")
+    if cfg.is_moe:
+        print(f"  active/token     {s['params_active']:>15,}  ({_human(s['params_active'])})")
     print(
         f"  FLOPs/token      {s['flops_per_token']:>15,}  ({_human(s['flops_per_token'])}, training, T={cfg.max_seq_len})"
     )
     print(f"  KV cache/token   {s['kv_cache_bytes_per_token']:>15,}  bytes ({args.dtype})")
+    if cfg.attention == "mla":
+        gqa = s["kv_cache_bytes_per_token_gqa"]
+        print(
+            f"    vs GQA         {gqa:>15,}  bytes with {cfg.n_kv_head} KV heads x {cfg.head_dim} "
+            f"({gqa / s['kv_cache_bytes_per_token']:.1f}x MLA's)"
+        )
+        million = 2**20
+        print(
+            f"    one {million:,}-token sequence: {_gib(million * s['kv_cache_bytes_per_token'])} MLA, "
+            f"{_gib(million * gqa)} GQA"
+        )
     print(f"  training memory at {batch:,} tokens/micro-batch ({args.dtype} activations, {args.optimizer}):")
     for k in ("weights", "grads", "optimizer", "activations", "logits", "total"):
         print(f"    {k:<12} {_gib(s['train_mem_' + k]):>12}")

@@ -34,6 +34,7 @@ class CausalSelfAttention(nn.Module):
         self.o_proj = nn.Linear(config.q_dim, config.n_embd, bias=False)
         self.q_norm = RMSNorm(config.head_dim, config.norm_eps) if config.qk_norm else None
         self.k_norm = RMSNorm(config.head_dim, config.norm_eps) if config.qk_norm else None
+        self.cp = None  # a ContextParallel: keys/values gathered over its ranks (GPT.enable_context_parallel)
 
     def forward(
         self,
@@ -59,6 +60,8 @@ class CausalSelfAttention(nn.Module):
         if cache is not None:
             k, v = cache.update(self.layer_idx, k, v)
             k, v = k.to(q.dtype), v.to(q.dtype)
+        if self.cp is not None:  # the whole sequence's keys/values; `mask` is the context-parallel one
+            k, v = self.cp.gather(k, 2), self.cp.gather(v, 2)
         gqa = h != hk
         if mask is None:
             # Causal with queries aligned to the *last* keys (t == Tk in training; t == 1 when decoding).

@@ -52,6 +52,23 @@ class GPTConfig:
     tie_embeddings: bool = False
     norm_eps: float = 1e-5
     init_seed: int = 0
+    # ----- M5: Multi-head Latent Attention (DeepSeek-V2, arXiv 2405.04434); attention="gqa" ignores these
+    attention: str = "gqa"  # "gqa" | "mla"
+    q_lora_rank: int | None = None  # None: full-rank query projection (DeepSeek-V2-Lite)
+    kv_lora_rank: int = 512  # the cached latent's width
+    qk_nope_head_dim: int = 128
+    qk_rope_head_dim: int = 64  # the decoupled RoPE key (shared by all heads, cached)
+    v_head_dim: int = 128
+    # ----- M5: DeepSeekMoE FFN (arXiv 2401.06066, DeepSeek-V3 arXiv 2412.19437); 0 routed experts = dense
+    n_routed_experts: int = 0
+    n_shared_experts: int = 0  # always-on experts (run as one SwiGLU n_shared_experts x moe_hidden wide)
+    n_experts_per_tok: int = 0  # top-k routed experts per token
+    moe_hidden: int | None = None  # each expert's SwiGLU width; None: mlp_hidden // 4
+    first_k_dense: int = 0  # the first k layers keep the dense SwiGLU (mlp_hidden)
+    routed_scaling: float = 1.0  # routed-output multiplier (V3's routed_scaling_factor)
+    router_bias_rate: float = 1e-3  # aux-loss-free balancing: bias step per optimizer step (V3's gamma)
+    aux_loss_alpha: float = 0.0  # sequence-wise balance loss weight (V3 uses a tiny one, e.g. 1e-4)
+    capacity_factor: float | None = None  # None: dropless; else each expert takes <= cf * fair share
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self) -> None:
@@ -89,6 +106,26 @@ class GPTConfig:
                 raise ValueError(f"yarn_factor must be >= 1, got {self.yarn_factor}")
             if self.yarn_original_max_seq_len is None:
                 raise ValueError("rope_scaling='yarn' needs yarn_original_max_seq_len (the training context)")
+        self._check_m5()
+
+    def _check_m5(self) -> None:
+        if self.attention not in ("gqa", "mla"):
+            raise ValueError(f"attention must be 'gqa' or 'mla', got {self.attention!r}")
+        if self.attention == "mla":
+            if self.qk_norm:
+                raise ValueError("qk_norm is a GQA option; MLA normalises its latents instead")
+            if self.qk_rope_head_dim % 2:
+                raise ValueError(f"qk_rope_head_dim must be even, got {self.qk_rope_head_dim}")
+        if self.n_routed_experts:
+            if self.moe_hidden is None:
+                object.__setattr__(self, "moe_hidden", max(1, self.mlp_hidden // 4))
+            if not 0 < self.n_experts_per_tok <= self.n_routed_experts:
+                raise ValueError(
+                    f"n_experts_per_tok={self.n_experts_per_tok} must be in 1..n_routed_experts"
+                    f"={self.n_routed_experts}"
+                )
+            if self.capacity_factor is not None and self.capacity_factor <= 0:
+                raise ValueError(f"capacity_factor must be positive or None, got {self.capacity_factor}")
 
     # ----- derived values -----
     @property
@@ -103,6 +140,18 @@ class GPTConfig:
     def n_rep(self) -> int:
         """Query heads per KV head (1 = MHA, n_head = MQA)."""
         return self.n_head // self.n_kv_head
+
+    @property
+    def is_moe(self) -> bool:
+        return self.n_routed_experts > 0
+
+    def layer_is_moe(self, layer_idx: int) -> bool:
+        return self.is_moe and layer_idx >= self.first_k_dense
+
+    @property
+    def rope_head_dim(self) -> int:
+        """Dimensions RoPE rotates: the whole head (GQA) or MLA's decoupled RoPE part."""
+        return self.qk_rope_head_dim if self.attention == "mla" else self.head_dim
 
     @property
     def seq_len(self) -> int:
@@ -172,6 +221,46 @@ PRESETS: dict[str, dict[str, Any]] = {
         mlp_hidden=9216,
         max_seq_len=4096,
         rope_theta=500000.0,
+    ),
+    # M5 (DeepSeek-V2/V3 style): MLA + MoE with 16 routed experts (top-2) and 2 shared ones, first layer dense.
+    # `moe-tiny` has the active parameters of `tiny` (FFN: 2 routed + 2 shared x 192 = tiny's 768) for CPU
+    # comparisons; n_kv_head/head_dim only describe the GQA model `--preset` compares MLA's KV cache with.
+    "moe-tiny": dict(
+        n_layer=4,
+        n_embd=256,
+        n_head=4,
+        n_kv_head=2,
+        head_dim=64,
+        max_seq_len=256,
+        tie_embeddings=True,
+        attention="mla",
+        kv_lora_rank=64,
+        qk_nope_head_dim=32,
+        qk_rope_head_dim=32,
+        v_head_dim=64,
+        n_routed_experts=16,
+        n_shared_experts=2,
+        n_experts_per_tok=2,
+        moe_hidden=192,
+        first_k_dense=1,
+    ),
+    "moe-12b": dict(
+        n_layer=28,
+        n_embd=2048,
+        n_head=16,
+        n_kv_head=8,
+        head_dim=128,
+        max_seq_len=4096,
+        attention="mla",
+        kv_lora_rank=512,
+        qk_nope_head_dim=128,
+        qk_rope_head_dim=64,
+        v_head_dim=128,
+        n_routed_experts=16,
+        n_shared_experts=2,
+        n_experts_per_tok=2,
+        moe_hidden=3584,
+        first_k_dense=1,
     ),
 }
 

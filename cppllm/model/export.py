@@ -1,5 +1,8 @@
 """Export a GPT to a Hugging Face `LlamaForCausalLM` directory or to GGUF (llama.cpp).
 
+MLA / MoE models (M5) export as `DeepseekV3ForCausalLM` instead (`cppllm.model.export_deepseek`), with the
+same parity guarantees; GGUF export stays Llama-only.
+
 Our block is Llama's block (pre-norm RMSNorm, rotate-half RoPE with transformers' YaRN, GQA, SwiGLU, no
 biases), so the export is a renaming of tensors plus a config, and the exported model computes the same
 function (tested: max |logit diff| < 1e-4 in fp32, identical greedy generation). Features Llama cannot
@@ -36,6 +39,10 @@ class UnsupportedExport(ValueError):
 
 
 def check_llama_compatible(cfg: GPTConfig) -> None:
+    if cfg.attention == "mla" or cfg.is_moe:
+        raise UnsupportedExport(
+            "MLA / MoE models are not Llama: export them with --format hf (DeepseekV3ForCausalLM)"
+        )
     if cfg.qk_norm:
         raise UnsupportedExport(
             "qk_norm=True cannot be exported as LlamaForCausalLM/GGUF llama (Llama has no QK-norm); "
@@ -125,16 +132,23 @@ def _commit_dir(tmp: Path, out: Path) -> None:
 def export_hf(
     model: GPT, out_dir: str | Path, tokenizer_dir: str | Path | None = None, dtype: str = "fp32"
 ) -> Path:
-    """Write a `LlamaForCausalLM` directory: model.safetensors, config.json, generation_config.json
-    and, with `tokenizer_dir`, the tokenizer as a `PreTrainedTokenizerFast`."""
+    """Write a `LlamaForCausalLM` (`DeepseekV3ForCausalLM` for MLA/MoE) directory: model.safetensors,
+    config.json, generation_config.json and, with `tokenizer_dir`, the tokenizer as a
+    `PreTrainedTokenizerFast`."""
     from safetensors.torch import save_file
     from transformers import GenerationConfig
 
     cfg = model.config
-    hf_cfg = llama_config(cfg, dtype)
+    if cfg.attention == "mla" or cfg.is_moe:
+        from cppllm.model import export_deepseek as ds
+
+        hf_cfg = ds.deepseek_config(cfg, dtype)
+        tensors = ds.cast_for_export(ds.deepseek_state_dict(model), DTYPES[dtype])
+    else:
+        hf_cfg = llama_config(cfg, dtype)
+        tensors = {k: v.to(DTYPES[dtype]) for k, v in llama_state_dict(model).items()}
     out = Path(out_dir)
     tmp = _fresh_dir(out)
-    tensors = {k: v.to(DTYPES[dtype]) for k, v in llama_state_dict(model).items()}
     save_file(tensors, str(tmp / "model.safetensors"), metadata={"format": "pt"})
     hf_cfg.save_pretrained(str(tmp))
     GenerationConfig(

@@ -3,6 +3,8 @@
 Keys/values of every layer live in preallocated tensors (B, n_kv_head, T_max, head_dim). Row b's first
 `left_pad[b]` slots are padding: they are never attended to, and that row's RoPE positions start at 0
 on its first real token, so a left-padded row computes exactly what it would alone.
+With MLA (`attention="mla"`) the two tensors hold the latent (width kv_lora_rank) and the decoupled RoPE
+key (width qk_rope_head_dim), one "head" each: that is all MLA caches.
 """
 
 from __future__ import annotations
@@ -23,9 +25,13 @@ class KVCache:
         device: torch.device | str = "cpu",
         dtype: torch.dtype = torch.float32,
     ) -> None:
-        shape = (config.n_layer, batch_size, config.n_kv_head, max_len, config.head_dim)
-        self.k = torch.zeros(shape, device=device, dtype=dtype)
-        self.v = torch.zeros(shape, device=device, dtype=dtype)
+        if config.attention == "mla":
+            k_shape = (config.n_layer, batch_size, 1, max_len, config.kv_lora_rank)
+            v_shape = (config.n_layer, batch_size, 1, max_len, config.qk_rope_head_dim)
+        else:
+            k_shape = v_shape = (config.n_layer, batch_size, config.n_kv_head, max_len, config.head_dim)
+        self.k = torch.zeros(k_shape, device=device, dtype=dtype)
+        self.v = torch.zeros(v_shape, device=device, dtype=dtype)
         self.max_len = max_len
         self.pos = 0  # slots filled so far (same for every row)
         if left_pad is None:
@@ -67,4 +73,4 @@ class KVCache:
         self.pos += t
 
     def bytes(self) -> int:
-        return self.k.numel() * self.k.element_size() * 2
+        return (self.k.numel() + self.v.numel()) * self.k.element_size()

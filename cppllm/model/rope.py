@@ -52,18 +52,23 @@ def yarn_inv_freq(
 
 
 def inv_freq_for(config: GPTConfig) -> tuple[torch.Tensor, float]:
-    """(inverse frequencies, attention scaling) for a config."""
+    """(inverse frequencies, cos/sin scaling) for a config.
+
+    MLA rotates only its decoupled RoPE dimensions (`rope_head_dim`), and takes YaRN's temperature in the
+    softmax scale (DeepSeek-V2's `mscale`, applied to the whole q.k, not only its RoPE part), so its
+    cos/sin are unscaled.
+    """
     if config.rope_scaling == "yarn":
         inv = yarn_inv_freq(
-            config.head_dim,
+            config.rope_head_dim,
             config.rope_theta,
             config.yarn_factor,
             config.yarn_original_max_seq_len,
             config.yarn_beta_fast,
             config.yarn_beta_slow,
         )
-        return inv, config.yarn_mscale
-    return default_inv_freq(config.head_dim, config.rope_theta), 1.0
+        return inv, 1.0 if config.attention == "mla" else config.yarn_mscale
+    return default_inv_freq(config.rope_head_dim, config.rope_theta), 1.0
 
 
 def rope_cos_sin(

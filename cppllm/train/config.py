@@ -23,6 +23,8 @@ PRESET_DEFAULTS: dict[str, dict[str, int]] = {
     "d26": dict(batch_tokens=2**19, micro_batch=16),
     "d32": dict(batch_tokens=2**19, micro_batch=8),
     "3b": dict(batch_tokens=2**21, micro_batch=4),
+    "moe-tiny": dict(batch_tokens=16 * 256, micro_batch=16),
+    "moe-12b": dict(batch_tokens=2**21, micro_batch=2),
 }
 TOKENS_PER_PARAM = 20
 

@@ -26,17 +26,20 @@ def zeropower_via_newtonschulz(
     eps: float = 1e-7,
     dtype: torch.dtype = torch.bfloat16,
 ) -> torch.Tensor:
-    """Approximate U V^T of G = U S V^T (singular values land in ~[0.7, 1.2]); bf16 like the reference."""
+    """Approximate U V^T of G = U S V^T (singular values land in ~[0.7, 1.2]); bf16 like the reference.
+
+    A 3-D G (an MoE layer's expert stack) is a batch: each expert's matrix is orthogonalised on its own."""
     a, b, c = coefficients
     x = g.to(dtype)
-    tall = g.size(0) > g.size(1)
+    tall = g.size(-2) > g.size(-1)
     if tall:
-        x = x.T
-    x = x / x.norm().clamp(min=eps)  # spectral norm <= Frobenius norm <= 1
+        x = x.mT
+    fro = x.norm() if x.ndim == 2 else torch.linalg.matrix_norm(x, keepdim=True)
+    x = x / fro.clamp(min=eps)  # spectral norm <= Frobenius norm <= 1
     for _ in range(steps):
-        gram = x @ x.T
+        gram = x @ x.mT
         x = a * x + (b * gram + c * gram @ gram) @ x
-    return x.T if tall else x
+    return x.mT if tall else x
 
 
 class Muon(torch.optim.Optimizer):
@@ -60,8 +63,8 @@ class Muon(torch.optim.Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                if p.ndim != 2:
-                    raise ValueError(f"Muon only takes 2-D parameters, got shape {tuple(p.shape)}")
+                if p.ndim not in (2, 3):
+                    raise ValueError(f"Muon takes 2-D (or stacked 3-D) parameters, got {tuple(p.shape)}")
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -85,16 +88,17 @@ class Muon(torch.optim.Optimizer):
                 )
                 p.mul_(1 - lr * wd)  # decoupled weight decay
                 # Keller's shape scaling: tall matrices (fan_out > fan_in) take a larger step.
-                p.add_(update.to(p.dtype), alpha=-lr * math.sqrt(max(1.0, p.size(0) / p.size(1))))
+                p.add_(update.to(p.dtype), alpha=-lr * math.sqrt(max(1.0, p.size(-2) / p.size(-1))))
         return loss
 
 
 def make_muon(
     params: list[nn.Parameter], *, lr: float, weight_decay: float, momentum: float
 ) -> torch.optim.Optimizer:
-    """`torch.optim.Muon` on accelerators when available, else our `Muon` (fp32 iteration on CPU)."""
+    """`torch.optim.Muon` on accelerators when available, else our `Muon` (fp32 iteration on CPU; and for
+    3-D MoE expert stacks, which torch's Muon does not take)."""
     on_cpu = all(p.device.type == "cpu" for p in params)
-    if hasattr(torch.optim, "Muon") and not on_cpu:
+    if hasattr(torch.optim, "Muon") and not on_cpu and all(p.ndim == 2 for p in params):
         return torch.optim.Muon(params, lr=lr, weight_decay=weight_decay, momentum=momentum, nesterov=True)
     ns_dtype = torch.float32 if on_cpu else torch.bfloat16
     return Muon(params, lr=lr, weight_decay=weight_decay, momentum=momentum, nesterov=True, ns_dtype=ns_dtype)

@@ -372,6 +372,7 @@ class Trainer:
         if scaler is not None:
             scaler.update()
         self.schedule.step()
+        self.gpt.update_router_bias()  # MoE: aux-loss-free balancing from this step's expert load
         self.step_no += 1
         # = batch_tokens for fixed-width rows; SFT rows are cut to their longest chat (this rank's x ranks)
         self.tokens_seen += positions * self.info.world_size
@@ -482,6 +483,7 @@ class Trainer:
                         "peak_mem_gb": peak_memory_gb(self.device),
                         "tokens": self.tokens_seen,
                         "eta_s": (cfg.steps - step) * sum(recent) / len(recent),
+                        **self.gpt.expert_stats(),  # MoE: per-layer load of the last step (empty if dense)
                         **getattr(self.loader, "metrics", dict)(),
                     }
                     if do_eval:

@@ -12,7 +12,7 @@ def test_presets_follow_depth_rule_and_seed_numbers():
         assert cfg.n_layer == d and cfg.n_embd == 64 * d and cfg.head_dim == 128 and cfg.q_dim == cfg.n_embd
     c3 = get_preset("3b")
     assert (c3.n_embd, c3.n_layer, c3.n_head, c3.n_kv_head) == (2560, 32, 32, 8)
-    assert set(PRESETS) == {"tiny", "d12", "d20", "d26", "d32", "3b"}
+    assert set(PRESETS) == {"tiny", "d12", "d20", "d26", "d32", "3b", "moe-tiny", "moe-12b"}
 
 
 def test_preset_sizes_match_their_names():
