@@ -51,6 +51,8 @@ class MilestoneDef:
     not_yet: Callable[[argparse.Namespace], str | None] | None = None  # a missing capability, if any
     # (source name, weight) pairs: one .bin per source under DIR/bin/<name>/, weighted by the loader
     mixture: Callable[[], list[tuple[str, float]]] | None = None
+    # bytes each default source's reader may take (its share of the token budget, `pipelines.plan`)
+    caps: Callable[[argparse.Namespace], dict[str, int]] | None = None
 
 
 def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
@@ -65,6 +67,21 @@ def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
     a("--workers", type=int, default=os.cpu_count() or 1, help="local executor: tasks run at once")
     a("--max-docs", type=int, default=None, help="take a deterministic subset of this many documents")
     a("--max-bytes", type=int, default=None, help="take a deterministic subset of about this many bytes")
+    if m.caps is not None:
+        g = p.add_argument_group("token budget (each source is read up to its share: pipelines.plan)")
+        g.add_argument(
+            "--token-budget",
+            type=int,
+            default=None,
+            help="tokens of the run (default: 20 x the preset's params)",
+        )
+        g.add_argument(
+            "--calibrate",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help="bytes/token of the caps measured on a finished run's DIR/manifest.json (default: an estimate)",
+        )
     g = p.add_argument_group("normalize")
     g.add_argument("--keep-indent", action="store_true", help="keep leading indentation")
     g.add_argument("--max-blank-lines", type=int, default=2, help="longest run of blank lines kept (-1: all)")
@@ -144,10 +161,12 @@ def _sources(args: argparse.Namespace, m: MilestoneDef) -> list[SourceSpec]:
     return out
 
 
-def _reader(src: SourceSpec, args: argparse.Namespace):
+def _reader(src: SourceSpec, args: argparse.Namespace, caps: dict[str, int]):
     from cppllm.pipeline.readers.registry import make_reader
 
     opts = dict(src.options)
+    if src.name in caps:
+        opts["byte_budget"] = caps[src.name]
     if args.max_docs is not None:
         opts["max_docs"] = args.max_docs
     if args.max_bytes is not None:
@@ -203,6 +222,11 @@ def _parquet_reader(folder: Path):
     return reader
 
 
+def run_caps(args: argparse.Namespace, m: MilestoneDef) -> dict[str, int]:
+    """Per-source byte caps of this run (none with `--source`, which replaces the milestone's sources)."""
+    return m.caps(args) if m.caps is not None and not args.source else {}
+
+
 def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
     """The chain of executors of a run, in order (each depends on the one before)."""
     from cppllm.pipeline.exact_dedup import ExactDedupFilter, ExactDedupFind, ExactDedupSignature
@@ -218,8 +242,9 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
         chain.append(make(pipeline, tasks=tasks, name=name, depends=chain[-1] if chain else None))
 
     # --- read -> per-document steps -> exact-dedup signatures: one stage per source
+    caps = run_caps(args, m)
     for i, src in enumerate(_sources(args, m)):
-        reader = _reader(src, args)
+        reader = _reader(src, args, caps)
         steps = data_steps(args, reader=reader, audit_dir=str(out / "audit"))
         if m.extra_steps:
             steps[1:1] = m.extra_steps()

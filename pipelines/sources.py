@@ -307,6 +307,7 @@ class Milestone:
     mixture: tuple[tuple[str, float], ...]
     tokens_per_param: float = 20.0
     description: str = ""
+    budget_tokens: int | None = None  # overrides tokens_per_param x params (`--token-budget`)
 
     def __post_init__(self) -> None:
         known = catalog()
@@ -333,6 +334,8 @@ class Milestone:
 
     @property
     def token_budget(self) -> int:
+        if self.budget_tokens is not None:
+            return int(self.budget_tokens)
         return int(self.tokens_per_param * self.params)
 
     def sources(self) -> list[Source | Subtree]:
