@@ -13,7 +13,9 @@ A run is a chain of DataTrove executors, local or Slurm (one job array per stage
 Per-document stages are listed in `pipelines.stages.data_steps`; stages that span tasks are added in
 `build_executors` below, one marked block each. Completed tasks are skipped on a rerun (DataTrove's
 completion markers) and every output is written atomically, so a killed run resumes and gives the same
-bytes. `--dry-run` prints the sbatch scripts (Slurm) or the stage list (local) and runs nothing.
+bytes. `DIR/config.json` records the run's settings, per-source caps and tool versions; a rerun with
+other settings is refused (`pipelines.runconfig`). `--dry-run` prints the sbatch scripts (Slurm) or the
+stage list (local) and runs nothing.
 """
 
 from __future__ import annotations
@@ -127,6 +129,13 @@ def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
     g.add_argument("--near-dedup-threshold", type=float, default=0.7, help="Jaccard threshold of near-dedup")
     g = p.add_argument_group("tokenizer / .bin")
     g.add_argument("--vocab-size", type=int, default=32000, help="tokenizer vocabulary size")
+    g.add_argument(
+        "--tokenizer",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="reuse this tokenizer (a folder with tokenizer.json, e.g. data/m0/tokenizer) instead of training one",
+    )
     g.add_argument(
         "--tokenizer-max-chars", type=int, default=2_000_000_000, help="tokenizer training budget (chars)"
     )
@@ -289,7 +298,11 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
 
     add([ProvenanceStep(out)], tasks=1, name="provenance")
     # --- tokenizer training on DIR/docs -> DIR/tokenizer
-    if args.stop_after in ("tokenizer", "bin"):
+    if args.stop_after in ("tokenizer", "bin") and args.tokenizer is not None:
+        from pipelines.runconfig import TokenizerReuseStep
+
+        add([TokenizerReuseStep(args.tokenizer.resolve(), out / "tokenizer")], tasks=1, name="tokenizer")
+    elif args.stop_after in ("tokenizer", "bin"):
         tok = TokenizerTrainStep(
             out / "docs",
             out / "tokenizer",
@@ -395,7 +408,15 @@ def run(m: MilestoneDef, argv: Sequence[str] | None = None) -> int:
                 for step in ex.pipeline:
                     print(f"    {getattr(step, 'name', step)}")
         return 0
-    args.output.mkdir(parents=True, exist_ok=True)
+    from pipelines.runconfig import check_or_write, run_record
+
+    try:
+        record = run_record(args, milestone=m.name, sources=_sources(args, m), caps=run_caps(args, m))
+        for warning in check_or_write(args.output, record):
+            print(f"warning: {warning}", file=sys.stderr)
+    except (ValueError, FileNotFoundError) as e:  # ConfigMismatch is a ValueError
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if args.executor == "slurm":
         chain[-1].run()
         print(
