@@ -343,7 +343,7 @@ class Milestone:
         return [known[n] for n, _ in self.mixture]
 
 
-# M1 (d20, ~9.6B tokens): real code only. The curated trees are small, so their weights are set so that
+# M1 (d20, ~8.6B tokens): real code only. The curated trees are small, so their weights are set so that
 # each repeats at most ~3-4 times over the budget (upweighted well above their natural share for quality:
 # standard libraries, compilers, Boost, CUDA); the rest goes to the large crawls by quality and size:
 # The Stack's permissive, deduplicated C++ first, then Nemotron v2 (newer repositories) and v1, and a small
@@ -369,7 +369,7 @@ M1 = Milestone(
     ),
 )
 
-# M2 (d26, ~19.6B tokens): the synthetic share (textbooks 20%, exercises 10%), LLM-written code
+# M2 (d26, ~17.4B tokens): the synthetic share (textbooks 20%, exercises 10%), LLM-written code
 # from Nemotron's synthetic sets, and the M1 sources scaled into the remaining 65% (trees kept under the
 # epoch cap at the larger budget).
 M2 = Milestone(

@@ -102,5 +102,7 @@ def test_m2_dry_run_says_what_to_generate(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert m2.main(["--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "MISSING: put jsonl/parquet" in out and "data/synthetic/textbooks: at least ~4.6 GB" in out
+    tokens = next(p.tokens_needed for p in P.build_plan("m2").sources if p.name == "synthetic-textbooks")
+    least = P._size(tokens / S.MAX_EPOCHS * S.BYTES_PER_TOKEN / P.KEEP_FRACTION)  # text for <= 4 epochs
+    assert "MISSING: put jsonl/parquet" in out and f"data/synthetic/textbooks: at least ~{least}" in out
     assert "the run cannot start yet" in out
