@@ -11,6 +11,11 @@ FRESH ?=
 DRY_RUN ?=
 export HF_HUB_OFFLINE ?=
 
+# `make gpu-check` on a lent H100/H200 (< 8 min; JSON in runs/gpu_check.json); DRY_RUN=1: the plumbing on CPU.
+.PHONY: gpu-check
+gpu-check: install
+	$(BIN)/python -m cppllm.gpucheck $(if $(DRY_RUN),--dry-run,)
+
 .PHONY: install demo test test-slow test-slurm lint format bench data-m0 data-m1 data-m2 train-m0 train-m1 clean
 
 install: $(STAMP)
