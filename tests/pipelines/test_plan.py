@@ -73,7 +73,7 @@ def test_cli_prints_the_plan(capsys):
         assert s in out
     for word in ("d20", "budget", "tasks", "disk needed", "extracted", "parquet", ".bin/.idx", "sha256"):
         assert word in out
-    assert "https://cdn.kernel.org/pub/linux/kernel/v6.x/linux-6.6.tar.xz" in out
+    assert "https://cdn.kernel.org/pub/linux/kernel/v6.x/linux-6.10.tar.xz" in out
 
 
 def test_cli_json_and_errors(capsys, tmp_path):
