@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         "--superwords", type=int, nargs="+", default=[0], help="stage-2 superword tokens (0: none)"
     )
     ap.add_argument("--max-chars", type=int, default=30_000_000, help="training sample (characters)")
+    ap.add_argument(
+        "--balance", action="store_true", help="sample the same characters from every training project"
+    )
     ap.add_argument("--stage2-chars", type=int, default=10_000_000, help="of which stage 2 reads")
     args = ap.parse_args(argv)
 
@@ -82,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     if overlap:
         print(f"error: projects both trained on and held out: {sorted(overlap)}", file=sys.stderr)
         return 2
-    pool = [t for ts in train.values() for t in ts]
-    texts = sample(pool, args.max_chars)
+    if args.balance:  # each project an equal share (the largest would otherwise dominate the merges)
+        texts = [t for ts in train.values() for t in sample(ts, args.max_chars // len(train))]
+    else:
+        texts = sample([t for ts in train.values() for t in ts], args.max_chars)
     print(
         "train projects: "
         + ", ".join(f"{k} ({sum(map(len, v)) / 1e6:.1f} M chars)" for k, v in train.items())

@@ -55,6 +55,7 @@ class MilestoneDef:
     mixture: Callable[[], list[tuple[str, float]]] | None = None
     # bytes each default source's reader may take (its share of the token budget, `pipelines.plan`)
     caps: Callable[[argparse.Namespace], dict[str, int]] | None = None
+    superwords: int = 0  # default --superwords (SuperBPE stage-2 tokens of the tokenizer)
 
 
 def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
@@ -129,6 +130,12 @@ def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
     g.add_argument("--near-dedup-threshold", type=float, default=0.7, help="Jaccard threshold of near-dedup")
     g = p.add_argument_group("tokenizer / .bin")
     g.add_argument("--vocab-size", type=int, default=32000, help="tokenizer vocabulary size")
+    g.add_argument(
+        "--superwords",
+        type=int,
+        default=m.superwords,
+        help="superword tokens of a second BPE stage, within --vocab-size (SuperBPE; 0: none)",
+    )
     g.add_argument(
         "--tokenizer",
         type=Path,
@@ -310,6 +317,7 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
             max_chars=args.tokenizer_max_chars,
             seed=args.seed,
             val_fraction=args.val_fraction,
+            superwords=args.superwords,
         )
         add([tok], tasks=1, name="tokenizer")
     # --- FIM + .bin/.idx writer -> DIR/bin, DIR/manifest.json

@@ -89,9 +89,11 @@ class TokenizerTrainStep(PipelineStep):
         max_chars: int | None,
         seed: int = 0,
         val_fraction: float = 0.0,
+        superwords: int = 0,
     ):
         super().__init__()
         self.docs, self.out = Path(docs), Path(out)
+        self.superwords = superwords  # SuperBPE stage-2 tokens (cppllm/tokenizer/superbpe.py)
         self.vocab_size, self.max_chars, self.seed = vocab_size, max_chars, seed
         self.val_fraction = val_fraction  # the .bin writer's: its val repositories stay out of training
 
@@ -107,6 +109,7 @@ class TokenizerTrainStep(PipelineStep):
             max_chars=self.max_chars or None,
             seed=self.seed,
             exclude_val=(self.val_fraction, self.seed) if self.val_fraction else None,
+            superwords=self.superwords,
         )
         tmp = self.out.with_name(self.out.name + ".tmp")
         tok.save(tmp)

@@ -65,3 +65,17 @@ def test_tokenizer_dir_is_reused_not_trained(tmp_path, capsys):
     other.save(tmp_path / "other")
     assert m0.main([*args, "--tokenizer", str(tmp_path / "other")]) == 2
     assert "other settings" in capsys.readouterr().err
+
+
+def test_milestones_train_a_superword_tokenizer(tmp_path):
+    from pipelines.cli import build_executors
+    from pipelines.m0 import M0
+    from pipelines.stages import TokenizerTrainStep
+
+    def tokenizer_step(m, argv):
+        chain = build_executors(build_parser(m).parse_args(["--output", str(tmp_path), *argv]), m)
+        return next(s for ex in chain for s in ex.pipeline if isinstance(s, TokenizerTrainStep))
+
+    assert tokenizer_step(milestone_def("m1"), []).superwords == 8000
+    assert tokenizer_step(M0, []).superwords == 0
+    assert tokenizer_step(M0, ["--superwords", "100"]).superwords == 100
