@@ -33,13 +33,13 @@ def test_a_failing_check_is_reported_and_fails_the_run(tmp_path, monkeypatch):
         raise RuntimeError("kernel exploded")
 
     monkeypatch.setattr(
-        gpucheck, "CHECKS", [("kv_generation", broken), ("hf_export", gpucheck.check_hf_export)]
+        gpucheck, "CHECKS", [("kv_generation", broken), ("loss_parity", gpucheck.check_loss_parity)]
     )
     out = tmp_path / "s.json"
     assert gpucheck.main(["--dry-run", "--out", str(out)]) == 1
     checks = json.loads(out.read_text())["checks"]
     assert checks["kv_generation"]["status"] == "fail: RuntimeError: kernel exploded"
-    assert checks["hf_export"]["status"] == "ok"  # the others still run
+    assert checks["loss_parity"]["status"] == "ok"  # the others still run
 
 
 def test_projection_uses_the_measured_mfu():

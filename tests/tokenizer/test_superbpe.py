@@ -19,7 +19,7 @@ from cppllm.tokenizer.train import main as train_main
 
 @pytest.fixture(scope="module")
 def texts(cpp_sample) -> list[str]:
-    return [normalize(t) for t in cpp_sample.values()]
+    return [normalize(t) for t in list(cpp_sample.values())[::2]]  # half the sample: a quicker test
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_superwords_cross_pieces_and_save_tokens(texts, super_tok):
     assert super_tok.count_tokens(texts) < plain.count_tokens(texts)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
 def test_lossless_on_any_text(super_tok, text):
     assert super_tok.decode(super_tok.encode(text)) == text
