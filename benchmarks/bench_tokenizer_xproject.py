@@ -79,6 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     from cppllm.tokenizer.tokenizer import train_tokenizer
 
     print(f"== machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
+    if args.train is None:
+        from cppllm.pipeline.corpus import embedded_roots
+
+        args.train = [r.path for r in embedded_roots()]
+    if args.heldout is None:
+        args.heldout = [p for p in (Path("/usr/include/unicode"), Path("/usr/include/node")) if p.is_dir()]
+    if not args.heldout:
+        print("skipped: no held-out C++ trees on this machine (pass --heldout DIR ...)")
+        return 0
     train = {p.name: project_texts(p) for p in args.train}
     held = {p.name: project_texts(p) for p in args.heldout}
     overlap = set(train) & set(held)
