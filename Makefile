@@ -11,6 +11,11 @@ FRESH ?=
 DRY_RUN ?=
 export HF_HUB_OFFLINE ?=
 
+# `make gpu-check` on a lent H100/H200 (< 8 min; JSON in runs/gpu_check.json); DRY_RUN=1: the plumbing on CPU.
+.PHONY: gpu-check
+gpu-check: install
+	$(BIN)/python -m cppllm.gpucheck $(if $(DRY_RUN),--dry-run,)
+
 .PHONY: install demo rl-demo test test-slow test-slurm lint format bench data-m0 data-m1 data-m2 train-m0 train-m1 clean
 
 install: $(STAMP)
@@ -53,11 +58,16 @@ bench: install
 data-m0: install
 	$(BIN)/python -m pipelines.m0 --output $(OUT) $(if $(DRY_RUN),--dry-run,)
 
+# M1/M2 read each source up to its share of the token budget; TOKENIZER=DIR reuses a tokenizer (e.g. M0's),
+# CALIBRATE=DIR takes bytes/token from a finished run, TOKEN_BUDGET=N overrides 20 x the preset's params.
+DATA_ARGS = $(if $(DRY_RUN),--dry-run,) $(if $(TOKENIZER),--tokenizer $(TOKENIZER),) \
+	$(if $(CALIBRATE),--calibrate $(CALIBRATE),) $(if $(TOKEN_BUDGET),--token-budget $(TOKEN_BUDGET),)
+
 data-m1: install
-	$(BIN)/python -m pipelines.m1 --output data/m1 $(if $(DRY_RUN),--dry-run,)
+	$(BIN)/python -m pipelines.m1 --output data/m1 $(DATA_ARGS)
 
 data-m2: install
-	$(BIN)/python -m pipelines.m2 --output data/m2 $(if $(DRY_RUN),--dry-run,)
+	$(BIN)/python -m pipelines.m2 --output data/m2 $(DATA_ARGS)
 
 # Training recipes: one GPU by default, `GPUS=8` runs torchrun on all GPUs of the node (DDP; add
 # TRAIN_ARGS=--fsdp for presets that do not fit one GPU). A rerun resumes from runs/mN's latest checkpoint.

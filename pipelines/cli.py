@@ -13,7 +13,9 @@ A run is a chain of DataTrove executors, local or Slurm (one job array per stage
 Per-document stages are listed in `pipelines.stages.data_steps`; stages that span tasks are added in
 `build_executors` below, one marked block each. Completed tasks are skipped on a rerun (DataTrove's
 completion markers) and every output is written atomically, so a killed run resumes and gives the same
-bytes. `--dry-run` prints the sbatch scripts (Slurm) or the stage list (local) and runs nothing.
+bytes. `DIR/config.json` records the run's settings, per-source caps and tool versions; a rerun with
+other settings is refused (`pipelines.runconfig`). `--dry-run` prints the sbatch scripts (Slurm) or the
+stage list (local) and runs nothing.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ class MilestoneDef:
     not_yet: Callable[[argparse.Namespace], str | None] | None = None  # a missing capability, if any
     # (source name, weight) pairs: one .bin per source under DIR/bin/<name>/, weighted by the loader
     mixture: Callable[[], list[tuple[str, float]]] | None = None
+    # bytes each default source's reader may take (its share of the token budget, `pipelines.plan`)
+    caps: Callable[[argparse.Namespace], dict[str, int]] | None = None
+    superwords: int = 0  # default --superwords (SuperBPE stage-2 tokens of the tokenizer)
 
 
 def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
@@ -65,6 +70,21 @@ def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
     a("--workers", type=int, default=os.cpu_count() or 1, help="local executor: tasks run at once")
     a("--max-docs", type=int, default=None, help="take a deterministic subset of this many documents")
     a("--max-bytes", type=int, default=None, help="take a deterministic subset of about this many bytes")
+    if m.caps is not None:
+        g = p.add_argument_group("token budget (each source is read up to its share: pipelines.plan)")
+        g.add_argument(
+            "--token-budget",
+            type=int,
+            default=None,
+            help="tokens of the run (default: 20 x the preset's params)",
+        )
+        g.add_argument(
+            "--calibrate",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help="bytes/token of the caps measured on a finished run's DIR/manifest.json (default: an estimate)",
+        )
     g = p.add_argument_group("normalize")
     g.add_argument("--keep-indent", action="store_true", help="keep leading indentation")
     g.add_argument("--max-blank-lines", type=int, default=2, help="longest run of blank lines kept (-1: all)")
@@ -111,6 +131,19 @@ def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
     g = p.add_argument_group("tokenizer / .bin")
     g.add_argument("--vocab-size", type=int, default=32000, help="tokenizer vocabulary size")
     g.add_argument(
+        "--superwords",
+        type=int,
+        default=m.superwords,
+        help="superword tokens of a second BPE stage, within --vocab-size (SuperBPE; 0: none)",
+    )
+    g.add_argument(
+        "--tokenizer",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="reuse this tokenizer (a folder with tokenizer.json, e.g. data/m0/tokenizer) instead of training one",
+    )
+    g.add_argument(
         "--tokenizer-max-chars", type=int, default=2_000_000_000, help="tokenizer training budget (chars)"
     )
     g.add_argument("--fim-rate", type=float, default=0.5, help="share of documents in FIM format")
@@ -144,10 +177,12 @@ def _sources(args: argparse.Namespace, m: MilestoneDef) -> list[SourceSpec]:
     return out
 
 
-def _reader(src: SourceSpec, args: argparse.Namespace):
+def _reader(src: SourceSpec, args: argparse.Namespace, caps: dict[str, int]):
     from cppllm.pipeline.readers.registry import make_reader
 
     opts = dict(src.options)
+    if src.name in caps:
+        opts["byte_budget"] = caps[src.name]
     if args.max_docs is not None:
         opts["max_docs"] = args.max_docs
     if args.max_bytes is not None:
@@ -203,6 +238,11 @@ def _parquet_reader(folder: Path):
     return reader
 
 
+def run_caps(args: argparse.Namespace, m: MilestoneDef) -> dict[str, int]:
+    """Per-source byte caps of this run (none with `--source`, which replaces the milestone's sources)."""
+    return m.caps(args) if m.caps is not None and not args.source else {}
+
+
 def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
     """The chain of executors of a run, in order (each depends on the one before)."""
     from cppllm.pipeline.exact_dedup import ExactDedupFilter, ExactDedupFind, ExactDedupSignature
@@ -218,8 +258,9 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
         chain.append(make(pipeline, tasks=tasks, name=name, depends=chain[-1] if chain else None))
 
     # --- read -> per-document steps -> exact-dedup signatures: one stage per source
+    caps = run_caps(args, m)
     for i, src in enumerate(_sources(args, m)):
-        reader = _reader(src, args)
+        reader = _reader(src, args, caps)
         steps = data_steps(args, reader=reader, audit_dir=str(out / "audit"))
         if m.extra_steps:
             steps[1:1] = m.extra_steps()
@@ -264,7 +305,11 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
 
     add([ProvenanceStep(out)], tasks=1, name="provenance")
     # --- tokenizer training on DIR/docs -> DIR/tokenizer
-    if args.stop_after in ("tokenizer", "bin"):
+    if args.stop_after in ("tokenizer", "bin") and args.tokenizer is not None:
+        from pipelines.runconfig import TokenizerReuseStep
+
+        add([TokenizerReuseStep(args.tokenizer.resolve(), out / "tokenizer")], tasks=1, name="tokenizer")
+    elif args.stop_after in ("tokenizer", "bin"):
         tok = TokenizerTrainStep(
             out / "docs",
             out / "tokenizer",
@@ -273,6 +318,7 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
             seed=args.seed,
             val_fraction=args.val_fraction,
             val_by_source=m.mixture is not None and not args.source,  # one .bin per source, below
+            superwords=args.superwords,
         )
         add([tok], tasks=1, name="tokenizer")
     # --- FIM + .bin/.idx writer -> DIR/bin, DIR/manifest.json
@@ -371,7 +417,15 @@ def run(m: MilestoneDef, argv: Sequence[str] | None = None) -> int:
                 for step in ex.pipeline:
                     print(f"    {getattr(step, 'name', step)}")
         return 0
-    args.output.mkdir(parents=True, exist_ok=True)
+    from pipelines.runconfig import check_or_write, run_record
+
+    try:
+        record = run_record(args, milestone=m.name, sources=_sources(args, m), caps=run_caps(args, m))
+        for warning in check_or_write(args.output, record):
+            print(f"warning: {warning}", file=sys.stderr)
+    except (ValueError, FileNotFoundError) as e:  # ConfigMismatch is a ValueError
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if args.executor == "slurm":
         chain[-1].run()
         print(

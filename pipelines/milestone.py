@@ -56,6 +56,33 @@ def missing(name: str, args: argparse.Namespace) -> str | None:
     return None
 
 
+def resolved_milestone(name: str, args: argparse.Namespace):
+    """The milestone with this run's `--token-budget`, if any."""
+    from dataclasses import replace
+
+    from pipelines.sources import get_milestone
+
+    m = get_milestone(name)
+    budget = getattr(args, "token_budget", None)
+    return replace(m, budget_tokens=budget) if budget is not None else m
+
+
+def run_plan(name: str, args: argparse.Namespace):
+    """The plan of this run (`--token-budget`, `--calibrate`), without building its stages."""
+    from pipelines.plan import build_plan, measured_bytes_per_token
+
+    calibrate = getattr(args, "calibrate", None)
+    bpt = measured_bytes_per_token(calibrate) if calibrate else None
+    return build_plan(resolved_milestone(name, args), output=args.output, bytes_per_token=bpt, steps=())
+
+
+def source_caps(name: str, args: argparse.Namespace) -> dict[str, int]:
+    """Bytes each reader of the run may take: its source's share of the token budget (`plan.reader_caps`)."""
+    from pipelines.plan import reader_caps
+
+    return reader_caps(run_plan(name, args))
+
+
 def milestone_def(name: str) -> MilestoneDef:
     from pipelines.sources import RelabelSubtrees, get_milestone
 
@@ -73,6 +100,10 @@ def milestone_def(name: str) -> MilestoneDef:
         extra_steps=lambda: [RelabelSubtrees()],
         not_yet=lambda args: missing(name, args),
         mixture=lambda: list(get_milestone(name).mixture),
+        caps=lambda args: source_caps(name, args),
+        # 8,000 of the 32K tokens as superwords: +12% bytes/token on C++ projects the tokenizer never saw
+        # (benchmarks/bench_tokenizer_xproject.py, README "Tokenizer")
+        superwords=8000,
     )
 
 

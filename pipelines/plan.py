@@ -60,7 +60,8 @@ class SourcePlan:
     weight: float
     tokens_needed: int  # weight x budget (with repeats)
     tokens_available: int | None  # after filters, estimated; None = unknown
-    read_bytes: int  # bytes read from the source for this run
+    read_bytes: int  # bytes read from the source for this run (estimated: min(cap, what it holds))
+    cap_bytes: int  # the most the run's reader takes from it: its share of the budget (`share_bytes`)
     epochs: float | None  # tokens_needed / tokens_available
     version: str = ""
     origin: str = ""  # URL, Hub id or local path
@@ -105,6 +106,11 @@ def measured_bytes_per_token(run_dir: str | os.PathLike) -> float:
     return sum(s["bytes"] for s in splits.values()) / tokens
 
 
+def share_bytes(tokens: int, bytes_per_token: float) -> int:
+    """Source bytes to read for `tokens` tokens after filters and dedup: the per-source cap of a run."""
+    return math.ceil(tokens * bytes_per_token / KEEP_FRACTION)
+
+
 def _tasks(read_bytes: int) -> int:
     return max(1, math.ceil(read_bytes / TASK_BYTES))
 
@@ -113,13 +119,14 @@ def source_plan(m: Milestone, name: str, bytes_per_token: float) -> SourcePlan:
     """How much of `name` the milestone takes, and what that costs."""
     weight = m.weights[name]
     needed = int(weight * m.token_budget)
+    cap = share_bytes(needed, bytes_per_token)
     src = next(s for s in m.sources() if s.name == name)
     if isinstance(src, HubSource):
         available = (
             int(src.approx_cpp_bytes * KEEP_FRACTION / bytes_per_token) if src.approx_cpp_bytes else None
         )
-        # Streamed: read only what the budget needs (one pass), more if the source is smaller.
-        read = int(min(needed, available or needed) * bytes_per_token / KEEP_FRACTION)
+        # Streamed: each task stops at its share of the cap; a smaller source is read whole (one pass).
+        read = min(cap, src.approx_cpp_bytes) if src.approx_cpp_bytes else cap
         sp = SourcePlan(
             name=name,
             kind="hub",
@@ -127,6 +134,7 @@ def source_plan(m: Milestone, name: str, bytes_per_token: float) -> SourcePlan:
             tokens_needed=needed,
             tokens_available=available,
             read_bytes=read,
+            cap_bytes=cap,
             epochs=needed / available if available else None,
             origin=src.hub_id,
             gated=src.gated,
@@ -146,7 +154,8 @@ def source_plan(m: Milestone, name: str, bytes_per_token: float) -> SourcePlan:
             weight=weight,
             tokens_needed=needed,
             tokens_available=available,
-            read_bytes=cpp,
+            read_bytes=min(cpp, cap),  # the cap is a deterministic subset of the tree's files
+            cap_bytes=cap,
             epochs=needed / available,
             version=tar.version,
             origin=tar.url if isinstance(src, Tarball) else f"{tar.name} tarball, {src.prefix}",
@@ -164,7 +173,8 @@ def source_plan(m: Milestone, name: str, bytes_per_token: float) -> SourcePlan:
             weight=weight,
             tokens_needed=needed,
             tokens_available=available,
-            read_bytes=present or 0,
+            read_bytes=min(present or 0, cap),
+            cap_bytes=cap,
             epochs=needed / available if available else None,
             origin=src.path,
             license=src.license,
@@ -201,6 +211,18 @@ def disk_needed(m: Milestone, plans: list[SourcePlan], bytes_per_token: float) -
     disk = {"raw": raw, "extracted": extracted, "docs": docs, "bin": bins}
     disk["total"] = sum(disk.values())
     return disk
+
+
+def reader_caps(plan: Plan) -> dict[str, int]:
+    """The byte budget of each reader of the run (`byte_budget`): a source's cap, with a subtree's added to
+    its parent tarball's (one read of the archive feeds both). The tarball's cap selects a deterministic
+    subset of its files, so it only bites when the budget wants less than the whole tree."""
+    caps: dict[str, int] = {}
+    for p in plan.sources:
+        parent = parent_tarball(p.name)
+        key = parent.name if parent is not None else p.name
+        caps[key] = caps.get(key, 0) + p.cap_bytes
+    return caps
 
 
 def milestone_steps(name: str) -> tuple[str, ...]:
@@ -251,7 +273,7 @@ def build_plan(
         bytes_per_token=bpt,
         bytes_per_token_measured=measured,
         sources=plans,
-        steps=steps or milestone_steps(m.name),
+        steps=steps if steps is not None else milestone_steps(m.name),
         disk=disk,
         output=out,
         free_bytes=free,
@@ -289,14 +311,15 @@ def format_plan(plan: Plan) -> str:
         f"  sizes     approx (hand estimates), {bpt}, {KEEP_FRACTION:.0%} kept after filters + dedup",
         "",
         f"{'source':<31} {'kind':<8} {'weight':>7} {'tokens':>8} {'avail':>8} {'epochs':>6} "
-        f"{'read':>9} {'tasks':>5}  origin",
+        f"{'cap':>9} {'read':>9} {'tasks':>5}  origin",
     ]
     for p in plan.sources:
         epochs = f"{p.epochs:.2f}" if p.epochs is not None else "?"
         origin = p.origin + (f" @ {p.version}" if p.version and p.kind == "tarball" else "")
         lines.append(
             f"{p.name:<31} {p.kind:<8} {p.weight:>7.2%} {_count(p.tokens_needed):>8} "
-            f"{_count(p.tokens_available):>8} {epochs:>6} {_size(p.read_bytes):>9} {p.tasks:>5}  {origin}"
+            f"{_count(p.tokens_available):>8} {epochs:>6} {_size(p.cap_bytes):>9} {_size(p.read_bytes):>9} "
+            f"{p.tasks:>5}  {origin}"
         )
         extra = [f"license {p.license}"]
         if p.kind == "tarball":
@@ -354,21 +377,45 @@ def milestone_dry_run(name: str, argv: list[str]) -> int | None:
     or None when the caller goes on (`--executor slurm` also prints the sbatch scripts; `--source` replaces
     the milestone's mixture, so there is no plan to print)."""
     from pipelines.cli import build_executors, build_parser
-    from pipelines.milestone import milestone_def
+    from pipelines.milestone import milestone_def, run_plan
 
     m = milestone_def(name)
     args = build_parser(m).parse_args(argv)
     if args.source:
         return None
+    chain = None
     try:
-        steps, error = chain_steps(build_executors(args, m)), None
+        chain = build_executors(args, m)
+        steps, error = chain_steps(chain), None
     except (ValueError, FileNotFoundError, TypeError, ImportError) as e:
         steps, error = None, e  # e.g. a local source not generated yet: the plan still says what is needed
-    plan = build_plan(name, output=args.output, steps=steps)
+    plan = run_plan(name, args)
+    plan.steps = steps or milestone_steps(name)
     if error is not None:
         plan.warnings.append(f"the run cannot start yet: {error}")
     print(format_plan(plan))
+    if chain is not None:
+        print("\n" + format_chain_caps(chain))
     return None if args.executor == "slurm" and error is None else 0
+
+
+def chain_caps(chain: list) -> dict[str, int | None]:
+    """The byte cap each read stage's reader was built with (`byte_budget`, or a tree's `max_bytes`)."""
+    out = {}
+    for ex in chain:
+        stage = Path(ex.logging_dir.path).name
+        if stage.startswith("process_"):
+            reader = ex.pipeline[0]
+            cap = getattr(reader, "byte_budget", None)
+            out[stage] = cap if cap is not None else getattr(reader, "max_bytes", None)
+    return out
+
+
+def format_chain_caps(chain: list) -> str:
+    lines = ["reader caps (what the run's readers are built with; row sources: each task reads cap / tasks):"]
+    for stage, cap in chain_caps(chain).items():
+        lines.append(f"  {stage:<44} {'whole source' if cap is None else f'{cap:,} bytes':>22}")
+    return "\n".join(lines)
 
 
 def add_plan_args(p: argparse.ArgumentParser) -> None:

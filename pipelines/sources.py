@@ -178,23 +178,25 @@ HUB_SOURCES = (
 TARBALLS = (
     Tarball(
         name="linux",
-        version="6.6",
-        url="https://cdn.kernel.org/pub/linux/kernel/v6.x/linux-6.6.tar.xz",
-        sha256="d926a06c63dd8ac7df3f86ee1ffc2ce2a3b81a2d168484e76b5b389aba8e56d0",
-        description="Linux 6.6 (LTS) kernel: C, a systems-code counterweight to C++ libraries",
+        version="6.10",
+        url="https://cdn.kernel.org/pub/linux/kernel/v6.x/linux-6.10.tar.xz",
+        # Arch's linux-api-headers, Yocto's linux-libc-headers, Termux's kernel headers recipes
+        sha256="774698422ee54c5f1e704456f37c65c06b51b4e9a8b0866f34580d86fef8e226",
+        description="Linux 6.10 kernel (the seed's version): C, a systems-code counterweight to C++ libraries",
         license="GPL-2.0-only WITH Linux-syscall-note",
-        approx_archive_bytes=140 * MB,
-        approx_cpp_bytes=1100 * MB,
+        approx_archive_bytes=142 * MB,
+        approx_cpp_bytes=1150 * MB,
     ),
     Tarball(
         name="llvm",
-        version="18.1.8",
-        url="https://github.com/llvm/llvm-project/releases/download/llvmorg-18.1.8/llvm-project-18.1.8.src.tar.xz",
-        sha256="0b58557a6d32ceee97c8d533a59b9212d87e0fc4d2833924eb6c611247db2f2a",
-        description="llvm-project 18.1.8 (LLVM, Clang, MLIR, lld, ...), modern C++17",
+        version="19.1.7",
+        url="https://github.com/llvm/llvm-project/releases/download/llvmorg-19.1.7/llvm-project-19.1.7.src.tar.xz",
+        # Homebrew's lld formula and two independent CMake/shell build scripts pin the same value
+        sha256="82401fea7b79d0078043f7598b835284d6650a75b93e64b6f761ea7b63097501",
+        description="llvm-project 19.1.7 (the seed's 19.1.x: LLVM, Clang, MLIR, lld, ...), modern C++17",
         license="Apache-2.0 WITH LLVM-exception",
-        approx_archive_bytes=133 * MB,
-        approx_cpp_bytes=700 * MB,
+        approx_archive_bytes=141 * MB,
+        approx_cpp_bytes=740 * MB,
         subtrees=(
             Subtree(
                 name="libcxx",
@@ -226,13 +228,15 @@ TARBALLS = (
     ),
     Tarball(
         name="boost",
-        version="1.84.0",
-        url="https://archives.boost.io/release/1.84.0/source/boost_1_84_0.tar.bz2",
-        sha256="cc4b893acf645c9d4b698e9a0f08ca8846aa5d6c68275c14c3e7949c24109454",
-        description="Boost 1.84.0: header-heavy generic C++ (templates, metaprogramming)",
+        version="1.86.0",
+        url="https://archives.boost.io/release/1.86.0/source/boost_1_86_0.tar.bz2",
+        # the value a project's README records from Boost's release metadata (boost_1_86_0.tar.bz2.json)
+        # and a CMake fetch script's expected hash
+        sha256="1bed88e40401b2cb7a1f76d4bab499e352fa4d0c5f31c0dbae64e24d34d7513b",
+        description="Boost 1.86.0 (the seed's version): header-heavy generic C++ (templates, metaprogramming)",
         license="BSL-1.0",
-        approx_archive_bytes=125 * MB,
-        approx_cpp_bytes=350 * MB,
+        approx_archive_bytes=126 * MB,
+        approx_cpp_bytes=360 * MB,
     ),
     Tarball(
         name="cccl",
@@ -268,6 +272,11 @@ TARBALLS = (
     ),
 )
 
+# CUDA toolkit headers (cuda_runtime.h, the math and cuBLAS headers, ...) are NOT a source: the CUDA Toolkit
+# EULA lets an application redistribute only the files its Attachment A lists (runtime libraries in binary form,
+# a few headers such as cuda_fp16.h since 9.2), and only as part of that application; a training corpus that
+# others download is not that. CUDA C++ comes instead from NVIDIA's open-source trees: CCCL (Thrust, CUB and
+# libcu++, the C++ library the toolkit ships, Apache-2.0 WITH LLVM-exception), CUTLASS and cuda-samples.
 LOCAL_SOURCES = (
     LocalSource(
         name="synthetic-textbooks",
@@ -307,6 +316,7 @@ class Milestone:
     mixture: tuple[tuple[str, float], ...]
     tokens_per_param: float = 20.0
     description: str = ""
+    budget_tokens: int | None = None  # overrides tokens_per_param x params (`--token-budget`)
 
     def __post_init__(self) -> None:
         known = catalog()
@@ -333,6 +343,8 @@ class Milestone:
 
     @property
     def token_budget(self) -> int:
+        if self.budget_tokens is not None:
+            return int(self.budget_tokens)
         return int(self.tokens_per_param * self.params)
 
     def sources(self) -> list[Source | Subtree]:
@@ -340,7 +352,7 @@ class Milestone:
         return [known[n] for n, _ in self.mixture]
 
 
-# M1 (d20, ~9.6B tokens): real code only. The curated trees are small, so their weights are set so that
+# M1 (d20, ~8.6B tokens): real code only. The curated trees are small, so their weights are set so that
 # each repeats at most ~3-4 times over the budget (upweighted well above their natural share for quality:
 # standard libraries, compilers, Boost, CUDA); the rest goes to the large crawls by quality and size:
 # The Stack's permissive, deduplicated C++ first, then Nemotron v2 (newer repositories) and v1, and a small
@@ -366,7 +378,7 @@ M1 = Milestone(
     ),
 )
 
-# M2 (d26, ~19.6B tokens): the synthetic share (textbooks 20%, exercises 10%), LLM-written code
+# M2 (d26, ~17.4B tokens): the synthetic share (textbooks 20%, exercises 10%), LLM-written code
 # from Nemotron's synthetic sets, and the M1 sources scaled into the remaining 65% (trees kept under the
 # epoch cap at the larger budget).
 M2 = Milestone(

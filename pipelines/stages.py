@@ -91,9 +91,11 @@ class TokenizerTrainStep(PipelineStep):
         seed: int = 0,
         val_fraction: float = 0.0,
         val_by_source: bool = False,
+        superwords: int = 0,
     ):
         super().__init__()
         self.docs, self.out = Path(docs), Path(out)
+        self.superwords = superwords  # SuperBPE stage-2 tokens (cppllm/tokenizer/superbpe.py)
         self.vocab_size, self.max_chars, self.seed = vocab_size, max_chars, seed
         self.val_fraction = val_fraction  # the .bin writer's: its val documents stay out of training
         self.val_by_source = val_by_source  # one .bin per source (a mixture): each split on its own
@@ -111,6 +113,7 @@ class TokenizerTrainStep(PipelineStep):
             seed=self.seed,
             exclude_val=(self.val_fraction, self.seed) if self.val_fraction else None,
             val_by_source=self.val_by_source,
+            superwords=self.superwords,
         )
         tmp = self.out.with_name(self.out.name + ".tmp")
         tok.save(tmp)

@@ -272,6 +272,9 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
             else f"| {bpb['bpb']:.4f} | n/a | {bpb['tokens']:,} | {bpb['bytes']:,} |",
             "",
         ]
+        from cppllm.eval.nanochat_ref import comparison_lines  # M1: bpb next to English nanochat's
+
+        md += comparison_lines(bpb["bpb"], cfg.get("num_params"))
     else:
         md += _not_evaluated(bpb)
 

@@ -1,6 +1,7 @@
 """Model configuration: one frozen dataclass and the named presets.
 
-Depth presets follow nanochat's rule (width = 64 x depth, head dim 128, so heads = depth / 2); `3b` is the
+Depth presets follow nanochat's width rule (width = 64 x depth); d12 keeps its head dim 128 (multi-head),
+d20/d26/d32 use grouped-query attention (16 query heads, 4 KV heads, head dim = width / 16); `3b` is the
 seed's M3 shape (hidden 2560, 32 layers, 32 heads, 8 KV heads) with Llama 3's SwiGLU width rule, which
 makes it a 3B model (2.96B at the 32K vocabulary).
 The resolved config is saved as JSON next to every checkpoint (`to_dict` / `from_dict`).
@@ -195,9 +196,25 @@ class GPTConfig:
 
 
 def _depth(depth: int, **kw: Any) -> dict[str, Any]:
-    # nanochat: width = 64 * depth, head dim 128 -> n_head = depth / 2 (MHA; d26 has 13 heads, so no GQA).
+    # nanochat: width = 64 * depth, head dim 128 -> n_head = depth / 2 (MHA).
     n_embd = 64 * depth
     return dict(n_layer=depth, n_embd=n_embd, n_head=n_embd // 128, head_dim=128, max_seq_len=2048, **kw)
+
+
+def _depth_gqa(depth: int, n_head: int = 16, n_kv_head: int = 4) -> dict[str, Any]:
+    # nanochat's width rule (64 x depth) with GQA: 16 query heads share 4 KV heads (kv <= heads / 4), so
+    # the head size is width / 16 (d20: 80, d26: 104, d32: 128; multiples of 8, as flash attention needs).
+    # Depth / 2 heads of 128 would give d20 10 heads and d26 13 (prime), which no kv <= heads / 4 divides
+    # into equal groups except d20's 2 (groups of 5). The MLP keeps the 8/3 SwiGLU width.
+    n_embd = 64 * depth
+    return dict(
+        n_layer=depth,
+        n_embd=n_embd,
+        n_head=n_head,
+        n_kv_head=n_kv_head,
+        head_dim=n_embd // n_head,
+        max_seq_len=2048,
+    )
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -206,9 +223,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         n_layer=4, n_embd=256, n_head=4, n_kv_head=2, head_dim=64, max_seq_len=256, tie_embeddings=True
     ),
     "d12": _depth(12),
-    "d20": _depth(20),
-    "d26": _depth(26),
-    "d32": _depth(32),
+    "d20": _depth_gqa(20),
+    "d26": _depth_gqa(26),
+    "d32": _depth_gqa(32),
     # Seed M3 numbers. SwiGLU width by Llama 3's rule for GQA models: 8/3 * 2560 * 1.3 (ffn_dim_multiplier,
     # making up for the smaller K/V projections) rounded up to a multiple of 1024 = 9216, so the model has
     # 3B parameters (the plain 8/3 width, 6912, gives 2.39B). Llama-3-style rope base.

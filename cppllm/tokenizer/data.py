@@ -7,8 +7,11 @@ Inputs (auto-detected from the path):
 - `embedded`: the embedded corpus (the g++ and torch headers of this machine).
 
 Every document has a *key*: `source/path` when the metadata has a path (so a pipeline document and the
-raw file it came from share a key), else its id, else `file:row`. The held-out split and the training
-sample are pure functions of the key (xxhash), so they are the same on every run and machine.
+raw file it came from share a key), else its id, else `file:row`, and a *project*: the whole source tree
+(`libstdcxx`, `llvm`) or the repository (`owner/name` of a Hub dataset). Two held-out splits are never
+trained on: whole projects (`heldout_projects`, by a hash of the project: the tokenizer report's
+cross-project figures, on code it never saw) and files of the other projects (`heldout`, by a hash of the
+key: in-distribution figures). Both are pure functions of names (xxhash): the same on every run and machine.
 
 Pipeline documents also carry their train/val *groups* (`cppllm.pipeline.split.group_keys`), so
 tokenizer training can leave out the documents the `.bin` writer will put in the model's val split
@@ -29,6 +32,8 @@ from pathlib import Path
 
 EMBEDDED = "embedded"
 DEFAULT_HELDOUT = 0.05  # fraction of documents never used for training, kept for the report
+DEFAULT_HELDOUT_PROJECTS = 0.05  # fraction of whole projects (trees, repositories) never used for training
+SPLITS = ("train", "heldout", "heldout_projects")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,11 @@ class Doc:
     text: str
     groups: tuple[str, ...] = field(default=(), compare=False)  # `split.group_keys`; () for raw files
     source: str = field(default="", compare=False)
+    project: str = field(default="", compare=False)  # source tree or repository; "" = the key's first part
+
+    @property
+    def project_name(self) -> str:
+        return self.project or self.key.split("/", 1)[0]
 
 
 def hash01(key: str, salt: str = "") -> float:
@@ -51,6 +61,20 @@ def is_heldout(key: str, fraction: float = DEFAULT_HELDOUT) -> bool:
     return hash01(key, "cppllm-tokenizer-heldout") < fraction
 
 
+def is_heldout_project(project: str, fraction: float = DEFAULT_HELDOUT_PROJECTS) -> bool:
+    """True for the projects kept out of tokenizer training as a whole (the report's cross-project split)."""
+    return hash01(project, "cppllm-tokenizer-heldout-project") < fraction
+
+
+def project_name(source: str | None, repo: str | None) -> str:
+    """A document's project: its tree (`source`) when the repo is a folder of that tree (tarballs, the
+    embedded corpus: `llvm/clang/lib` -> `llvm`), else its repository (`owner/name`), else its source."""
+    if repo:
+        first = str(repo).split("/", 1)[0]
+        return str(source) if source and first == source else str(repo)
+    return str(source or "")
+
+
 def _doc(row: dict, fallback: str) -> Doc:
     """A row's document: its key (see the module docstring) and split groups."""
     from cppllm.pipeline.split import group_keys
@@ -62,7 +86,7 @@ def _doc(row: dict, fallback: str) -> Doc:
         key = f"{source}/{path}" if source else str(path)
     else:
         key = str(doc_id) if doc_id else fallback
-    return Doc(key, row["text"], group_keys(fields), str(source or ""))
+    return Doc(key, row["text"], group_keys(fields), str(source or ""), project_name(source, fields["repo"]))
 
 
 def _doc_files(root: Path) -> list[Path]:
@@ -132,7 +156,7 @@ def _iter_source_tree(root: Path, name: str) -> Iterator[Doc]:
                 continue
             decoded = decode_source(data)
             if decoded.text is not None:
-                yield Doc(f"{name}/{rel}", decoded.text)
+                yield Doc(f"{name}/{rel}", decoded.text, project=name)
 
 
 def iter_docs(data: str | os.PathLike) -> Iterator[Doc]:
@@ -163,12 +187,61 @@ def is_raw_source(data: str | os.PathLike) -> bool:
     return root.is_dir() and not _doc_files(root)
 
 
-def split_docs(docs: Iterable[Doc], split: str, fraction: float = DEFAULT_HELDOUT) -> Iterator[Doc]:
-    """The `"train"` or `"heldout"` documents of a stream."""
-    if split not in ("train", "heldout"):
-        raise ValueError(f"split must be 'train' or 'heldout', not {split!r}")
-    want = split == "heldout"
-    return (d for d in docs if is_heldout(d.key, fraction) == want)
+def list_projects(data: str | os.PathLike) -> list[str]:
+    """The distinct projects of `data`, sorted (documents' metadata only where the format allows)."""
+    if str(data) == EMBEDDED:
+        from cppllm.pipeline.corpus import embedded_roots
+
+        return sorted({r.name for r in embedded_roots()})
+    root = Path(data)
+    files = _doc_files(root) if root.exists() else []
+    if not files:
+        return [root.name] if root.is_dir() else []
+    names: set[str] = set()
+    for f in files:
+        if f.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            pf = pq.ParquetFile(f)
+            cols = [c for c in ("id", "path", "source", "repo", "metadata") if c in pf.schema_arrow.names]
+            for batch in pf.iter_batches(columns=cols, batch_size=4096):
+                names.update(_doc(r | {"text": ""}, "").project_name for r in batch.to_pylist())
+        else:
+            names.update(d.project_name for d in _iter_jsonl(f))
+    return sorted(names)
+
+
+def heldout_projects(projects: Iterable[str], fraction: float = DEFAULT_HELDOUT_PROJECTS) -> list[str]:
+    """The projects kept out of training as a whole (by hash); none when that would be all of them
+    (a one-project corpus is trained on, and the report says it has no cross-project text)."""
+    projects = sorted(set(projects))
+    held = [p for p in projects if is_heldout_project(p, fraction)]
+    return [] if len(held) == len(projects) else held
+
+
+def heldout_projects_of(data: str | os.PathLike, fraction: float = DEFAULT_HELDOUT_PROJECTS) -> list[str]:
+    """`heldout_projects(list_projects(data), fraction)` (no pass over the data when `fraction` is 0)."""
+    return heldout_projects(list_projects(data), fraction) if fraction else []
+
+
+def split_docs(
+    docs: Iterable[Doc],
+    split: str,
+    fraction: float = DEFAULT_HELDOUT,
+    held_projects: Iterable[str] = (),
+) -> Iterator[Doc]:
+    """The documents of one split of a stream: `"train"`, `"heldout"` (files of trained projects, by key
+    hash) or `"heldout_projects"` (every file of the `held_projects`)."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    held = frozenset(held_projects)
+
+    def which(d: Doc) -> str:
+        if held and d.project_name in held:
+            return "heldout_projects"
+        return "heldout" if is_heldout(d.key, fraction) else "train"
+
+    return (d for d in docs if which(d) == split)
 
 
 class ModelVal:
@@ -219,14 +292,16 @@ def sample_texts(
     stats: dict | None = None,
     exclude_val: tuple[float, int] | None = None,
     val_by_source: bool = False,
+    held_projects: Iterable[str] = (),
 ) -> Iterator[str]:
-    """Training texts: the train split, sampled uniformly by key to about `max_chars` characters.
+    """Training texts: the train split (never a held-out file or project), sampled uniformly by key to about `max_chars` characters.
 
     With a budget, a first streamed pass counts the train split's characters to set the sampling rate,
     so the sample is spread over the whole corpus (not its first files). `normalize` applies the
-    pipeline's normalizer to each text (for raw source trees). `exclude_val` = (val_fraction, split_seed)
-    of the `.bin` writer leaves out the model's val documents (`ModelVal`; `val_by_source` when each source
-    gets its own `.bin`). `stats` gets `docs`/`chars`/`val_docs_excluded`/`val_grouping`.
+    pipeline's normalizer to each text (for raw source trees). `held_projects` (`heldout_projects`) are
+    left out whole. `exclude_val` = (val_fraction, split_seed) of the `.bin` writer leaves out the model's
+    val documents (`ModelVal`; `val_by_source` when each source gets its own `.bin`). `stats` gets
+    `docs`/`chars`/`val_docs_excluded`/`val_grouping`.
     """
     norm = _normalizer() if normalize else None
     model_val = None
@@ -237,7 +312,7 @@ def sample_texts(
 
     def train_docs() -> Iterator[Doc]:
         excluded = 0
-        for d in split_docs(iter_docs(data), "train", heldout):
+        for d in split_docs(iter_docs(data), "train", heldout, held_projects):
             if model_val is not None and d in model_val:
                 excluded += 1
                 continue

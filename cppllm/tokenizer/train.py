@@ -16,11 +16,18 @@ import time
 from pathlib import Path
 
 from cppllm.atomic import write_text
-from cppllm.tokenizer.data import DEFAULT_HELDOUT, is_raw_source, sample_texts
+from cppllm.tokenizer.data import (
+    DEFAULT_HELDOUT,
+    DEFAULT_HELDOUT_PROJECTS,
+    heldout_projects_of,
+    is_raw_source,
+    sample_texts,
+)
 from cppllm.tokenizer.regex import DEFAULT_SHR, SHR_MODES
 from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 
 TRAIN_INFO_FILE = "tokenizer_train.json"
+SUPERWORD_CHARS = 50_000_000  # stage 2's sample (pure Python BPE over distinct lines)
 
 
 def train_from_data(
@@ -36,8 +43,14 @@ def train_from_data(
     show_progress: bool = False,
     exclude_val: tuple[float, int] | None = None,
     val_by_source: bool = False,
+    heldout_projects: float = DEFAULT_HELDOUT_PROJECTS,
+    superwords: int = 0,
+    superword_chars: int = SUPERWORD_CHARS,
 ) -> tuple[CppTokenizer, dict]:
     """Train on the train split of `data`; returns the tokenizer and a record of the run.
+
+    `superwords=K`: stage 1 learns `vocab_size - K` tokens inside the regex's pieces, stage 2 adds K
+    superword tokens across them (`superbpe.py`) from a `superword_chars` sample of the same split.
 
     `normalize=None` normalizes raw source trees (as the pipeline would) and leaves documents as they are.
     `exclude_val=(val_fraction, split_seed)`: leave out the documents the `.bin` writer puts in val
@@ -47,31 +60,35 @@ def train_from_data(
         normalize = is_raw_source(data)
     stats: dict = {"docs": 0, "chars": 0, "val_docs_excluded": 0}
     t0 = time.perf_counter()
-    texts = sample_texts(
-        data,
-        max_chars=max_chars,
-        heldout=heldout,
-        seed=seed,
-        normalize=normalize,
-        stats=stats,
-        exclude_val=exclude_val,
-        val_by_source=val_by_source,
-    )
+    if not 0 <= superwords < vocab_size:
+        raise ValueError(f"superwords must be in [0, vocab_size), got {superwords}")
+    held_projects = heldout_projects_of(data, heldout_projects)
+    split = dict(heldout=heldout, seed=seed, normalize=normalize, exclude_val=exclude_val)
+    split.update(held_projects=held_projects, val_by_source=val_by_source)
+    texts = sample_texts(data, max_chars=max_chars, stats=stats, **split)
     if show_progress:
         from tqdm import tqdm
 
         texts = tqdm(texts, desc="tokenizer: reading docs", unit="doc", mininterval=2)
     tok = train_tokenizer(
-        texts, vocab_size, shr=shr, min_frequency=min_frequency, show_progress=show_progress
+        texts, vocab_size - superwords, shr=shr, min_frequency=min_frequency, show_progress=show_progress
     )
     if stats["docs"] == 0:
         raise ValueError(f"no training documents found in {data}")
+    if superwords:
+        from cppllm.tokenizer.superbpe import add_superwords
+
+        budget = superword_chars if max_chars is None else min(max_chars, superword_chars)
+        tok = add_superwords(tok, sample_texts(data, max_chars=budget, **split), superwords)
     info = {
         "data": str(data),
         "vocab_size": tok.vocab_size,
         "vocab_size_asked": vocab_size,
         "max_chars": max_chars,
         "heldout_fraction": heldout,
+        "heldout_projects_fraction": heldout_projects,
+        "heldout_projects": held_projects,
+        "superwords": superwords,
         "seed": seed,
         "shr": shr,
         "min_frequency": min_frequency,
@@ -114,6 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--heldout-fraction", type=float, default=DEFAULT_HELDOUT, help="documents kept out for the report"
     )
+    ap.add_argument(
+        "--heldout-projects-fraction",
+        type=float,
+        default=DEFAULT_HELDOUT_PROJECTS,
+        help="whole projects (trees, repositories) kept out for the report's cross-project figures",
+    )
+    ap.add_argument(
+        "--superwords", type=int, default=0, help="superword tokens of a second BPE stage (SuperBPE; 0: none)"
+    )
     ap.add_argument("--seed", type=int, default=0, help="seed of the deterministic training sample")
     ap.add_argument("--shr", choices=SHR_MODES, default=DEFAULT_SHR, help="how the regex cuts '>>'")
     ap.add_argument("--min-frequency", type=int, default=2, help="minimum pair count for a merge")
@@ -139,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not 0 <= args.heldout_fraction < 1:
         ap.error("--heldout-fraction must be in [0, 1)")
+    if not 0 <= args.heldout_projects_fraction < 1:
+        ap.error("--heldout-projects-fraction must be in [0, 1)")
     if not 0 <= args.exclude_val_fraction < 1:
         ap.error("--exclude-val-fraction must be in [0, 1)")
     try:
@@ -147,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             vocab_size=args.vocab_size,
             max_chars=args.max_chars or None,
             heldout=args.heldout_fraction,
+            heldout_projects=args.heldout_projects_fraction,
+            superwords=args.superwords,
             seed=args.seed,
             shr=args.shr,
             min_frequency=args.min_frequency,

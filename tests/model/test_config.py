@@ -9,7 +9,8 @@ from cppllm.model.gpt import GPT, count_params
 def test_presets_follow_depth_rule_and_seed_numbers():
     for d in (12, 20, 26, 32):
         cfg = get_preset(f"d{d}")
-        assert cfg.n_layer == d and cfg.n_embd == 64 * d and cfg.head_dim == 128 and cfg.q_dim == cfg.n_embd
+        assert cfg.n_layer == d and cfg.n_embd == 64 * d and cfg.q_dim == cfg.n_embd
+    assert get_preset("d12").head_dim == 128  # d20/d26/d32 are GQA: tests/model/test_presets_gqa.py
     c3 = get_preset("3b")
     assert (c3.n_embd, c3.n_layer, c3.n_head, c3.n_kv_head) == (2560, 32, 32, 8)
     assert set(PRESETS) == {"tiny", "d12", "d20", "d26", "d32", "3b", "moe-tiny", "moe-12b"}

@@ -18,6 +18,7 @@ the same column layout instead of the Hub (offline tests, local mirrors).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,7 @@ from pathlib import Path
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.readers.base import BaseReader
 
+from cppllm.pipeline.readers.budget import task_share, within_budget
 from cppllm.pipeline.readers.cppfiles import DEFAULT_MAX_FILE_BYTES, decode_source
 from cppllm.pipeline.readers.hydrate import GITHUB_RAW, Hydrator
 from cppllm.pipeline.readers.rows import SELECT_MODES, RowLayout, first, is_cpp_row, row_document
@@ -151,6 +153,8 @@ class HFDatasetReader(BaseReader):
         cache_dir: cache root (default `$CPPLLM_CACHE` or `~/.cache/cppllm`); hydrated files go to `hydrate/`.
         fetch_retries / fetch_backoff / fetch_rate / fetch_workers / fetch_timeout: hydration behaviour
             (retries with exponential backoff from `fetch_backoff` s, `fetch_rate` requests/s per task).
+        byte_budget: bytes of text to read over all tasks; each task stops at its share (`budget.py`),
+            so a run fetches what its plan needs and no more.
     """
 
     name = "🤗 code dataset"
@@ -177,6 +181,7 @@ class HFDatasetReader(BaseReader):
         fetch_timeout: float = 30.0,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         batch_size: int = 256,
+        byte_budget: int | None = None,
         limit: int = -1,
         skip: int = 0,
     ):
@@ -203,6 +208,8 @@ class HFDatasetReader(BaseReader):
         )
         self.cache_dir = cache_dir
         self.max_file_bytes, self.batch_size = max_file_bytes, batch_size
+        self.byte_budget = byte_budget
+        self._task_budget: int | None = None  # this task's share (set in `run`)
 
     def load(self):
         from datasets import load_dataset
@@ -275,13 +282,32 @@ class HFDatasetReader(BaseReader):
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if data:
             yield from data
+
+        def stop(read: int) -> None:
+            self.stat_update("byte_budget_reached")
+
+        budget = task_share(self.byte_budget, world_size)
+        self._task_budget = budget
+        yield from within_budget(self.read(rank, world_size), budget, stop)
+
+    def _fetch_batch(self, kept: int, kept_bytes: int) -> int:
+        """Rows to hydrate at once: a batch, fewer near `limit` or near the byte budget (estimated from the
+        mean size so far), so a task never fetches far past what it may read."""
+        want = self.batch_size
+        if self.limit != -1:
+            want = min(want, self.limit - kept)
+        if self._task_budget is not None and kept:
+            want = min(want, math.ceil((self._task_budget - kept_bytes) / (kept_bytes / kept)))
+        return max(1, want)
+
+    def read(self, rank: int, world_size: int) -> DocumentsPipeline:
         self._log_limit_scope(rank, world_size)
         hydrator = self.hydrator() if self.spec.mode == "hydrate" else None
-        kept = skipped = 0
+        kept = skipped = kept_bytes = 0
         batch: list[dict] = []
 
         def flush():
-            nonlocal kept, skipped
+            nonlocal kept, skipped, kept_bytes
             todo = batch[:]
             batch.clear()
             for doc in self.documents(todo, hydrator):
@@ -294,24 +320,25 @@ class HFDatasetReader(BaseReader):
                 if self.limit != -1 and kept >= self.limit:
                     return
                 kept += 1
+                kept_bytes += len(doc.text.encode("utf-8", "surrogatepass"))
                 self.stat_update("documents")
                 self.update_doc_stats(doc)
                 yield doc
 
-        for row in self.rows(rank, world_size):
-            if self.limit != -1 and kept >= self.limit:
-                break
-            self.stat_update("input_rows")
-            if self.spec.mode != "fenced" and not is_cpp_row(row, self.spec.layout, self.select):
-                self.stat_update("skipped_not_cpp")
-                continue
-            batch.append(row)
-            want = self.batch_size if self.spec.mode == "hydrate" else 1
-            if self.limit != -1:  # never fetch far past the limit
-                want = max(1, min(want, self.limit - kept))
-            if len(batch) >= want:
-                yield from flush()
-        yield from flush()
-        if hydrator is not None:
-            for k, v in hydrator.stats.items():
-                self.stat_update(f"hydrate_{k}", value=v)
+        try:
+            for row in self.rows(rank, world_size):
+                if self.limit != -1 and kept >= self.limit:
+                    break
+                self.stat_update("input_rows")
+                if self.spec.mode != "fenced" and not is_cpp_row(row, self.spec.layout, self.select):
+                    self.stat_update("skipped_not_cpp")
+                    continue
+                batch.append(row)
+                want = self._fetch_batch(kept, kept_bytes) if self.spec.mode == "hydrate" else 1
+                if len(batch) >= want:
+                    yield from flush()
+            yield from flush()
+        finally:  # also when the byte budget closes this generator early
+            if hydrator is not None:
+                for k, v in hydrator.stats.items():
+                    self.stat_update(f"hydrate_{k}", value=v)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from datatrove.pipeline.readers.base import BaseDiskReader
 
+from cppllm.pipeline.readers.budget import task_share, within_budget
 from cppllm.pipeline.readers.cppfiles import DEFAULT_MAX_FILE_BYTES
 from cppllm.pipeline.readers.rows import SELECT_MODES, RowLayout, is_cpp_row, row_document
 
@@ -32,6 +33,7 @@ class LocalFileReader(BaseDiskReader):
         text_column: the text column (default: the first of `text`, `content`).
         source: metadata `source` (default: the file or folder name without suffixes).
         select: C/C++ selection mode (`rows.SELECT_MODES`).
+        byte_budget: bytes of text to read over all tasks; each task stops at its share (`budget.py`).
     """
 
     name = "🗂️ local jsonl/parquet"
@@ -45,6 +47,7 @@ class LocalFileReader(BaseDiskReader):
         select: str = "either",
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         batch_size: int = 1000,
+        byte_budget: int | None = None,
         limit: int = -1,
         skip: int = 0,
         **kwargs,
@@ -62,6 +65,18 @@ class LocalFileReader(BaseDiskReader):
         self.select = select
         self.max_file_bytes = max_file_bytes
         self.batch_size = batch_size
+        self.byte_budget = byte_budget
+        self._task_budget: int | None = None
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1):
+        self._task_budget = task_share(self.byte_budget, world_size)
+        return super().run(data, rank, world_size)
+
+    def read_files_shard(self, shard: list[str]):
+        def stop(read: int) -> None:
+            self.stat_update("byte_budget_reached")
+
+        return within_budget(super().read_files_shard(shard), self._task_budget, stop)
 
     def rows(self, filepath: str):
         if filepath.lower().endswith(".parquet"):

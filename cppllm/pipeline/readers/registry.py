@@ -9,7 +9,9 @@ Resolution order:
     any other local directory              -> C/C++ files of the source tree
 Options are passed to the reader's constructor; an option it does not take is an error. `max_docs` and
 `max_bytes` draw a deterministic global subset of trees (embedded, directory, archive); for row sources
-(Hugging Face, jsonl/parquet) `max_docs` is the per-task `limit`.
+(Hugging Face, jsonl/parquet) `max_docs` is the per-task `limit`. `byte_budget` (a milestone plan's
+per-source cap, `budget.py`) is the bytes a source may give over all tasks: the trees' deterministic
+subset (`max_bytes`, the smaller of the two), each row-source task's `ceil(byte_budget / tasks)`.
 """
 
 from __future__ import annotations
@@ -42,6 +44,15 @@ def _row_limits(opts: dict) -> dict:
     return opts
 
 
+def _tree_limits(opts: dict) -> dict:
+    """Source trees take the byte budget as their global deterministic subset (`max_bytes`)."""
+    opts = dict(opts)
+    budget = opts.pop("byte_budget", None)
+    if budget is not None:
+        opts["max_bytes"] = budget if opts.get("max_bytes") is None else min(budget, opts["max_bytes"])
+    return opts
+
+
 def make_reader(source: str | None = None, /, **opts) -> BaseReader:
     """A DataTrove reader step for NAME_OR_PATH (see module docstring); raises ValueError when unknown."""
     from cppllm.pipeline.readers.archive import is_archive
@@ -52,16 +63,16 @@ def make_reader(source: str | None = None, /, **opts) -> BaseReader:
     from cppllm.pipeline.readers.sources import ArchiveReader, DirectoryReader
 
     if source is None or source == EMBEDDED:
-        return EmbeddedCorpusReader(**opts)
+        return EmbeddedCorpusReader(**_tree_limits(opts))
     if source in HF_SOURCES or source in HF_ALIASES:
         return HFDatasetReader(source, **_row_limits(opts))
     if is_url(source):
         if not is_archive(source.split("?")[0]):
             raise ValueError(f"{source}: a URL source must point to a .tar.gz/.tar.xz/.tar.bz2/.zip archive")
-        return ArchiveReader(source, **opts)
+        return ArchiveReader(source, **_tree_limits(opts))
     path = Path(source).expanduser()
     if path.is_file() and is_archive(path.name):
-        return ArchiveReader(path, **opts)
+        return ArchiveReader(path, **_tree_limits(opts))
     if path.is_file() and is_table_file(path.name):
         return LocalFileReader(path, **_row_limits(opts))
     if path.is_dir():
@@ -69,7 +80,7 @@ def make_reader(source: str | None = None, /, **opts) -> BaseReader:
         kinds = {is_table_file(p.name) for p in itertools.islice(files, 1000)}
         if kinds == {True}:
             return LocalFileReader(path, **_row_limits(opts))
-        return DirectoryReader(path, **opts)
+        return DirectoryReader(path, **_tree_limits(opts))
     raise ValueError(
         f"unknown source {source!r}: expected 'embedded', a local directory, an archive "
         f"(.tar.gz/.tar.xz/.tar.bz2/.zip) or URL to one, a .jsonl/.parquet file or folder, "
