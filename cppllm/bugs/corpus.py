@@ -101,7 +101,14 @@ def break_unit(text: str, rng: random.Random, mutation: str | None = None) -> Br
         for i in body:
             s = lines[i].rstrip()
             code = s.split("//")[0].rstrip()
-            if mut == "drop_semicolon" and code.endswith(";") and not code.lstrip().startswith("for") or mut == "drop_paren" and code.endswith(");") and "(" in code:
+            if (
+                mut == "drop_semicolon"
+                and code.endswith(";")
+                and not code.lstrip().startswith("for")
+                or mut == "drop_paren"
+                and code.endswith(");")
+                and "(" in code
+            ):
                 cands.append(i)
             elif mut == "misspell_identifier":
                 names = [m for m in _IDENT.findall(code) if m not in _CPP_WORDS and not m.startswith("std")]
