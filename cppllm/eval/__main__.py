@@ -6,7 +6,9 @@ their sections into `runs/NAME/eval.json` (atomic write; tasks run later add to 
 are written to `runs/NAME/eval_prompts.jsonl` for decontamination (`cppllm.pipeline.decontam`).
 
 Tasks: `bpb` (bits per byte on the held-out split, and the unigram baseline), `compile` (compile rate of
-sampled completions), `fim` (fill-in-the-middle, PSM and SPM), `humaneval` (MultiPL-E HumanEval-C++ pass@k).
+sampled completions), `fim` (fill-in-the-middle, PSM and SPM), `humaneval` (MultiPL-E HumanEval-C++ pass@k),
+`humanevalfix` (HumanEvalPack C++ bug fixing, pass@k) and `nullfix` (held-out null-pointer bug items of
+`python -m cppllm.bugs make`, fixed given the sanitizer report; `cppllm.eval.bugfix`).
 A task that cannot run (no dataset, no compiler) is recorded with its error and the exit status is 1.
 """
 
@@ -22,7 +24,7 @@ from typing import Any
 
 from cppllm.atomic import write_text
 
-TASKS = ("bpb", "compile", "fim", "humaneval")
+TASKS = ("bpb", "compile", "fim", "humaneval", "humanevalfix", "nullfix")
 
 
 def latest_checkpoint(run: Path) -> Path | None:
@@ -156,6 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--humaneval-limit", type=int, default=None, help="first N problems only")
     p.add_argument("--humaneval-samples", type=int, default=1, help="completions per problem (n of pass@k)")
+    p.add_argument(
+        "--humanevalfix-source",
+        default="bigcode/humanevalpack",
+        help="HF dataset or local HumanEvalPack .jsonl",
+    )
+    p.add_argument("--nullfix-data", help="a `python -m cppllm.bugs make --split bench` folder (nullfix)")
+    p.add_argument("--bugfix-limit", type=int, default=None, help="first N humanevalfix/nullfix problems")
     p.add_argument("--pass-k", default="1,10,100", help="k values of pass@k (those <= samples are reported)")
     p.add_argument("--max-new-tokens", type=int, default=256, help="sampled tokens per completion")
     p.add_argument("--fim-max-new-tokens", type=int, default=None, help="tokens per FIM fill (default: half)")
@@ -224,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     prompt_rows: list[dict[str, str]] = []
     status = 0
-    need_sampling = {"compile", "fim", "humaneval"} & set(tasks)
+    need_sampling = {"compile", "fim", "humaneval", "humanevalfix", "nullfix"} & set(tasks)
     completer = checker = docs = None
     if need_sampling:
         from cppllm.eval.compile import CompileChecker, CompileConfig
@@ -265,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
                     section = _run_compile(docs, completer, checker, args, prompt_rows)
                 elif task == "fim":
                     section = _run_fim(docs, completer, checker, args, prompt_rows)
+                elif task in ("humanevalfix", "nullfix"):
+                    from cppllm.eval.bugfix import run_task
+
+                    section = run_task(task, completer, args, prompt_rows)
                 else:
                     section = _run_humaneval(completer, args, prompt_rows)
         except (FileNotFoundError, ValueError, ConnectionError, OSError) as e:
@@ -367,7 +380,10 @@ def _headline(task: str, s: dict[str, Any]) -> str:
             for m in ("psm", "spm")
             if m in s
         )
-    return " ".join(f"{k} {v:.1%}" for k, v in s["pass_at_k"].items() if v is not None)
+    head = " ".join(f"{k} {v:.1%}" for k, v in s["pass_at_k"].items() if v is not None)
+    if task == "nullfix" and s.get("grounded_reasoning_rate") is not None:
+        head += f" grounded reasoning {s['grounded_reasoning_rate']:.1%}"
+    return head
 
 
 if __name__ == "__main__":

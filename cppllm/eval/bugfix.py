@@ -196,7 +196,8 @@ def score_humanevalfix(
 NULLFIX_INSTRUCTION = (
     "This program crashes under AddressSanitizer/UBSan. Explain the cause, then give the fixed function."
 )
-_THINK = re.compile(r"<think>(.*?)(</think>|\Z)", re.S)
+# `<think>` tags, or the chat template's reasoning markers (cppllm.tokenizer.chat) decoded as text.
+_THINK = re.compile(r"(?:<think>|<\|thought_start\|>)(.*?)(</think>|<\|thought_end\|>|\Z)", re.S)
 
 
 def load_nullfix(path: str | os.PathLike) -> list[dict[str, Any]]:
@@ -222,8 +223,9 @@ def nullfix_prompt(item: dict[str, Any]) -> str:
 
 
 def split_answer(generation: str, reasoning: str | None = None) -> tuple[str | None, bool, str]:
-    """(reasoning, closed, code) of an answer: a `<think>` block (or the text before the first code fence,
-    or the row's separate `reasoning` field) and the code in the first fence (or the rest)."""
+    """(reasoning, closed, code) of an answer: a `<think>` (or `<|thought_start|>`) block, else the text
+    before the first code fence, else the row's separate `reasoning` field; and the code in the first fence
+    (or the rest)."""
     if reasoning is not None:
         return reasoning, True, code_of(generation)
     m = _THINK.search(generation)
@@ -330,6 +332,54 @@ def score_nullfix(
         "status": dict(Counter(s for s, _, _ in runs)),
         "problems": rows,
     }
+
+
+# What follows the nullfix prompt for a plain completion model: it writes its reasoning, then the code.
+NULLFIX_ANSWER_LEAD = "\n\nReasoning:\n"
+
+
+def run_task(task: str, completer, args, prompt_rows: list[dict[str, str]]) -> dict[str, Any]:
+    """A `python -m cppllm.eval` task: sample answers with the run's model, score them (eval.json section)."""
+    n = args.humaneval_samples
+    ks = [k for k in _ks(args.pass_k) if k <= n]
+    if task == "humanevalfix":
+        from cppllm.eval.compile import CompileChecker, CompileConfig
+
+        problems = load_humanevalfix(args.humanevalfix_source, limit=args.bugfix_limit)
+        prompt_rows += [
+            {"set": "humanevalfix", "text": p.declaration + p.buggy_solution + p.canonical_solution + p.test}
+            for p in problems
+        ]
+        prompts = [fix_prompt(p) for p in problems for _ in range(n)]
+        comps = completer(
+            prompts,
+            max_new_tokens=args.max_new_tokens,
+            seed=args.seed,
+            stop_strings=["\nint main", "\n#undef"],
+        )
+        gens: dict[str, list] = {}
+        for i, c in enumerate(comps):
+            gens.setdefault(problems[i // n].task_id, []).append(c.text)
+        with CompileChecker(CompileConfig(compiler=args.compiler, std="c++17")) as checker:
+            result = score_humanevalfix(problems, gens, checker, ks=ks, jobs=args.jobs)
+    else:
+        if not args.nullfix_data:
+            raise FileNotFoundError(
+                "nullfix needs --nullfix-data (python -m cppllm.bugs make --split bench ...)"
+            )
+        items = load_nullfix(args.nullfix_data)[: args.bugfix_limit]
+        prompt_rows += [{"set": "nullfix", "text": next(iter(it["files"].values()))} for it in items]
+        prompts = [nullfix_prompt(it) + NULLFIX_ANSWER_LEAD for it in items for _ in range(n)]
+        comps = completer(prompts, max_new_tokens=2 * args.max_new_tokens, seed=args.seed)
+        gens = {}
+        for i, c in enumerate(comps):
+            gens.setdefault(items[i // n]["id"], []).append({"text": c.text, "reasoning": None})
+        result = score_nullfix(items, gens, ks=ks, jobs=args.jobs)
+    result["samples"] = [
+        {"prompt_tail": prompts[i][-300:], "generation": comps[i].text[:800]}
+        for i in range(min(2, len(comps)))
+    ]
+    return result
 
 
 def _ks(text: str) -> list[int]:

@@ -103,3 +103,28 @@ def test_reasoning_checks():
     r, closed, _ = split_answer("<think>never closed ... int f() {")
     assert not well_formed(r, closed)
     assert not well_formed("```cpp\nint x;\n```", True)
+
+
+def test_humaneval_cli_scores_generations_made_elsewhere(tmp_path, capsys):
+    from cppllm.eval.humaneval import main as he_main
+
+    problem = {
+        "name": "HumanEval_53_add",
+        "language": "cpp",
+        "prompt": "#include<assert.h>\n// Add two numbers x and y\nlong add(long x, long y) {\n",
+        "tests": "}\nint main() {\n    auto candidate = add;\n    assert(candidate((2), (3)) == (5));\n}\n",
+        "stop_tokens": ["\n}"],
+    }
+    data = tmp_path / "he.jsonl"
+    data.write_text(json.dumps(problem) + "\n")
+    gens = tmp_path / "g.jsonl"
+    rows = [
+        {"task_id": "HumanEval_53_add", "generations": ["    return x + y;\n}\n", "    return x - y;\n}\n"]}
+    ]
+    gens.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert he_main(["--data", str(data), "--load-generations", str(gens), "--k", "1,2"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["pass_at_k"] == {"pass@1": 0.5, "pass@2": 1.0} and res["status"] == {"passed": 1, "failed": 1}
+    gens.write_text('{"task_id": "HumanEval_53_add"}\n')
+    assert he_main(["--data", str(data), "--load-generations", str(gens)]) == 2
+    assert f"{gens}:1: needs 'generation'" in capsys.readouterr().err
