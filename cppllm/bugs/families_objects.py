@@ -470,6 +470,9 @@ $refill
     CHECK_EQ($q.size(), static_cast<std::size_t>($final_size));
     CHECK_EQ($q.back(), $backv);
     CHECK_EQ($q.sum(), $sumv);
+$drain
+    CHECK_EQ($q.size(), static_cast<std::size_t>(0));
+    CHECK(!$q.pop(out));
     return 0;
 }
 """
@@ -497,6 +500,7 @@ def ring_buffer(rng: random.Random) -> Draft:
         final_size=len(queue),
         backv=queue[-1],
         sumv=sum(queue),
+        drain="\n".join(f"    CHECK({q}.pop(out));\n    CHECK_EQ(out, {v});" for v in queue),
     )
     return Draft(
         family="ring_buffer", filename="ring.cpp", text=CHECK_HEADER + Template(RING_SRC).substitute(subs)

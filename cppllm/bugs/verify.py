@@ -155,7 +155,9 @@ def _diag_site(text: str, filename: str) -> ReportSite | None:
 
 
 # What a buggy build/run must show for its kind (anything else is a `wrong_failure_mode`).
-_SANITIZER_NULL = ("SEGV", "null pointer")
+# A null (or, for an uninitialized pointer, a pattern-filled garbage) pointer dereferenced: ASan's SEGV,
+# UBSan's "null pointer" or its misaligned-address report on the 0xfe.. / ASan-malloc 0xbe.. pattern.
+_SANITIZER_NULL = ("SEGV", "null pointer", "0xfefefefefefefefe", "0xbebebebebebebebe")
 EXPECTED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (accepted statuses, text that must appear (any of), () = no constraint)
     "null_deref": (("sanitizer",), _SANITIZER_NULL),

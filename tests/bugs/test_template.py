@@ -50,3 +50,15 @@ def test_benchmark_families_are_held_out_of_the_train_split():
     with pytest.raises(ValueError):
         families_for("dev")
     assert all(SITE.search(FAMILIES[f](random.Random(0)).text) for f in FAMILIES)
+
+
+@pytest.mark.skipif(__import__("shutil").which("g++") is None, reason="g++ not installed")
+def test_the_uninitialized_pointer_site_verifies_as_a_null_deref():
+    from cppllm.bugs.template import _render
+    from cppllm.bugs.verify import failure_matches, run_program, sanitizer_checker
+
+    draft = FAMILIES["resource_pool"](random.Random(11))
+    i = next(i for i, m in enumerate(SITE.finditer(draft.text)) if m.group(1) == "null_deref.uninit_ptr")
+    with sanitizer_checker() as checker:
+        out = run_program(_render(draft.text, i)[0], draft.filename, checker)
+    assert out.status == "sanitizer" and failure_matches("null_deref", out), out.text[:300]
