@@ -68,8 +68,13 @@ def _plain_run(source: str, filename: str, work: Path) -> Outcome:
 
 def naive_verify(kind: str, seed: int, index: int) -> bool:
     rng = item_rng(seed, kind, index)
-    family = rng.choice([f for f in families_for("all") if kind in kinds_of(f)])
-    m = plant(FAMILIES[family](rng), kind, rng)
+    fams = [f for f in families_for("all") if kind in kinds_of(f)]
+    for _ in range(8):  # the same draws as cppllm.bugs.items.generated_item
+        m = plant(FAMILIES[rng.choice(fams)](rng), kind, rng)
+        if m is not None:
+            break
+    else:
+        return False
     with tempfile.TemporaryDirectory() as d:
         if not _plain_run(m.fixed, m.filename, Path(d)).passed:
             return False

@@ -6,6 +6,7 @@ training data (`to-sft` refuses them), so a model is scored on program shapes it
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 
@@ -39,6 +40,7 @@ def families_for(split: str) -> list[str]:
     return [f for f in FAMILIES if split == "all" or split_of(f) == split]
 
 
-def kinds_of(family: str) -> set[str]:
-    """The bug kinds a family's template has sites for (rendered once with a fixed seed)."""
-    return FAMILIES[family](random.Random(0)).kinds()
+@functools.cache
+def kinds_of(family: str) -> frozenset[str]:
+    """The bug kinds a family's template has sites for, over its structural variants (a few fixed seeds)."""
+    return frozenset().union(*(FAMILIES[family](random.Random(s)).kinds() for s in range(8)))

@@ -168,8 +168,12 @@ def generated_item(kind: str, seed: int, index: int, split: str, v: Verifier) ->
     fams = [f for f in families_for(split) if kind in kinds_of(f)]
     if not fams:
         return None, "no_site"
-    family = rng.choice(fams)
-    mutation = plant(FAMILIES[family](rng), kind, rng)
+    mutation = None
+    for _ in range(8):  # a structural variant may lack the kind's site: draw again (same rng, deterministic)
+        family = rng.choice(fams)
+        mutation = plant(FAMILIES[family](rng), kind, rng)
+        if mutation is not None:
+            break
     if mutation is None:
         return None, "no_site"
     fixed_out = run_program(mutation.fixed, mutation.filename, v.build)

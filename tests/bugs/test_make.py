@@ -10,6 +10,8 @@ from cppllm.bugs.__main__ import main
 from cppllm.bugs.make import read_jsonl
 from cppllm.bugs.verify import SANITIZE_FLAGS
 
+pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
+
 
 def _items(made):
     return read_jsonl(made / "items.jsonl")

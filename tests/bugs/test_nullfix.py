@@ -1,11 +1,14 @@
 import json
 import random
+import shutil
 
 import pytest
 
 from cppllm.bugs.__main__ import main as bugs_main
 from cppllm.bugs.sft import reasoning
 from cppllm.eval.bugfix import load_nullfix, main, nullfix_prompt
+
+pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
 
 
 @pytest.fixture(scope="module")
