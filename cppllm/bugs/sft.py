@@ -108,6 +108,18 @@ WHY = {
         "the arithmetic is done in `int` and overflows for these inputs (signed overflow is undefined).",
         "the product/sum exceeds the range of a 32-bit int before it is widened.",
     ],
+    "compile_error.drop_semicolon": [
+        "the statement on line {line} lost its terminating `;`, so the parser only notices at the next token.",
+        "a semicolon is missing at the end of line {line}; g++ reports it where the next statement begins.",
+    ],
+    "compile_error.misspell_identifier": [
+        "a name on line {line} is misspelt, so it refers to nothing that is declared.",
+        "the identifier on that line has a typo; the compiler even suggests the intended name.",
+    ],
+    "compile_error.drop_paren": [
+        "a closing parenthesis is missing on line {line}, which leaves the expression unbalanced.",
+        "the call/expression on that line never closes its `(`.",
+    ],
     "compile_error": [
         "the edit at that line broke the syntax or refers to a name that does not exist.",
         "that line no longer forms valid C++, which is exactly where the compiler stops.",
