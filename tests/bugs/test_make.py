@@ -10,6 +10,8 @@ from cppllm.bugs.__main__ import main
 from cppllm.bugs.make import read_jsonl
 from cppllm.bugs.verify import SANITIZE_FLAGS
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bugs"
+
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
 
 
@@ -122,46 +124,24 @@ def test_rerun_resumes_and_is_deterministic(made, tmp_path):
     assert first["files"] == same["files"] and first["diff"] == same["diff"]
 
 
-def test_a_killed_run_leaves_a_partial_line_that_is_redone(tmp_path):
+def test_a_killed_run_leaves_a_partial_line_that_is_redone(made, tmp_path):
     out = tmp_path / "cut"
-    assert (
-        main(
-            [
-                "make",
-                "--kinds",
-                "wrong_operator",
-                "--n",
-                "1",
-                "--out",
-                str(out),
-                "--workers",
-                "1",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    shutil.copytree(made, out)
     full = (out / "items.jsonl").read_text()
-    (out / "items.jsonl").write_text(full[: len(full) // 2])  # the write was cut
-    (out / "attempts.jsonl").write_text("")
-    assert (
-        main(
-            [
-                "make",
-                "--kinds",
-                "wrong_operator",
-                "--n",
-                "1",
-                "--out",
-                str(out),
-                "--workers",
-                "1",
-                "--no-progress",
-            ]
-        )
-        == 0
+    lines = full.splitlines(keepends=True)
+    cut = next(i for i, ln in enumerate(lines) if json.loads(ln)["kind"] == "compile_error")
+    lost = json.loads(lines[cut])["id"]
+    # the run was killed while writing that item: half its line is there, its attempt line is not
+    (out / "items.jsonl").write_text("".join(lines[:cut]) + lines[cut][: len(lines[cut]) // 2])
+    attempts = [x for x in (out / "attempts.jsonl").read_text().splitlines(keepends=True) if lost not in x]
+    (out / "attempts.jsonl").write_text("".join(attempts))
+    argv = ["make", "--kinds", "null_deref,use_after_free,wrong_operator,compile_error", "--n", "1"]
+    argv += ["--out", str(out), "--seed", "3", "--corpus", str(FIXTURES / "corpus"), "--no-progress"]
+    assert main(argv) == 0
+    redone = read_jsonl(out / "items.jsonl")
+    assert sorted(json.dumps(x, sort_keys=True) for x in redone) == sorted(
+        json.dumps(json.loads(x), sort_keys=True) for x in lines
     )
-    assert (out / "items.jsonl").read_text() == full
 
 
 def test_bad_arguments_are_clear_errors(tmp_path, capsys):
