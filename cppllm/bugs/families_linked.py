@@ -137,6 +137,20 @@ def linked_list(rng: random.Random) -> Draft:
     )
 
 
+BST_FIND_ITERATIVE = """$Node* $find($Node* root, $T k) {
+    while (root != nullptr && root->$key != k) {
+        root = k < root->$key ? root->$left : root->$right;
+    }
+    return root;
+}
+"""
+
+BST_FIND_RECURSIVE = """$Node* $find($Node* root, $T k) {
+    if (root == nullptr || root->$key == k) return root;
+    return $find(k < root->$key ? root->$left : root->$right, k);
+}
+"""
+
 BST_SRC = """#include <algorithm>
 
 struct $Node {
@@ -156,12 +170,7 @@ $Node* $insert($Node* root, $T k) {
     return root;
 }
 
-$Node* $find($Node* root, $T k) {
-    while (root != nullptr && root->$key != k) {
-        root = k < root->$key ? root->$left : root->$right;
-    }
-    return root;
-}
+$find_impl
 
 bool $contains($Node* root, $T k) {
     return $find(root, k) != nullptr;
@@ -275,6 +284,7 @@ def bst(rng: random.Random) -> Draft:
         destroy=name("destroy", "free_tree", "release", "clear_tree"),
     )
     k0 = keys[0]
+    subs["find_impl"] = Template(rng.choice([BST_FIND_ITERATIVE, BST_FIND_RECURSIVE])).substitute(subs)
     subs.update(
         inserts="\n".join(f"    {subs['root']} = {subs['insert']}({subs['root']}, {k});" for k in keys),
         present=rng.choice(keys),

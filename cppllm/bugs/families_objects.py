@@ -32,10 +32,7 @@ public:
         return raw;
     }
 
-    $Acct* get(int id) {
-        auto it = $accounts.find(id);
-        return it == $accounts.end() ? nullptr : it->second.get();
-    }
+$get_impl
 
     long long balance_or(int id, long long fallback) {
         $Acct* a = get(id);
@@ -96,6 +93,19 @@ $opens
 """
 
 
+GET_BY_FIND = """    $Acct* get(int id) {
+        auto it = $accounts.find(id);
+        return it == $accounts.end() ? nullptr : it->second.get();
+    }
+"""
+
+GET_BY_COUNT = """    $Acct* get(int id) {
+        if ($accounts.count(id) == 0) return nullptr;
+        return $accounts.at(id).get();
+    }
+"""
+
+
 def registry(rng: random.Random) -> Draft:
     name = Namer(rng)
     ids = rng.sample(range(1, 5000), rng.randint(3, 6))
@@ -128,6 +138,7 @@ def registry(rng: random.Random) -> Draft:
         n_after=len(ids) - 1,
     )
     subs["opens"] = subs["opens"].replace("{bank}", subs["bank"])
+    subs["get_impl"] = Template(rng.choice([GET_BY_FIND, GET_BY_COUNT])).substitute(subs)
     return Draft(
         family="registry", filename="bank.cpp", text=CHECK_HEADER + Template(REGISTRY_SRC).substitute(subs)
     )
