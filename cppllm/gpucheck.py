@@ -117,8 +117,8 @@ def _train_step(module, gpt, device: torch.device, optimizer: str) -> Callable:
 
 
 def check_train(cc: CheckConfig, device: torch.device, *, compiled: bool) -> dict:
-    from cppllm.model.gpt import flops_per_token
     from cppllm.loss import resolve_loss_impl
+    from cppllm.model.gpt import flops_per_token
     from cppllm.train.metrics import mfu, peak_flops, peak_memory_gb
     from cppllm.train.trainer import TrainModule
 
@@ -233,8 +233,8 @@ def _free_port() -> int:
 def check_fsdp(cc: CheckConfig, device: torch.device) -> dict:
     import torch.distributed as dist
 
-    from cppllm.train.distributed import DistInfo, wrap_model
     from cppllm.loss import resolve_loss_impl
+    from cppllm.train.distributed import DistInfo, wrap_model
     from cppllm.train.trainer import TrainModule
 
     if dist.is_initialized():

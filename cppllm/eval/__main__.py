@@ -8,7 +8,9 @@ are written to `runs/NAME/eval_prompts.jsonl` for decontamination (`cppllm.pipel
 Tasks: `bpb` (bits per byte on the held-out split, and the unigram baseline), `compile` (compile rate of
 sampled completions), `fim` (fill-in-the-middle, PSM and SPM), `humaneval` (MultiPL-E HumanEval-C++ pass@k),
 `longctx` (bpb by position and identifier recall by distance on long held-out documents, next to the
-run's parent model: `cppllm.eval.longctx`).
+run's parent model: `cppllm.eval.longctx`), `humanevalfix` (HumanEvalPack C++ bug fixing, pass@k) and
+`nullfix` (held-out null-pointer bug items of `python -m cppllm.bugs make`, fixed given the sanitizer
+report; `cppllm.eval.bugfix`).
 A task that cannot run (no dataset, no compiler, no sandbox for HumanEval's programs) is recorded with its
 error and the exit status is 1. The isolation obtained (`cppllm.eval.sandbox.isolation_record`) is written
 to `meta.sandbox` and to each section that compiles or runs model output.
@@ -27,7 +29,7 @@ from typing import Any
 from cppllm.atomic import write_text
 from cppllm.eval.sandbox import add_sandbox_flags, apply_sandbox_flags, describe, isolation_record
 
-TASKS = ("bpb", "compile", "fim", "humaneval", "longctx")
+TASKS = ("bpb", "compile", "fim", "humaneval", "longctx", "humanevalfix", "nullfix")
 
 
 def latest_checkpoint(run: Path) -> Path | None:
@@ -161,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--humaneval-limit", type=int, default=None, help="first N problems only")
     p.add_argument("--humaneval-samples", type=int, default=1, help="completions per problem (n of pass@k)")
+    p.add_argument(
+        "--humanevalfix-source",
+        default="bigcode/humanevalpack",
+        help="HF dataset or local HumanEvalPack .jsonl",
+    )
+    p.add_argument("--nullfix-data", help="a `python -m cppllm.bugs make --split bench` folder (nullfix)")
+    p.add_argument("--bugfix-limit", type=int, default=None, help="first N humanevalfix/nullfix problems")
     p.add_argument("--pass-k", default="1,10,100", help="k values of pass@k (those <= samples are reported)")
     p.add_argument("--max-new-tokens", type=int, default=256, help="sampled tokens per completion")
     p.add_argument("--fim-max-new-tokens", type=int, default=None, help="tokens per FIM fill (default: half)")
@@ -242,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     prompt_rows: list[dict[str, str]] = []
     status = 0
-    need_sampling = {"compile", "fim", "humaneval"} & set(tasks)
+    need_sampling = {"compile", "fim", "humaneval", "humanevalfix", "nullfix"} & set(tasks)
     completer = checker = docs = None
     if need_sampling:
         # What compiles and runs model output gets, recorded before anything runs (report.md's header).
@@ -288,6 +297,10 @@ def main(argv: list[str] | None = None) -> int:
                     section = _run_compile(docs, completer, checker, args, prompt_rows)
                 elif task == "fim":
                     section = _run_fim(docs, completer, checker, args, prompt_rows)
+                elif task in ("humanevalfix", "nullfix"):
+                    from cppllm.eval.bugfix import run_task
+
+                    section = run_task(task, completer, args, prompt_rows)
                 else:
                     section = _run_humaneval(completer, args, prompt_rows)
         except (FileNotFoundError, ValueError, ConnectionError, OSError) as e:
@@ -448,7 +461,10 @@ def _headline(task: str, s: dict[str, Any]) -> str:
             for m in ("psm", "spm")
             if m in s
         )
-    return " ".join(f"{k} {v:.1%}" for k, v in s["pass_at_k"].items() if v is not None)
+    head = " ".join(f"{k} {v:.1%}" for k, v in s["pass_at_k"].items() if v is not None)
+    if task == "nullfix" and s.get("grounded_reasoning_rate") is not None:
+        head += f" grounded reasoning {s['grounded_reasoning_rate']:.1%}"
+    return head
 
 
 if __name__ == "__main__":

@@ -17,9 +17,11 @@ averaged over problems.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -202,3 +204,99 @@ def evaluate_humaneval(
         ],
     }
     return out
+
+
+def load_generations(path: str | os.PathLike) -> dict[str, list[dict[str, Any]]]:
+    """task_id -> answers from a JSONL of {"task_id", "generation" | "generations", ["reasoning"]}.
+
+    Raises ValueError naming the file and line of the first malformed row."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{n}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{where}: not valid JSON ({e.msg})") from None
+            if not isinstance(row, dict) or not isinstance(row.get("task_id"), str):
+                raise ValueError(f"{where}: expected an object with a string 'task_id'")
+            gens = row.get("generations", [row["generation"]] if "generation" in row else None)
+            if not isinstance(gens, list) or not gens or not all(isinstance(g, str) for g in gens):
+                raise ValueError(
+                    f"{where}: needs 'generation' (a string) or 'generations' (a list of strings)"
+                )
+            reasoning = row.get("reasoning")
+            if reasoning is not None and not isinstance(reasoning, str):
+                raise ValueError(f"{where}: 'reasoning' must be a string")
+            out.setdefault(row["task_id"], []).extend({"text": g, "reasoning": reasoning} for g in gens)
+    return out
+
+
+def score_generations(
+    problems: Sequence[Problem],
+    generations: dict[str, list[str]],
+    checker: CompileChecker,
+    *,
+    ks: Sequence[int] = (1,),
+    jobs: int | None = None,
+) -> dict[str, Any]:
+    """pass@k of completions made elsewhere (name -> completions after the prompt, or prompt + completion)."""
+    jobs_list = [
+        (p, c[len(p.prompt) :] if c.startswith(p.prompt) else c)
+        for p in problems
+        for c in generations.get(p.name, [])
+    ]
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        runs = list(pool.map(lambda pc: execute(program(*pc), checker), jobs_list))
+    rows, k = [], 0
+    for p in problems:
+        n = len(generations.get(p.name, []))
+        mine = runs[k : k + n]
+        k += n
+        rows.append({"name": p.name, "n": n, "passed": sum(r.passed for r in mine)})
+    scored = [r for r in rows if r["n"]]
+    return {
+        "n_problems": len(problems),
+        "n_with_generations": len(scored),
+        "pass_at_k": {
+            f"pass@{k}": float(np.mean([pass_at_k(r["n"], r["passed"], k) for r in rows]))
+            if rows and all(r["n"] >= k for r in rows)
+            else None
+            for k in ks
+        },
+        "status": dict(Counter(r.status for r in runs)),
+        "problems": rows,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m cppllm.eval.humaneval", description="Score HumanEval-C++ generations made elsewhere."
+    )
+    ap.add_argument("--data", default=HF_DATASET, help="MultiPL-E .jsonl or HF dataset id")
+    ap.add_argument("--load-generations", required=True, help="JSONL: task_id (problem name) + generation(s)")
+    ap.add_argument("--k", default="1", help="comma-separated k of pass@k")
+    ap.add_argument("--limit", type=int, default=None, help="first N problems only")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel builds")
+    args = ap.parse_args(argv)
+    try:
+        gens = load_generations(args.load_generations)
+        problems = load_problems(args.data, limit=args.limit)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    texts = {t: [a["text"] for a in answers] for t, answers in gens.items()}
+    ks = [int(k) for k in args.k.split(",") if k.strip()]
+    # MultiPL-E compiles with -std=c++17.
+    from cppllm.eval.compile import CompileConfig
+
+    with CompileChecker(CompileConfig(std="c++17")) as checker:
+        result = score_generations(problems, texts, checker, ks=ks, jobs=args.jobs)
+    print(json.dumps({k: v for k, v in result.items() if k != "problems"}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

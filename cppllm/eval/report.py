@@ -227,6 +227,29 @@ def longctx_lines(sec: dict[str, Any]) -> list[str]:
     return [*md, ""]
 
 
+def _bugfix_sections(ev: dict[str, Any]) -> list[str]:
+    """HumanEvalFix-C++ and nullfix (`cppllm.eval.bugfix`): pass@k, outcomes, reasoning rates."""
+    md: list[str] = []
+    titles = {"humanevalfix": "HumanEvalFix-C++", "nullfix": "nullfix (held-out null-pointer bugs)"}
+    for key, title in titles.items():
+        sec = ev.get(key)
+        md += [f"## {title}", ""]
+        if not sec or "error" in sec:
+            md += _not_evaluated(sec)
+            continue
+        line = f"{sec['n_problems']} problems: " + ", ".join(
+            f"{k} = {_pct(v)}" for k, v in sec["pass_at_k"].items()
+        )
+        if key == "nullfix":
+            line += (
+                f"; reasoning names the faulting line or function in {_pct(sec.get('grounded_reasoning_rate'))}, "
+                f"is well formed in {_pct(sec.get('well_formed_reasoning_rate'))} "
+                f"(families {', '.join(sec.get('families', []))})"
+            )
+        md += [line + ".", "", "Outcomes: " + ", ".join(f"{k} {v}" for k, v in sec["status"].items()), ""]
+    return md
+
+
 def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
     """Write the PNGs into `run` and return the markdown."""
     ev = json.loads((run / "eval.json").read_text()) if (run / "eval.json").is_file() else {}
@@ -376,6 +399,7 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
 
     if "longctx" in ev:  # only for runs evaluated with --tasks longctx (context stages)
         md += ["## Long context", ""] + longctx_lines(ev["longctx"])
+    md += _bugfix_sections(ev)
 
     md += ["## Sample completions", ""]
     samples = (comp or {}).get("samples", []) if comp and "error" not in comp else []

@@ -3,8 +3,10 @@
 Like the decontamination of StarCoder's training data (bigcode, arXiv:2305.06161: files containing
 HumanEval/MBPP/... prompts or solutions were removed) and GPT-3's 13-gram overlap filter
 (arXiv:2005.14165), with long character n-grams so that code idioms do not count as overlap. Eval items are
-the HumanEval-C++ problems (prompt + tests) and the compile and FIM prompt sets (`python -m cppllm.eval`
-writes them to `runs/NAME/eval_prompts.jsonl`).
+the HumanEval-C++ problems (prompt + tests), the HumanEvalFix-C++ problems (HumanEvalPack records:
+declaration + buggy and canonical solutions + tests), the held-out (`split: bench`) items of
+`python -m cppllm.bugs make` (the nullfix benchmark: buggy and fixed files), and the compile and FIM prompt
+sets (`python -m cppllm.eval` writes them to `runs/NAME/eval_prompts.jsonl`).
 
 Both sides are normalized the same way: preprocessor lines (`#include`, guards) removed, whitespace runs
 collapsed to one space. Every n-gram of length `n = min_overlap - stride + 1` of every eval item is
@@ -54,7 +56,8 @@ def normalize(text: str) -> str:
 
 
 def load_eval_texts(paths: Iterable[str | Path]) -> dict[str, list[str]]:
-    """Eval items by set name from JSONL files: `{"set", "text"}` rows or MultiPL-E problem records."""
+    """Eval items by set name from JSONL files: `{"set", "text"}` rows, MultiPL-E or HumanEvalPack problem
+    records, or `cppllm.bugs` items (bench split only)."""
     sets: dict[str, list[str]] = {}
     for path in paths:
         with open(path, encoding="utf-8") as f:
@@ -66,8 +69,19 @@ def load_eval_texts(paths: Iterable[str | Path]) -> dict[str, list[str]]:
                     sets.setdefault(row.get("set", Path(path).stem), []).append(row["text"])
                 elif "prompt" in row and "tests" in row:
                     sets.setdefault("humaneval", []).append(row["prompt"] + row["tests"])
+                elif "buggy_solution" in row and "declaration" in row:  # HumanEvalPack (HumanEvalFix)
+                    for part in ("buggy_solution", "canonical_solution"):
+                        sets.setdefault("humanevalfix", []).append(
+                            row["declaration"] + row.get(part, "") + row.get("test", "")
+                        )
+                elif "files" in row and "kind" in row:  # a `cppllm.bugs make` item
+                    if row.get("split") == "bench":  # training items are not eval items
+                        texts = [*row["files"].values(), *(row.get("fixed_files") or {}).values()]
+                        sets.setdefault("nullfix", []).extend(texts)
                 else:
-                    raise ValueError(f"{path}:{n}: expected a 'text' or 'prompt'+'tests' record")
+                    raise ValueError(
+                        f"{path}:{n}: expected a 'text', MultiPL-E, HumanEvalPack or cppllm.bugs item record"
+                    )
     return sets
 
 

@@ -9,6 +9,8 @@
     nemotron-code-v2-transpilation  ... "Synthetic-Transpilation" (C++ transpiled from Python), text
     nemotron-cc-code           nvidia/Nemotron-CC-Code-v1: Common Crawl pages; the C++ fenced code blocks
                                (```cpp / ```c++ / ...) of each page become its document
+    commitpackft-cpp           bigcode/commitpackft "c++": one changed file per commit; the document is the
+                               commit (old file, message, new file; `readers.commits`)
 
 C/C++ rows are selected by the language column and/or the path's extension (`rows.is_cpp_row`).
 `HF_TOKEN` is passed through. The datasets are gated: without access, the reader stops with a one-line
@@ -28,6 +30,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.readers.base import BaseReader
 
 from cppllm.pipeline.readers.budget import task_share, within_budget
+from cppllm.pipeline.readers.commits import commit_metadata, commit_text
 from cppllm.pipeline.readers.cppfiles import DEFAULT_MAX_FILE_BYTES, decode_source
 from cppllm.pipeline.readers.hydrate import GITHUB_RAW, Hydrator
 from cppllm.pipeline.readers.rows import SELECT_MODES, RowLayout, first, is_cpp_row, row_document
@@ -44,7 +47,8 @@ class HFSource:
     config: str | None = None
     data_dir: str | None = None
     split: str = "train"
-    mode: str = "text"  # "text" | "hydrate" (metadata rows) | "fenced" (code blocks inside web pages)
+    # "text" | "hydrate" (metadata rows) | "fenced" (code blocks inside web pages) | "commit" (CommitPackFT)
+    mode: str = "text"
     layout: RowLayout = field(default_factory=RowLayout)
 
 
@@ -97,10 +101,24 @@ HF_SOURCES: dict[str, HFSource] = {
                 text=("text",), path=("url",), repo=("url",), id=("id", "warc_record_id", "url")
             ),
         ),
+        HFSource(
+            name="commitpackft-cpp",
+            dataset="bigcode/commitpackft",
+            config="c++",
+            mode="commit",
+            layout=RowLayout(
+                text=("new_contents",),
+                path=("new_file",),
+                repo=("repos",),
+                version=("commit",),
+                language=("lang",),
+                licenses=("license",),
+            ),
+        ),
     ]
 }
 # The Hub id names the dataset's default source too: `--source bigcode/the-stack-dedup`.
-HF_ALIASES = {"bigcode/the-stack-dedup": "the-stack-dedup"} | {
+HF_ALIASES = {"bigcode/the-stack-dedup": "the-stack-dedup", "bigcode/commitpackft": "commitpackft-cpp"} | {
     f"nvidia/{n}": k
     for n, k in [
         ("Nemotron-Pretraining-Code-v1", "nemotron-code-v1"),
@@ -271,6 +289,23 @@ class HFDatasetReader(BaseReader):
                 if not text:
                     yield "no_cpp_blocks"
                     continue
+            elif s.mode == "commit":
+                text = commit_text(row)
+                if text is None:
+                    yield "unchanged_commit"
+                    continue
+                meta = commit_metadata(row)  # `repos` lists the forks: the first one names the commit
+                doc = row_document(
+                    {**row, "repos": meta["repo"]},
+                    s.layout,
+                    source=s.name,
+                    text=text,
+                    max_bytes=self.max_file_bytes,
+                )
+                if not isinstance(doc, str):
+                    doc.metadata.update(meta)
+                yield doc
+                continue
             yield row_document(
                 row,
                 s.layout,
