@@ -11,7 +11,7 @@ FRESH ?=
 DRY_RUN ?=
 export HF_HUB_OFFLINE ?=
 
-.PHONY: install demo test test-slow test-slurm lint format bench data-m0 data-m1 data-m2 train-m0 train-m1 clean
+.PHONY: install demo demo-long test test-slow test-slurm lint format bench data-m0 data-m1 data-m2 train-m0 train-m1 clean
 
 install: $(STAMP)
 
@@ -25,6 +25,10 @@ $(STAMP): pyproject.toml
 
 demo: install
 	$(BIN)/python -m cppllm.demo $(if $(FRESH),--fresh,)
+
+# The CPU recipe for a model whose completions compile (~1 h on 2 cores): compile rate against steps.
+demo-long: install
+	$(BIN)/python -m cppllm.demo --long $(if $(FRESH),--fresh,)
 
 test: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -n $(JOBS) -m "not slow and not slurm" --timeout 600 -q

@@ -9,7 +9,8 @@ include guards). Units are checked in the sandbox (`cppllm.eval.compile`).
 
 Reported: the compile rate with a 95% Wilson score interval (Wilson 1927; Brown, Cai & DasGupta 2001),
 the first error's category for each failure, and the same check on the file's real continuation (the
-reference rate: how many prompts can compile at all, the ceiling for the model).
+reference rate: how many prompts can compile at all, the ceiling for the model). Each unit is checked
+with its prompt's build-context flags (`Prompt.flags`, `cppllm.eval.context`).
 """
 
 from __future__ import annotations
@@ -204,19 +205,21 @@ def evaluate_compile(
         if prompts
         else ((), ())
     )
+    todo = [i for i, e in enumerate(ends) if e != "empty"]
     checked = iter(
-        checker.check_many([u for u, e in zip(units, ends, strict=True) if e != "empty"], jobs=jobs)
+        checker.check_many([units[i] for i in todo], jobs=jobs, flags=[prompts[i].flags for i in todo])
     )
     results = [next(checked) if e != "empty" else _EMPTY for e in ends]
     out = rate_summary([r.ok for r in results], [r.category for r in results])
     out["ends"] = dict(Counter(ends))
+    out["contexts"] = dict(Counter(p.context for p in prompts))
     out["by_kind"] = {}
     for kind in sorted({p.kind for p in prompts}):
         sel = [i for i, p in enumerate(prompts) if p.kind == kind]
         out["by_kind"][kind] = rate_summary([results[i].ok for i in sel], [results[i].category for i in sel])
     if reference:
         refs = [p.text + p.reference + closers(p.text + p.reference) for p in prompts]
-        ref_results = checker.check_many(refs, jobs=jobs)
+        ref_results = checker.check_many(refs, jobs=jobs, flags=[p.flags for p in prompts])
         out["reference"] = rate_summary([r.ok for r in ref_results], [r.category for r in ref_results])
         ok_ref = [i for i, r in enumerate(ref_results) if r.ok]
         out["given_reference_ok"] = rate_summary(

@@ -9,7 +9,8 @@ of `assert`s) and `stop_tokens` (`["\\n}"]`). As in MultiPL-E's evaluator, the p
 
 Everything runs in the sandbox (`cppllm.eval.sandbox`): the program is compiled into a fresh work dir
 (screened includes, include-prefix PCH) and its binary runs there under wall/CPU/memory/file/process
-limits, with no network where the kernel allows. pass@k is the unbiased estimator of Chen et al.
+limits, with no network where the kernel allows. Next to pass@k, the compile rate of the programs (the
+`compile` section: did prompt + completion + tests build) shows progress long before tests pass. pass@k is the unbiased estimator of Chen et al.
 (arXiv:2107.03374): 1 - C(n-c, k) / C(n, k) per problem, averaged over problems.
 """
 
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from cppllm.eval.compile import CompileChecker
+from cppllm.eval.completion import rate_summary
 from cppllm.eval.sandbox import SandboxDir, SandboxLimits, run_sandboxed
 
 HF_DATASET = "nuprl/MultiPL-E"
@@ -102,6 +104,7 @@ class Execution:
     status: str  # passed | failed | compile_error | timeout | rejected_include | resource_limit
     seconds: float
     detail: str = ""
+    compiled: bool = False  # the program built (a run that timed out still compiled)
 
     @property
     def passed(self) -> bool:
@@ -130,7 +133,9 @@ def execute(
         status = "resource_limit"
     else:
         status = "failed"
-    return Execution(status=status, seconds=built.seconds + res.seconds, detail=res.stderr[-500:])
+    return Execution(
+        status=status, seconds=built.seconds + res.seconds, detail=res.stderr[-500:], compiled=True
+    )
 
 
 def evaluate_humaneval(
@@ -175,6 +180,9 @@ def evaluate_humaneval(
             for k in ks
         },
         "status": dict(Counter(r.status for r in runs)),
+        # Compile rate of the programs (prompt + completion + tests): a self-contained prompt set, no tree
+        # needed; the 95% interval and the build failures' statuses as in the `compile` task.
+        "compile": rate_summary([r.compiled for r in runs], [r.status for r in runs]),
         "problems": per_problem,
         "samples": [
             {
