@@ -16,7 +16,7 @@ export HF_HUB_OFFLINE ?=
 gpu-check: install
 	$(BIN)/python -m cppllm.gpucheck $(if $(DRY_RUN),--dry-run,)
 
-.PHONY: install demo rl-demo test test-slow test-slurm lint format bench data-m0 data-m1 data-m2 train-m0 train-m1 clean
+.PHONY: install demo demo-long rl-demo test test-slow test-slurm lint format bench data-m0 data-m1 data-m2 train-m0 train-m1 clean
 
 install: $(STAMP)
 
@@ -34,6 +34,10 @@ demo: install
 # RL with verifiable rewards on CPU (minutes): pretrain -> SFT -> GRPO on generated completion tasks.
 rl-demo: install
 	OMP_NUM_THREADS=1 $(BIN)/python -m cppllm.train.rl.demo --out runs/rl-demo --png docs/rl_demo.png
+
+# The CPU recipe for a model whose completions compile (~1 h on 2 cores): compile rate against steps.
+demo-long: install
+	$(BIN)/python -m cppllm.demo --long $(if $(FRESH),--fresh,)
 
 test: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -n $(JOBS) -m "not slow and not slurm" --timeout 600 -q

@@ -11,6 +11,12 @@ Stages, each skipped when its output is already complete (so a rerun is fast; `-
 3. train      the `tiny` preset for a few hundred steps, with val bits-per-byte along the way.
 4. eval       bits per byte vs a unigram baseline, compile rate, FIM, samples.
 5. report     `runs/demo/report.md` with plots.
+
+`--long` (`make demo-long`, about an hour on 2 cores) is the CPU recipe for a model that writes C++ that
+compiles: a larger corpus subset, `LONG_STEPS` training steps with every checkpoint kept, and a sixth stage,
+6. curve      compile rate of every checkpoint on one set of held-out prompts checked in their tree's build
+              context, next to a bigram baseline of the same data (`cppllm.eval.curve`): `compile_curve.png`.
+Its outputs go to `data/demo-long` and `runs/demo-long`.
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ class DemoConfig:
     compile_samples: int = 24
     fim_samples: int = 12
     tasks: int = 2
+    val_fraction: float = 0.05  # a few repositories more than M0's 1%: enough eval prompts
+    ckpt_every: int | None = None  # None: steps // 3
+    keep_ckpts: int = 2  # 0: all (the long recipe's curve evaluates every checkpoint)
+    long: bool = False
 
     @property
     def tokenizer_report(self) -> Path:
@@ -59,7 +69,7 @@ def _data(c: DemoConfig) -> int:
             "--tasks", str(c.tasks),
             "--workers", str(c.tasks),
             "--vocab-size", str(c.vocab_size),
-            "--val-fraction", "0.05",  # a few repositories more than M0's 1%: enough eval prompts
+            "--val-fraction", str(c.val_fraction),
         ]
     )  # fmt: skip
 
@@ -81,7 +91,8 @@ def _train(c: DemoConfig) -> int:
         "--out", str(c.run),
         "--steps", str(c.steps),
         "--eval-every", str(max(1, c.steps // 6)),
-        "--ckpt-every", str(max(1, c.steps // 3)),
+        "--ckpt-every", str(c.ckpt_every or max(1, c.steps // 3)),
+        "--keep-ckpts", str(c.keep_ckpts),
         "--resume", "auto",  # an interrupted demo continues from its last complete checkpoint
     ]  # fmt: skip
     return main(args)
@@ -109,6 +120,22 @@ def _report(c: DemoConfig) -> int:
     return main(
         ["--run", str(c.run), "--tokenizer-report", str(c.tokenizer_report / "tokenizer_report.json")]
     )
+
+
+def _curve(c: DemoConfig) -> int:
+    from cppllm.eval.curve import main
+
+    return main(["--run", str(c.run), "--data", str(c.data), "--samples", str(c.compile_samples)])
+
+
+def _curve_done(c: DemoConfig) -> bool:
+    from cppllm.eval.curve import checkpoints
+
+    path = c.run / "compile_curve.json"
+    if not path.is_file():
+        return False
+    measured = json.loads(path.read_text()).get("steps", {})
+    return all(str(step) in measured for step, _ in checkpoints(c.run))
 
 
 def _train_done(c: DemoConfig) -> bool:
@@ -157,6 +184,20 @@ STAGES = (
 )
 
 
+CURVE = Stage(name="curve", done=_curve_done, run=_curve, artefact=lambda c: c.run / "compile_curve.png")
+
+# The long recipe: ~60 min on 2 cores (see README "Demo"); measured figures in the README.
+LONG_STEPS = 1500
+LONG = {
+    "max_bytes": 20_000_000,
+    "steps": LONG_STEPS,
+    "ckpt_every": LONG_STEPS // 6,
+    "keep_ckpts": 0,
+    "val_fraction": 0.1,
+    "compile_samples": 48,
+}
+
+
 def headline(c: DemoConfig) -> str:
     """One line of headline numbers from the artefacts."""
     from cppllm.eval.__main__ import _headline
@@ -173,6 +214,16 @@ def headline(c: DemoConfig) -> str:
             for name, g in goals.items()
             if g.get("ratio") is not None
         ]
+    curve = c.run / "compile_curve.json"
+    if curve.is_file():
+        cv = json.loads(curve.read_text())
+        last = max(cv.get("steps", {}).values(), key=lambda p: p["step"], default=None)
+        if last is not None and "bigram" in cv:
+            lo, hi = last["ci95"]
+            parts.append(
+                f"step {last['step']} compile rate in context {last['ok']}/{last['n']} [95% CI {lo:.1%}, "
+                f"{hi:.1%}] vs bigram {cv['bigram']['ok']}/{cv['bigram']['n']}"
+            )
     return "; ".join(parts) or "no numbers yet"
 
 
@@ -184,15 +235,30 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-bytes", type=int, default=DemoConfig.max_bytes, help="corpus subset size")
     p.add_argument("--steps", type=int, default=DemoConfig.steps, help="training steps of the tiny model")
     p.add_argument("--vocab-size", type=int, default=DemoConfig.vocab_size, help="tokenizer vocabulary")
-    args = p.parse_args(argv)
-    c = DemoConfig(
-        data=args.data, run=args.run, max_bytes=args.max_bytes, steps=args.steps, vocab_size=args.vocab_size
+    p.add_argument(
+        "--long",
+        action="store_true",
+        help=f"the ~1 h CPU recipe: {LONG_STEPS} steps, every checkpoint's compile rate (data/demo-long)",
     )
+    args = p.parse_args(argv)
+    given = {k: getattr(args, k) for k in ("max_bytes", "steps") if getattr(args, k) != p.get_default(k)}
+    if args.long:
+        data = args.data if args.data != p.get_default("data") else Path("data/demo-long")
+        run = args.run if args.run != p.get_default("run") else Path("runs/demo-long")
+        c = DemoConfig(data=data, run=run, vocab_size=args.vocab_size, long=True, **(LONG | given))
+    else:
+        c = DemoConfig(
+            data=args.data,
+            run=args.run,
+            max_bytes=args.max_bytes,
+            steps=args.steps,
+            vocab_size=args.vocab_size,
+        )
     if args.fresh:
         for d in (c.data, c.run):
             shutil.rmtree(d, ignore_errors=True)
     t_all = time.monotonic()
-    for stage in STAGES:
+    for stage in (*STAGES, CURVE) if c.long else STAGES:
         if stage.done(c):
             print(f"[demo] {stage.name}: already complete, skipped ({stage.artefact(c)})", flush=True)
             continue

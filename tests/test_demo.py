@@ -71,3 +71,25 @@ def test_real_demo_end_to_end_on_a_small_subset(tmp_path):
     for stage in demo.STAGES:
         assert stage.done(c), stage.name
     assert (c.run / "report.md").read_text().strip()
+
+
+def test_long_recipe_keeps_every_checkpoint_and_adds_the_curve_stage(tmp_path, monkeypatch):
+    seen = []
+
+    def run(c):
+        seen.append(c)
+        return 0
+
+    monkeypatch.setattr(demo, "STAGES", ())
+    monkeypatch.setattr(
+        demo, "CURVE", demo.Stage(name="curve", done=lambda c: bool(seen), run=run, artefact=lambda c: c.run)
+    )
+    assert demo.main(["--long", "--data", str(tmp_path / "d"), "--run", str(tmp_path / "r")]) == 0
+    (c,) = seen
+    assert (
+        c.long and c.steps == demo.LONG_STEPS and c.keep_ckpts == 0 and c.ckpt_every == demo.LONG_STEPS // 6
+    )
+    assert c.max_bytes == 20_000_000 and c.val_fraction == 0.1 and c.data == tmp_path / "d"
+    seen.clear()
+    assert demo.main(["--data", str(tmp_path / "d"), "--run", str(tmp_path / "r")]) == 0
+    assert seen == []  # plain `make demo` has no curve stage

@@ -157,6 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--compile-samples", type=int, default=100, help="prompts (one completion each) for compile"
     )
+    p.add_argument(
+        "--compile-pool", type=int, default=6, help="candidate prompts per kept one for reference selection"
+    )
+    p.add_argument(
+        "--no-compile-select",
+        action="store_true",
+        help="keep compile prompts whose reference does not compile in its build context",
+    )
     p.add_argument("--fim-samples", type=int, default=50, help="FIM tasks (each filled in PSM and SPM)")
     p.add_argument(
         "--humaneval-source", default="nuprl/MultiPL-E", help="HF dataset or local MultiPL-E .jsonl"
@@ -281,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         from cppllm.eval.prompts import load_heldout
 
         docs, counts = load_heldout(paths["val"], tok.decode, max_docs=args.max_docs)
+        docs = _with_metadata(docs, paths["val"], counts)
         report["heldout"] = counts
 
     for task in tasks:
@@ -343,18 +352,44 @@ def _need_docs(docs) -> list:
     return docs
 
 
+def _with_metadata(docs, val_prefix: Path, counts: dict) -> list:
+    """Held-out docs with their pipeline metadata (build context) from `DIR/docs` next to `DIR/bin/val`."""
+    from cppllm.eval.context import attach_metadata
+
+    docs_dir = Path(val_prefix).parent.parent / "docs"
+    docs = attach_metadata(docs, docs_dir if docs_dir.is_dir() else None)
+    counts["with_metadata"] = sum(d.metadata is not None for d in docs)
+    if not docs_dir.is_dir():
+        counts["metadata_note"] = f"no {docs_dir}: prompts are checked without their build context"
+    return docs
+
+
 def _run_compile(docs, completer, checker, args, prompt_rows) -> dict[str, Any]:
+    import numpy as np
+
     from cppllm.eval.completion import evaluate_compile
+    from cppllm.eval.context import select_in_context, with_context
     from cppllm.eval.prompts import cut_prompts
 
-    prompts = cut_prompts(_need_docs(docs), args.compile_samples, seed=args.seed)
+    n = args.compile_samples
+    pool_n = n if args.no_compile_select else n * args.compile_pool
+    pool, contexts = with_context(cut_prompts(_need_docs(docs), pool_n, seed=args.seed), docs)
+    selection: dict[str, Any] = {"contexts": dict(contexts), "pool": len(pool)}
+    if args.no_compile_select:
+        prompts = pool
+        selection["note"] = "--no-compile-select: prompts kept whether or not their reference compiles"
+    else:
+        order = np.random.default_rng(args.seed).permutation(len(pool))
+        prompts, picked = select_in_context([pool[i] for i in order], n, checker, jobs=args.jobs)
+        selection.update(picked)
     if not prompts:
-        raise ValueError("no prompts could be cut from the held-out documents")
+        raise ValueError(f"no prompts could be cut (or none compiles in context): {selection}")
     prompt_rows += [{"set": "compile", "text": p.text[-1000:] + p.reference} for p in prompts]
     out = evaluate_compile(
         prompts, completer, checker, max_new_tokens=args.max_new_tokens, seed=args.seed, jobs=args.jobs
     )
     out["sandbox"] = isolation_record()
+    out["selection"] = selection
     return out
 
 
@@ -454,7 +489,10 @@ def _headline(task: str, s: dict[str, Any]) -> str:
         return f"bpb {s['bpb']:.3f} (unigram {uni:.3f})" if uni is not None else f"bpb {s['bpb']:.3f}"
     if task == "compile":
         lo, hi = s["ci95"]
-        return f"compile rate {s['ok']}/{s['n']} = {s['rate']:.1%} [95% CI {lo:.1%}, {hi:.1%}]"
+        line = f"compile rate {s['ok']}/{s['n']} = {s['rate']:.1%} [95% CI {lo:.1%}, {hi:.1%}]"
+        if "reference" in s:
+            line += f" (reference ceiling {s['reference']['ok']}/{s['reference']['n']})"
+        return line
     if task == "fim":
         return " ".join(
             f"{m}: EM {s[m]['exact_match']:.1%} ES {s[m]['edit_similarity']:.2f}"
@@ -464,6 +502,8 @@ def _headline(task: str, s: dict[str, Any]) -> str:
     head = " ".join(f"{k} {v:.1%}" for k, v in s["pass_at_k"].items() if v is not None)
     if task == "nullfix" and s.get("grounded_reasoning_rate") is not None:
         head += f" grounded reasoning {s['grounded_reasoning_rate']:.1%}"
+    if "compile" in s:
+        head += f" compile rate {s['compile']['ok']}/{s['compile']['n']}"
     return head
 
 

@@ -24,7 +24,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,10 +210,9 @@ class CompileChecker:
             return [], source
         return headers, "\n" * n + "\n".join(lines[n:])
 
-    def _pch_for(self, headers: list[str]) -> Path | None:
-        key = hashlib.sha256(json.dumps([self.compiler, self.config.flags, headers]).encode()).hexdigest()[
-            :20
-        ]
+    def _pch_for(self, headers: list[str], extra: Sequence[str] = ()) -> Path | None:
+        flags = [*self.config.flags, *extra]
+        key = hashlib.sha256(json.dumps([self.compiler, flags, headers]).encode()).hexdigest()[:20]
         with self._guard:
             if key in self._pch:
                 return self._pch[key]
@@ -226,7 +225,7 @@ class CompileChecker:
             os.chmod(header, 0o644)
             pch = self._cache / f"{key}.h.gch"
             with SandboxDir() as work:
-                flags = [f for f in self.config.flags if f != "-fsyntax-only"]
+                flags = [f for f in flags if f != "-fsyntax-only"]
                 res = run_sandboxed(
                     [self.compiler, *flags, "-x", "c++-header", str(header), "-o", str(work / "out.gch")],
                     workdir=work,
@@ -241,10 +240,10 @@ class CompileChecker:
             self._pch[key] = header if ok else None
             return self._pch[key]
 
-    def check(self, source: str) -> CompileResult:
-        """Syntax-check one translation unit."""
+    def check(self, source: str, flags: Sequence[str] = ()) -> CompileResult:
+        """Syntax-check one translation unit; `flags` (a build context's `-I`/`-D`/`-std`) go last."""
         with SandboxDir() as work:
-            return self._compile(source, work, output=None)
+            return self._compile(source, work, output=None, extra=flags)
 
     def build(self, source: str, workdir: Path, output: str = "prog") -> CompileResult:
         """Compile and link `source` into the executable `workdir/output` (a `SandboxDir` the caller owns).
@@ -253,7 +252,9 @@ class CompileChecker:
         """
         return self._compile(source, workdir, output=output)
 
-    def _compile(self, source: str, work: Path, output: str | None) -> CompileResult:
+    def _compile(
+        self, source: str, work: Path, output: str | None, extra: Sequence[str] = ()
+    ) -> CompileResult:
         reason = screen_includes(source)
         if reason is not None:
             return CompileResult(ok=False, category="rejected_include", seconds=0.0, stderr=reason)
@@ -262,12 +263,12 @@ class CompileChecker:
         if self.config.use_pch and "clang" not in self.compiler:
             headers, blanked = self._split_prefix(source)
             if headers:
-                pch_header = self._pch_for(headers)
+                pch_header = self._pch_for(headers, extra)
                 if pch_header is not None:
                     body = blanked
         unit = work / "unit.cpp"
         unit.write_text(body, encoding="utf-8", errors="surrogateescape")
-        flags = self.config.flags
+        flags = [*self.config.flags, *extra]
         if output is not None:
             flags = [f for f in flags if f != "-fsyntax-only"] + ["-o", str(work / output)]
         argv = [self.compiler, *flags]
@@ -294,11 +295,21 @@ class CompileChecker:
             used_pch=pch_header is not None,
         )
 
-    def check_many(self, sources: Iterable[str], jobs: int | None = None) -> list[CompileResult]:
-        """Check many units with a worker pool sized to the cores; results in input order."""
+    def check_many(
+        self,
+        sources: Iterable[str],
+        jobs: int | None = None,
+        flags: Sequence[Sequence[str]] | None = None,
+    ) -> list[CompileResult]:
+        """Check many units with a worker pool sized to the cores; results in input order.
+
+        `flags`: per-unit extra flags (the units' build contexts), or None for none.
+        """
         jobs = jobs or os.cpu_count() or 1
+        sources = list(sources)
+        per_unit = list(flags) if flags is not None else [()] * len(sources)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(self.check, sources))
+            return list(pool.map(self.check, sources, per_unit))
 
     def close(self) -> None:
         shutil.rmtree(self._cache, ignore_errors=True)

@@ -3,13 +3,14 @@
 Each prompt (a held-out file cut at its opening or at a function header, `cppllm.eval.prompts`) is
 continued by the model's sampler (`cppllm.model.generate`, KV cache, temperature / top-p). The completion is
 cut at `<eos>` or where its braces balance (the function body closes, or the first declaration ends); a
-completion that ran out of tokens is cut back to its last complete statement. The translation unit is the
+completion that ran out of tokens is cut back to its last `;`, `{` or `}` (else its last complete line). The translation unit is the
 prompt + the cut completion + closers for the scopes and `#if`s the prompt left open (namespaces, classes,
 include guards). Units are checked in the sandbox (`cppllm.eval.compile`).
 
 Reported: the compile rate with a 95% Wilson score interval (Wilson 1927; Brown, Cai & DasGupta 2001),
 the first error's category for each failure, and the same check on the file's real continuation (the
-reference rate: how many prompts can compile at all, the ceiling for the model).
+reference rate: how many prompts can compile at all, the ceiling for the model). Each unit is checked
+with its prompt's build-context flags (`Prompt.flags`, `cppllm.eval.context`).
 """
 
 from __future__ import annotations
@@ -138,12 +139,22 @@ def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tup
 
 
 def trim_to_statement(completion: str, prompt: str = "") -> str:
-    """`completion` cut after its last `;` or `}` (outside comments/literals); '' when it has none."""
+    """`completion` cut after its last `;`, `{` or `}` (outside comments/literals), else after its last
+    complete line; '' when it has neither.
+
+    A `{` is a boundary too: the scopes it opens are closed like the prompt's (`closers`). Without it, a
+    truncated file opening that opened `namespace at {` and started a long declaration (the reference of a
+    file opening is a whole top-level declaration, often the rest of the file, which never fits the token
+    budget) was cut to nothing and counted `empty` without being compiled.
+    """
     last = -1
     for ev in scan(prompt + completion):
-        if ev.pos >= len(prompt) and ev.kind in (";", "}"):
+        if ev.pos >= len(prompt) and ev.kind in (";", "{", "}"):
             last = ev.pos - len(prompt)
-    return completion[: last + 1] if last >= 0 else ""
+    if last >= 0:
+        return completion[: last + 1]
+    nl = completion.rfind("\n")
+    return completion[:nl] if nl >= 0 else ""
 
 
 def assemble_unit(
@@ -151,8 +162,9 @@ def assemble_unit(
 ) -> tuple[str, str]:
     """(translation unit, how the completion ended: `balanced` | `eos` | `truncated` | `empty`).
 
-    `empty`: nothing but comments, preprocessor lines and blanks remains of the completion (e.g. a
-    truncated one with no complete statement); such a unit counts as a failure without being compiled.
+    `empty`: nothing but comments, preprocessor lines and blanks remains of the completion (`<eos>` at
+    once, or a truncated one with no code on a complete line); it counts as a failure without being
+    compiled. Anything else is compiled, so a failure gets the compiler's category.
     """
     if isinstance(prompt, Prompt):
         text, body = prompt.text, prompt.in_body if in_body is None else in_body
@@ -204,19 +216,21 @@ def evaluate_compile(
         if prompts
         else ((), ())
     )
+    todo = [i for i, e in enumerate(ends) if e != "empty"]
     checked = iter(
-        checker.check_many([u for u, e in zip(units, ends, strict=True) if e != "empty"], jobs=jobs)
+        checker.check_many([units[i] for i in todo], jobs=jobs, flags=[prompts[i].flags for i in todo])
     )
     results = [next(checked) if e != "empty" else _EMPTY for e in ends]
     out = rate_summary([r.ok for r in results], [r.category for r in results])
     out["ends"] = dict(Counter(ends))
+    out["contexts"] = dict(Counter(p.context for p in prompts))
     out["by_kind"] = {}
     for kind in sorted({p.kind for p in prompts}):
         sel = [i for i, p in enumerate(prompts) if p.kind == kind]
         out["by_kind"][kind] = rate_summary([results[i].ok for i in sel], [results[i].category for i in sel])
     if reference:
         refs = [p.text + p.reference + closers(p.text + p.reference) for p in prompts]
-        ref_results = checker.check_many(refs, jobs=jobs)
+        ref_results = checker.check_many(refs, jobs=jobs, flags=[p.flags for p in prompts])
         out["reference"] = rate_summary([r.ok for r in ref_results], [r.category for r in ref_results])
         ok_ref = [i for i, r in enumerate(ref_results) if r.ok]
         out["given_reference_ok"] = rate_summary(

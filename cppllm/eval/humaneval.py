@@ -10,9 +10,10 @@ of `assert`s) and `stop_tokens` (`["\\n}"]`). As in MultiPL-E's evaluator, the p
 Everything runs in the sandbox (`cppllm.eval.sandbox`): the program is compiled into a fresh work dir
 (screened includes, include-prefix PCH) and its binary runs there under wall/CPU/memory/file/process
 limits, with no network and nothing writable outside its dir; where no isolation is available the
-programs are refused unless `--unsafe-no-sandbox` (the section's `sandbox` record says which).
-pass@k is the unbiased estimator of Chen et al. (arXiv:2107.03374): 1 - C(n-c, k) / C(n, k) per problem,
-averaged over problems.
+programs are refused unless `--unsafe-no-sandbox` (the section's `sandbox` record says which). Next to
+pass@k, the compile rate of the programs (the `compile` section: did prompt + completion + tests build)
+shows progress long before tests pass. pass@k is the unbiased estimator of Chen et al.
+(arXiv:2107.03374): 1 - C(n-c, k) / C(n, k) per problem, averaged over problems.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from cppllm.eval.compile import CompileChecker
+from cppllm.eval.completion import rate_summary
 from cppllm.eval.sandbox import (
     SandboxDir,
     SandboxLimits,
@@ -113,6 +115,7 @@ class Execution:
     status: str  # passed | failed | compile_error | timeout | rejected_include | resource_limit
     seconds: float
     detail: str = ""
+    compiled: bool = False  # the program built (a run that timed out still compiled)
 
     @property
     def passed(self) -> bool:
@@ -143,7 +146,9 @@ def execute(
         status = "resource_limit"
     else:
         status = "failed"
-    return Execution(status=status, seconds=built.seconds + res.seconds, detail=res.stderr[-500:])
+    return Execution(
+        status=status, seconds=built.seconds + res.seconds, detail=res.stderr[-500:], compiled=True
+    )
 
 
 def evaluate_humaneval(
@@ -193,6 +198,9 @@ def evaluate_humaneval(
         },
         "status": dict(Counter(r.status for r in runs)),
         "sandbox": isolation_record(),
+        # Compile rate of the programs (prompt + completion + tests): a self-contained prompt set, no tree
+        # needed; the 95% interval and the build failures' statuses as in the `compile` task.
+        "compile": rate_summary([r.compiled for r in runs], [r.status for r in runs]),
         "problems": per_problem,
         "samples": [
             {

@@ -36,6 +36,7 @@ _FIM_IDS = np.array([FIM_PREFIX_ID, FIM_MIDDLE_ID, FIM_SUFFIX_ID])
 class HeldOutDoc:
     index: int  # document index in the val split
     text: str
+    metadata: dict | None = None  # the pipeline's metadata (`path`, `build_context`), when found
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +45,8 @@ class Prompt:
     doc: int  # index of the held-out document
     text: str  # the prompt: the file up to the cut
     reference: str  # what the file really continues with (the body / first declaration)
+    flags: tuple[str, ...] = ()  # compiler flags of the file's build context (`cppllm.eval.context`)
+    context: str = "none"  # `in_context`, `no_context`, or `none` (not looked up)
 
     @property
     def in_body(self) -> bool:

@@ -250,6 +250,39 @@ def _bugfix_sections(ev: dict[str, Any]) -> list[str]:
     return md
 
 
+def _selection_lines(sel: dict[str, Any] | None) -> list[str]:
+    """How the compile prompts were chosen: build contexts found, and prompts skipped by reason."""
+    if not sel:
+        return []
+    contexts = ", ".join(f"{k} {v}" for k, v in sel.get("contexts", {}).items())
+    line = f"Prompts are checked in their tree's build context (candidates: {contexts or 'none'})."
+    if "skipped" in sel:
+        skipped = ", ".join(f"{k} {v}" for k, v in sel["skipped"].items()) or "none"
+        line += (
+            f" Selection checked {sel['checked']} candidate references and kept {sel['kept']} that compile;"
+            f" skipped: {skipped}."
+        )
+    return ["", line]
+
+
+def _curve_lines(run: Path) -> list[str]:
+    """The compile-rate-against-steps section, when `cppllm.eval.curve` has run."""
+    path = run / "compile_curve.json"
+    if not path.is_file():
+        return []
+    cv = json.loads(path.read_text())
+    md = ["## Compile rate against training steps", ""]
+    md += ["| step | compile rate | 95% CI |", "|---:|---:|---|"]
+    for pt in sorted(cv.get("steps", {}).values(), key=lambda p: p["step"]):
+        md.append(f"| {pt['step']} | {pt['ok']}/{pt['n']} | {_pct(pt['ci95'][0])} - {_pct(pt['ci95'][1])} |")
+    for key, label in (("bigram", "bigram baseline"), ("reference", "reference ceiling")):
+        if key in cv:
+            b = cv[key]
+            md.append(f"| {label} | {b['ok']}/{b['n']} | {_pct(b['ci95'][0])} - {_pct(b['ci95'][1])} |")
+    md += ["", "![compile curve](compile_curve.png)", ""]
+    return md
+
+
 def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
     """Write the PNGs into `run` and return the markdown."""
     ev = json.loads((run / "eval.json").read_text()) if (run / "eval.json").is_file() else {}
@@ -344,6 +377,7 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
                 f"prompts (the ceiling); on those prompts the model reaches "
                 f"{_pct(comp['given_reference_ok']['rate'])}."
             )
+        md += _selection_lines(comp.get("selection"))
         md += ["", "| prompt kind | n | compile rate | 95% CI |", "|---|---:|---:|---|"]
         for k, s in comp.get("by_kind", {}).items():
             md.append(f"| {k} | {s['n']} | {_pct(s['rate'])} | {_pct(s['ci95'][0])} - {_pct(s['ci95'][1])} |")
@@ -355,6 +389,7 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
         md += ["", "![compile](compile.png)", ""]
     else:
         md += _not_evaluated(comp)
+    md += _curve_lines(run)
 
     md += ["## Fill-in-the-middle", ""]
     fim = ev.get("fim")

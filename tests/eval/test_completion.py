@@ -37,6 +37,28 @@ def test_assemble_unit_cuts_balanced_trims_truncated_and_closes_scopes():
     )
     assert assemble_unit("int x;\n", Completion(text="int y;", finished=True))[1] == "eos"
     assert trim_to_statement('a(); b("};") + c') == "a();"
+    assert (
+        assemble_unit(prompt, Completion(text="", finished=True), in_body=True)[1] == "empty"
+    )  # EOS at once
+
+
+def test_truncated_file_opening_keeps_the_scopes_it_opened_instead_of_coming_back_empty():
+    # The demo's file openings came back `empty`: the reference is a whole `namespace {...}`, the model
+    # runs out of tokens inside it, and a completion without `;`/`}` was trimmed to nothing.
+    prompt = "#pragma once\n#include <vector>\n\n"
+    comp = Completion(
+        text="namespace at {\nclass Foo {\n  std::vector<int> very_long_declaration(", finished=False
+    )
+    unit, end = assemble_unit(prompt, comp)
+    assert end == "truncated"
+    assert unit == prompt + "namespace at {\nclass Foo {" + "\n};\n}\n"
+    # No boundary at all: the complete lines are compiled (this one fails as `incomplete`), not `empty`.
+    junk = Completion(text="// a comment\nint x = 1 +\n  2 +", finished=False)
+    unit, end = assemble_unit(prompt, junk)
+    assert end == "truncated" and unit == prompt + "// a comment\nint x = 1 +"
+    with CompileChecker() as checker:
+        assert checker.check(assemble_unit(prompt, comp)[0]).ok
+        assert checker.check(unit).category == "incomplete"
 
 
 def _fake(answers):

@@ -101,3 +101,6 @@ def test_completions_are_compiled_and_run_in_the_sandbox(problems):
     assert out["problems"][0]["status"] == ["passed", "failed", "compile_error", "timeout"]
     assert out["pass_at_k"] == {"pass@1": 0.25, "pass@2": pytest.approx(0.5)}  # k=10 > n is not reported
     assert out["status"] == {"passed": 1, "failed": 1, "compile_error": 1, "timeout": 1}
+    # Three of the four programs built (the endless loop compiled too): the compile rate is 3/4.
+    assert out["compile"]["ok"] == 3 and out["compile"]["n"] == 4
+    assert out["compile"]["errors"] == {"compile_error": 1}

@@ -75,7 +75,9 @@ def test_archive_formats_and_metadata(tmp_path, suffix, maker):
     docs = {d.metadata["path"]: d for d in reader.run()}
     assert set(docs) == {"src/a.cpp", "include/b.hpp"}  # the single top-level folder is the tree root
     assert docs["src/a.cpp"].text == "int a = 1;\n"
-    assert docs["src/a.cpp"].metadata == {
+    meta = dict(docs["src/a.cpp"].metadata)
+    assert '"include_dirs": ["include", "."]' in meta.pop("build_context")  # the extracted tree's context
+    assert meta == {
         "source": "proj-1.2",
         "path": "src/a.cpp",
         "repo": "proj-1.2",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 from pathlib import Path
@@ -66,7 +67,9 @@ def test_directory_reader_selects_and_counts_drops(tmp_path):
     assert docs["src/a.cpp"].text == GOOD
     assert docs["src/bom_crlf.cpp"].text == "\ufeffint z;\r\nint w;\r\n"
     meta = docs["src/a.cpp"].metadata
+    ctx = meta.pop("build_context")  # the tree's include dirs, for the compile-rate eval (buildctx.py)
     assert meta == {"source": "proj", "path": "src/a.cpp", "repo": "proj", "version": "unknown"}
+    assert json.loads(ctx)["include_dirs"] == ["include", "."]
     assert docs["src/a.cpp"].id == "proj/src/a.cpp"
     s = stats(reader)
     assert s["dropped_binary"] == 1

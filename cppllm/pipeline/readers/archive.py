@@ -7,7 +7,9 @@ An archive from the internet is hostile until proven otherwise, so extraction ne
 - a decompression bomb stops extraction with `ArchiveLimitError`: the declared sizes of all members
   (honest for tar: the bytes are in the stream) and the bytes actually written (zip sizes can lie) are
   capped, and so is the member count; members over the per-file limit are skipped (`too_large`).
-Only C/C++ candidates (by extension, or extensionless) are written: nothing else is ever read.
+Only C/C++ candidates (by extension, or extensionless) are written, plus the build files the compile-rate
+eval reads include dirs from (`CMakeLists.txt`, `Makefile`, `compile_commands.json`, see `buildctx.py`).
+The extracted tree stays in the cache: the eval compiles prompts against its headers later.
 Extraction goes to a temporary folder renamed into place, so a killed run leaves no half tree behind.
 """
 
@@ -23,6 +25,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
+from cppllm.pipeline.readers.buildctx import BUILD_FILES
 from cppllm.pipeline.readers.cppfiles import DEFAULT_MAX_FILE_BYTES, is_cpp_path, is_extensionless
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tbz", ".tar", ".zip")
@@ -69,7 +72,7 @@ def link_escapes(member_path: str, target: str) -> bool:
 
 
 def _wanted(path: str) -> bool:
-    return is_cpp_path(path) or is_extensionless(path)
+    return is_cpp_path(path) or is_extensionless(path) or PurePosixPath(path).name in BUILD_FILES
 
 
 def _write_capped(src, dest: Path, cap: int) -> int | None:

@@ -2,13 +2,20 @@
 
 The roots come from `cppllm.pipeline.corpus.embedded_roots()` (found at run time, never a hard-coded
 path). `repo` is the root's name plus its top-level directory (`torch-include/ATen`,
-`torch-include/c10`, `libstdcxx/bits`, ...) so a train/val split by repo has more than two groups.
+`torch-include/c10`, `libstdcxx/bits`, ...) so a train/val split by repo has more than two groups. Build context: torch's
+headers compile with `-I torch/include -I torch/include/torch/csrc/api/include` (as a torch extension
+does); libstdc++'s are on the compiler's own search path. The trees are the installed packages, so they
+are still there when the eval runs.
 `max_docs`/`max_bytes` take a deterministic subset (see `SourceTreeReader`).
 """
 
 from __future__ import annotations
 
+from cppllm.pipeline.readers.buildctx import BuildContext
 from cppllm.pipeline.readers.sources import SourceTreeReader, Tree
+
+# torch's C++ API headers include `<torch/...>` from both roots (`torch/extension.h`, `torch/all.h`).
+_TORCH_INCLUDE_DIRS = (".", "torch/csrc/api/include")
 
 
 class EmbeddedCorpusReader(SourceTreeReader):
@@ -31,6 +38,11 @@ class EmbeddedCorpusReader(SourceTreeReader):
                     version=root.version,
                     id_prefix=root.name if k == 0 else f"{root.name}#{k}",
                     repo_depth=1,
+                    context=BuildContext(
+                        root=str(root.path),
+                        include_dirs=_TORCH_INCLUDE_DIRS if root.name == "torch-include" else (),
+                        origin=("embedded",),
+                    ),
                 )
             )
         return trees

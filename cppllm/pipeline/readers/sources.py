@@ -3,7 +3,9 @@
 Every tree is listed in a stable order (sorted relative paths), C/C++ files are selected by extension or,
 for extensionless headers such as libstdc++'s `vector`, by content, and the list is split across tasks by
 index (`files[rank::world_size]`), so the local and Slurm executors shard it the same way. Each document
-gets a stable id (`<id_prefix>/<path>`) and the shared metadata: `source`, `path`, `repo`, `version`.
+gets a stable id (`<id_prefix>/<path>`) and the shared metadata: `source`, `path`, `repo`, `version`, and
+`build_context` (the tree's include dirs / defines / standard as JSON, `buildctx.py`), which the
+compile-rate eval uses to check prompts the way their tree builds.
 
 Archives are downloaded (resumable, optional sha256) and extracted safely (see `archive.py`) once into a
 cache folder shared by all tasks; later tasks and reruns reuse it.
@@ -23,6 +25,7 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.readers.base import BaseReader
 
 from cppllm.pipeline.readers.archive import ExtractLimits, extract_archive, tree_root
+from cppllm.pipeline.readers.buildctx import BuildContext, detect
 from cppllm.pipeline.readers.cppfiles import (
     DEFAULT_MAX_FILE_BYTES,
     SNIFF_BYTES,
@@ -44,6 +47,7 @@ class Tree:
     version: str = "unknown"
     id_prefix: str = ""  # document ids are `<id_prefix>/<path>`; defaults to `repo`
     repo_depth: int = 0  # >0: repo becomes `<repo>/<first path component>` (sub-projects of one tree)
+    context: BuildContext | None = None  # how the tree builds; None: found from its build files (`detect`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +192,8 @@ class SourceTreeReader(BaseReader):
             entries = [e for e in entries if e in keep]
         return entries, counts
 
-    def read_entry(self, tree: Tree, entry: FileEntry) -> Document | str:
-        """The document for one file, or its drop reason."""
+    def read_entry(self, tree: Tree, entry: FileEntry, context: str | None = None) -> Document | str:
+        """The document for one file, or its drop reason; `context`: the tree's `BuildContext` JSON."""
         if self.max_file_bytes and entry.size > self.max_file_bytes:
             return "too_large"
         try:
@@ -204,6 +208,8 @@ class SourceTreeReader(BaseReader):
         if tree.repo_depth > 0 and "/" in entry.path:
             repo = "/".join([tree.repo, *entry.path.split("/")[: tree.repo_depth]])
         metadata = {"source": tree.source, "path": entry.path, "repo": repo, "version": tree.version}
+        if context is not None:
+            metadata["build_context"] = context
         if self.default_metadata:
             metadata = self.default_metadata | metadata
         return Document(text=decoded.text, id=self.doc_id(tree, entry.path), metadata=metadata)
@@ -224,13 +230,17 @@ class SourceTreeReader(BaseReader):
                     self.drop(reason, n)
         self._log_limit_scope(rank, world_size)
         shard = entries[rank::world_size]
+        contexts: dict[int, str] = {}
         kept = skipped = 0
         for entry in shard:
             if self.limit != -1 and kept >= self.limit:
                 break
             self.stat_update("input_files")
             with self.track_time():
-                doc = self.read_entry(trees[entry.tree], entry)
+                if entry.tree not in contexts:  # once per tree, and only for trees this task reads
+                    tree = trees[entry.tree]
+                    contexts[entry.tree] = (tree.context or detect(tree.root)).to_json()
+                doc = self.read_entry(trees[entry.tree], entry, contexts[entry.tree])
             if isinstance(doc, str):
                 self.drop(doc)
                 continue
