@@ -116,3 +116,37 @@ def test_server_down_is_a_clear_error(tmp_path: Path, capsys):
     rc = main(_args("qa", "http://127.0.0.1:9", tmp_path / "d", 2, "--ready-timeout", "1"))
     assert rc == 2
     assert "did not become ready" in capsys.readouterr().err
+
+
+TEXTBOOK_OK = """# Lambdas
+
+A lambda is an unnamed function object.
+
+```cpp
+#include <cstdio>
+int main() { auto f = [](int x) { return x + 1; }; std::printf("%d\\n", f(1)); }
+```
+
+Captures copy or reference variables:
+
+```cpp
+int main() { int k = 2; auto g = [&k] { return k * 2; }; return g() == 4 ? 0 : 1; }
+```
+"""
+TEXTBOOK_BAD = TEXTBOOK_OK.replace("return k * 2; }", "return k * 2 }").replace("int x)", "int x")
+TEXTBOOK_NO_CODE = "# Lambdas\n\nA lambda is an unnamed function object, and that is all.\n"
+
+
+def test_textbooks_code_blocks_compile_checked(tmp_path: Path, scripted_server):
+    answers = [TEXTBOOK_OK, TEXTBOOK_BAD, TEXTBOOK_NO_CODE]
+    srv = scripted_server(lambda req, n: (200, chat_body(answers[(n - 1) % 3]), 0.0))
+    out = tmp_path / "tb"
+    assert main(_args("textbooks", srv.url, out, 3, "--concurrency", "1")) == 0
+    stats = _stats(out)
+    assert stats["kept"] == 1 and stats["by_reason"] == {"low_compile_rate": 1, "no_code": 1}
+    assert stats["code_blocks"] == 4 and stats["code_blocks_compiled"] == 2
+    doc = json.loads((out / "docs" / "textbooks.jsonl").read_text())
+    assert doc["code_pass_rate"] == 1.0 and doc["source"] == "synthetic-textbooks"
+    # a lower threshold keeps the half-compiling one (same answers: read from DIR, not requested again)
+    assert main(_args("textbooks", srv.url, out, 3, "--min-pass-rate", "0")) == 0
+    assert len(srv.requests) == 3 and _stats(out)["kept"] == 2
