@@ -68,6 +68,7 @@ def _generate(args: argparse.Namespace) -> int:
         min_pass_rate=args.min_pass_rate,
         verify=VerifyConfig(compiler=args.compiler),
         jobs=args.jobs,
+        docs_dir=args.docs_dir,
     )
     try:
         if cfg.kind == "exercises":
@@ -110,6 +111,7 @@ def _add_generate(sub, kind: str, help: str) -> None:
     )
     g.add_argument("--compiler", default="g++", help="compiler for the checks")
     g.add_argument("--jobs", type=int, default=None, help="compile/verify workers (default: cores)")
+    g.add_argument("--docs-dir", type=Path, default=None, help="where the documents go (default: OUT/docs)")
     g.add_argument("--tasks", type=int, default=1, help="generation tasks (datatrove executor)")
     add_sandbox_flags(g)
     g.set_defaults(func=_generate)

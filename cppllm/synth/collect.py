@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from cppllm.atomic import write_text
@@ -164,15 +163,11 @@ def collect(cfg: GenerateConfig, run_stats: dict[str, Any]) -> dict[str, Any]:
         "diversity": diversity([d["text"] for d in docs], docs, n_topics=len(tax.topics)),
         **extra,
     }
-    (cfg.out / "docs").mkdir(parents=True, exist_ok=True)
+    cfg.docs_path.parent.mkdir(parents=True, exist_ok=True)
     write_text(
-        cfg.out / "docs" / f"{cfg.kind}.jsonl",
+        cfg.docs_path,
         "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs),
     )
     write_text(cfg.out / "dropped.jsonl", "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in drops))
     write_text(cfg.out / "stats.json", json.dumps(stats, indent=2, sort_keys=True, default=str))
     return stats
-
-
-def docs_path(out: Path, kind: str) -> Path:
-    return out / "docs" / f"{kind}.jsonl"

@@ -52,6 +52,12 @@ class GenerateConfig:
     min_pass_rate: float = 0.5  # textbooks: share of code blocks that must compile
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     records_per_chunk: int = 100
+    docs_dir: Path | None = None  # where the documents go (default DIR/docs); must hold nothing else
+
+    @property
+    def docs_path(self) -> Path:
+        return (self.docs_dir or self.out / "docs") / f"{self.kind}.jsonl"
+
     jobs: int | None = None  # compile/verify workers
 
     def spec(self) -> dict:
