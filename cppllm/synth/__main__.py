@@ -78,6 +78,8 @@ def _generate(args: argparse.Namespace) -> int:
     except (GenerationError, SandboxUnavailable, FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    if stats["kept"] == 0:
+        print(f"warning: nothing kept; reasons in {cfg.out / 'dropped.jsonl'}", file=sys.stderr)
     keys = ("kind", "prompts", "kept", "dropped", "keep_rate", "by_reason", "tokens")
     print(json.dumps({k: stats[k] for k in keys}))
     return 0

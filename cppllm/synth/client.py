@@ -13,8 +13,8 @@ skipped on a rerun, stats, and the same local/Slurm executors as every other sta
   reason (`failed_request` or `malformed_response`) that the rollout records as a counted drop.
 - a tqdm bar with ETA over the documents of the task, and token accounting per request.
 
-A server that cannot be reached at all fails the stage with datatrove's `ServerError` ("did not become
-ready"), which the CLI prints as one clear line.
+A server that cannot be reached at all is found before the stage starts (`wait_for_server`) and reported
+in one line; one that goes away mid-run gives `failed_request` drops after the retries.
 """
 
 from __future__ import annotations
@@ -57,6 +57,34 @@ class RequestFailed(Exception):
     def __init__(self, reason: str, detail: str):
         super().__init__(f"{reason}: {detail}")
         self.reason, self.detail = reason, detail
+
+
+class ServerUnavailable(ConnectionError):
+    """No OpenAI-compatible server answers at the endpoint."""
+
+
+def wait_for_server(client: ClientConfig) -> None:
+    """Block until GET /v1/models answers 200, at most `ready_timeout_s`; else `ServerUnavailable`."""
+    import time
+
+    import httpx
+
+    url = f"{client.base_url}/v1/models"
+    headers = {"Authorization": f"Bearer {client.api_key}"} if client.api_key else {}
+    deadline = time.monotonic() + client.ready_timeout_s
+    while True:
+        try:
+            r = httpx.get(url, headers=headers, timeout=5.0)
+            if r.status_code == 200:
+                return
+            why = f"HTTP {r.status_code}: {r.text[:200]}"
+        except httpx.HTTPError as e:
+            why = f"{type(e).__name__}: {e}"
+        if time.monotonic() >= deadline:
+            raise ServerUnavailable(
+                f"no OpenAI-compatible server answers GET {url} within {client.ready_timeout_s:g}s ({why})"
+            )
+        time.sleep(1.0)
 
 
 class _Retryable(ConnectionError):
@@ -160,6 +188,7 @@ class SynthInferenceRunner(InferenceRunner):
             model_name_or_path=client.model,
             max_concurrent_generations=client.concurrency,
             metric_interval=600,
+            server_start_max_retries=0,  # an external server: waiting again does not start it
         )
         super().__init__(rollout_fn, config, output_writer, **kw)
         self.client = client

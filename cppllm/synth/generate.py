@@ -112,7 +112,7 @@ def generate_raw(cfg: GenerateConfig, tasks: int = 1) -> dict[str, Any]:
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.writers import JsonlWriter
 
-    from cppllm.synth.client import SynthInferenceRunner, chat_rollout
+    from cppllm.synth.client import ServerUnavailable, SynthInferenceRunner, chat_rollout, wait_for_server
 
     _check_spec(cfg)
     ranges_path = cfg.out / "ranges.json"
@@ -144,6 +144,11 @@ def generate_raw(cfg: GenerateConfig, tasks: int = 1) -> dict[str, Any]:
             workers=1,
             logging_dir=str(cfg.out / "logs" / f"generate_{tag}"),
         )
+        if ex.get_incomplete_ranks():
+            try:
+                wait_for_server(cfg.client)
+            except ServerUnavailable as e:
+                raise GenerationError(str(e)) from e
         try:
             ex.run()
         except Exception as e:

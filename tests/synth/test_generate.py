@@ -89,6 +89,7 @@ def test_rerun_does_not_pay_twice_and_grows(tmp_path: Path, scripted_server):
     assert stats["kept"] == 5 and stats["diversity"]["distinct_cells"] == 5
     # identical answers are near-duplicates: the diversity measure says so
     assert stats["diversity"]["near_duplicate_docs"] == 5
+    assert main(_args("qa", "http://127.0.0.1:9", out, 5)) == 0  # all done: no server needed
     assert main(_args("qa", "http://127.0.0.1:9", out, 5, "--model", "other")) == 2  # other settings: refused
 
 
@@ -115,7 +116,8 @@ def test_garbage_and_server_errors_are_counted_drops(tmp_path: Path, scripted_se
 def test_server_down_is_a_clear_error(tmp_path: Path, capsys):
     rc = main(_args("qa", "http://127.0.0.1:9", tmp_path / "d", 2, "--ready-timeout", "1"))
     assert rc == 2
-    assert "did not become ready" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no OpenAI-compatible server answers GET http://127.0.0.1:9/v1/models within 1s" in err
 
 
 TEXTBOOK_OK = """# Lambdas
