@@ -16,13 +16,21 @@ from cppllm.eval.sandbox import (
 )
 
 
+def _run_limits(args: argparse.Namespace):
+    from cppllm.eval.sandbox import SandboxLimits
+
+    return SandboxLimits(wall_s=args.run_timeout, cpu_s=max(1, int(args.run_timeout / 2)))
+
+
 def _verify(args: argparse.Namespace) -> int:
     from cppllm.synth.verify import VerifyConfig, read_candidates, verify_rows
 
     if not args.input.is_file():
         print(f"error: no candidates file at {args.input}", file=sys.stderr)
         return 2
-    cfg = VerifyConfig(compiler=args.compiler, std=args.std, sanitize=not args.no_sanitize)
+    cfg = VerifyConfig(
+        compiler=args.compiler, std=args.std, sanitize=not args.no_sanitize, run_limits=_run_limits(args)
+    )
     try:
         stats = verify_rows(
             read_candidates(args.input), args.out, cfg, jobs=args.jobs, progress=not args.quiet
@@ -66,7 +74,7 @@ def _generate(args: argparse.Namespace) -> int:
         taxonomy=args.taxonomy,
         prompts=args.prompts,
         min_pass_rate=args.min_pass_rate,
-        verify=VerifyConfig(compiler=args.compiler),
+        verify=VerifyConfig(compiler=args.compiler, run_limits=_run_limits(args)),
         jobs=args.jobs,
         docs_dir=args.docs_dir,
     )
@@ -112,6 +120,7 @@ def _add_generate(sub, kind: str, help: str) -> None:
         "--min-pass-rate", type=float, default=0.5, help="textbooks: share of code blocks that must compile"
     )
     g.add_argument("--compiler", default="g++", help="compiler for the checks")
+    g.add_argument("--run-timeout", type=float, default=10.0, help="exercises: wall seconds per test run")
     g.add_argument("--jobs", type=int, default=None, help="compile/verify workers (default: cores)")
     g.add_argument("--docs-dir", type=Path, default=None, help="where the documents go (default: OUT/docs)")
     g.add_argument("--tasks", type=int, default=1, help="generation tasks (datatrove executor)")
@@ -131,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--compiler", default="g++", help="compiler driver")
     v.add_argument("--std", default="c++20", help="language standard")
+    v.add_argument("--run-timeout", type=float, default=10.0, help="wall seconds per test run (CPU: half)")
     v.add_argument("--jobs", type=int, default=None, help="candidates verified at once (default: cores)")
     v.add_argument("--no-sanitize", action="store_true", help="build without ASan/UBSan (not recommended)")
     v.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -95,7 +95,12 @@ def verified(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("verify")
     cands = _write(tmp / "cands.jsonl", CANDIDATES, extra_lines=("{not json",))
     out = tmp / "out"
-    assert main(["verify", "--in", str(cands), "--out", str(out), "--quiet", "--jobs", "2"]) == 0
+    assert (
+        main(
+            ["verify", "--in", str(cands), "--out", str(out), "--quiet", "--jobs", "2", "--run-timeout", "4"]
+        )
+        == 0
+    )
     return out
 
 
