@@ -36,6 +36,7 @@ class ScriptedServer:
     def __init__(self, answer: Callable[[dict, int], tuple[int, bytes, float]]):
         self.answer = answer
         self.requests: list[dict] = []
+        self.in_flight = self.max_in_flight = 0  # concurrent requests the server saw
         self._lock = threading.Lock()
         server = self
 
@@ -59,8 +60,12 @@ class ScriptedServer:
                 with server._lock:
                     server.requests.append(req)
                     n = len(server.requests)
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 status, body, delay = server.answer(req, n)
                 time.sleep(delay)
+                with server._lock:
+                    server.in_flight -= 1
                 self._send(status, body)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -152,3 +152,13 @@ def test_textbooks_code_blocks_compile_checked(tmp_path: Path, scripted_server):
     # a lower threshold keeps the half-compiling one (same answers: read from DIR, not requested again)
     assert main(_args("textbooks", srv.url, out, 3, "--min-pass-rate", "0")) == 0
     assert len(srv.requests) == 3 and _stats(out)["kept"] == 2
+
+
+def test_concurrency_is_bounded_by_the_flag(tmp_path: Path, scripted_server):
+    for concurrency, expect in ((1, lambda m: m == 1), (4, lambda m: 2 <= m <= 4)):
+        srv = scripted_server(lambda req, n: (200, chat_body(QA), 0.3))
+        assert (
+            main(_args("qa", srv.url, tmp_path / f"c{concurrency}", 6, "--concurrency", str(concurrency)))
+            == 0
+        )
+        assert expect(srv.max_in_flight), (concurrency, srv.max_in_flight)
