@@ -71,7 +71,8 @@ data-m1: install
 	$(BIN)/python -m pipelines.m1 --output data/m1 $(DATA_ARGS)
 
 data-m2: install
-	$(BIN)/python -m pipelines.m2 --output data/m2 $(DATA_ARGS)
+	$(BIN)/python -m pipelines.m2 --output data/m2 $(DATA_ARGS) \
+		$(if $(SYNTHETIC_ENDPOINT),--synthetic-endpoint $(SYNTHETIC_ENDPOINT) --synthetic-model $(SYNTHETIC_MODEL),)
 
 # Training recipes: one GPU by default, `GPUS=8` runs torchrun on all GPUs of the node (DDP; add
 # TRAIN_ARGS=--fsdp for presets that do not fit one GPU). A rerun resumes from runs/mN's latest checkpoint.

@@ -47,13 +47,25 @@ def missing(name: str, args: argparse.Namespace) -> str | None:
 
     if args.source:
         return None
-    for src in get_milestone(name).sources():
-        if isinstance(src, LocalSource) and src.present_bytes() is None:
-            return (
-                f"{name} needs the generated source {src.name!r} at {src.path} ({src.description}); "
-                "its generator does not exist yet. Put jsonl/parquet files there, or pass --source."
-            )
-    return None
+    absent = [
+        s for s in get_milestone(name).sources() if isinstance(s, LocalSource) and s.present_bytes() is None
+    ]
+    if not absent:
+        return None
+    lines = [f"{name} needs the generated source {s.name!r} at {s.path} ({s.description})" for s in absent]
+    kinds = [s.name.removeprefix("synthetic-") for s in absent]
+    return (
+        "; ".join(lines)
+        + ". Generate them with an OpenAI-compatible server: "
+        + "; ".join(
+            f"python -m cppllm.synth {k} --endpoint URL --model NAME --n N --out data/synthetic/work/{k} "
+            f"--docs-dir {s.path}"
+            for k, s in zip(kinds, absent, strict=True)
+        )
+        + f" (or pass --synthetic-endpoint URL --synthetic-model NAME to pipelines.{name}; "
+        "make data-m2 SYNTHETIC_ENDPOINT=URL SYNTHETIC_MODEL=NAME); or put jsonl/parquet files (a `text` "
+        "column) there, or pass --source."
+    )
 
 
 def resolved_milestone(name: str, args: argparse.Namespace):

@@ -124,7 +124,8 @@ class LocalSource:
         return None
 
     def reader_args(self) -> tuple[str, dict]:
-        return self.path, dict(default_metadata={"source": self.name})
+        # `source=`: the local reader labels rows itself (a folder's name otherwise, not the mixture's name)
+        return self.path, dict(source=self.name)
 
 
 Source = HubSource | Tarball | LocalSource

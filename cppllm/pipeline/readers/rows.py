@@ -115,6 +115,8 @@ def row_document(
     elif doc_id is None:  # text-only rows: the id must not depend on how rows are sharded across tasks
         doc_id = f"{source}/{fallback_id or hashlib.blake2b(text.encode(), digest_size=10).hexdigest()}"
     metadata = {"source": source, "path": path, "repo": repo, "version": version}
+    if isinstance(row.get("generator"), str):  # synthetic rows (cppllm.synth): the model that wrote them
+        metadata["generator"] = row["generator"]
     licenses = license_ids(first(row, layout.licenses))
     if licenses:
         metadata["licenses"] = json.dumps(licenses)

@@ -1,0 +1,1 @@
+"""Synthetic C++ data from a teacher model: textbooks, exercises verified by execution, Q&A (`python -m cppllm.synth`)."""

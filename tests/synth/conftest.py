@@ -1,0 +1,97 @@
+"""Fixtures of the synthetic-data tests, and `ScriptedServer`: a real HTTP server on loopback that answers
+OpenAI chat requests from a script: canned answers, or the faults of a bad server (garbage bodies, HTTP
+500/503, answers slower than the client's timeout). It speaks the protocol over real sockets (the client
+code under test is unchanged); `test_real_server.py` runs a real model server."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_policy():
+    """The test candidates are ours: where this machine cannot isolate model-written programs they run with
+    `unsafe_no_sandbox` (tests/eval/test_sandbox.py tests the refusal itself)."""
+    from dataclasses import replace
+
+    from cppllm.eval.sandbox import get_policy, isolation_record, set_policy
+
+    before = get_policy()
+    if isolation_record()["programs"] == "refused":
+        set_policy(replace(before, unsafe_no_sandbox=True))
+    yield
+    set_policy(before)
+
+
+class ScriptedServer:
+    """`answer(request_json, n)` -> (status, body bytes, delay seconds) for the n-th chat request."""
+
+    def __init__(self, answer: Callable[[dict, int], tuple[int, bytes, float]]):
+        self.answer = answer
+        self.requests: list[dict] = []
+        self.in_flight = self.max_in_flight = 0  # concurrent requests the server saw
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
+
+            def do_GET(self):
+                self._send(200, b'{"object": "list", "data": [{"id": "scripted"}]}')
+
+            def do_POST(self):
+                req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with server._lock:
+                    server.requests.append(req)
+                    n = len(server.requests)
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                status, body, delay = server.answer(req, n)
+                time.sleep(delay)
+                with server._lock:
+                    server.in_flight -= 1
+                self._send(status, body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> ScriptedServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def scripted_server():
+    """`scripted_server(answer)` -> a started `ScriptedServer` (closed after the test)."""
+    started = []
+
+    def make(answer):
+        s = ScriptedServer(answer).__enter__()
+        started.append(s)
+        return s
+
+    yield make
+    for s in started:
+        s.__exit__(None, None, None)

@@ -1,0 +1,164 @@
+"""Generation end to end against a scripted OpenAI-compatible HTTP server on loopback: per-kind checks and
+drop reasons, the SFT layout, resume without paying twice, and a bad server's faults (garbage, 5xx, slow,
+down) as retries and counted drops or a clear error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cppllm.synth.__main__ import main
+
+
+def chat_body(text: str) -> bytes:
+    return json.dumps(
+        {
+            "choices": [
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 20},
+        }
+    ).encode()
+
+
+GOOD = """## Problem
+Write `int twice(int x)` that returns 2 * x.
+## Solution
+```cpp
+int twice(int x) { return 2 * x; }
+```
+## Tests
+```cpp
+#include <cassert>
+int main() { assert(twice(3) == 6); assert(twice(0) == 0); return 0; }
+```
+"""
+UB = GOOD.replace(
+    "return 2 * x;",
+    "int* a = new int[2]{x, x}; volatile int y = a[x - 1]; int r = a[0] + a[1]; delete[] a; (void)y; return r;",
+)
+FAILING = GOOD.replace("return 2 * x;", "return x + 2;")
+GARBAGE = "Sure! Here is an exercise about lambdas, with no sections at all."
+QA = "## Question\nWhat does `std::move` do?\n## Answer\nIt casts its argument to an rvalue reference.\n"
+
+
+def _args(kind: str, url: str, out: Path, n: int, *extra: str) -> list[str]:
+    return [kind, "--endpoint", url, "--model", "teacher-x", "--n", str(n), "--out", str(out), *extra]
+
+
+def _stats(out: Path) -> dict:
+    return json.loads((out / "stats.json").read_text())
+
+
+def test_exercises_verified_and_converted(tmp_path: Path, scripted_server):
+    answers = [GOOD, UB, GARBAGE, FAILING]
+    if srv := scripted_server(lambda req, n: (200, chat_body(answers[(n - 1) % 4]), 0.0)):
+        out = tmp_path / "ex"
+        assert main(_args("exercises", srv.url, out, 4, "--concurrency", "1")) == 0
+    stats = _stats(out)
+    assert stats["kept"] == 1
+    assert stats["by_reason"] == {"malformed_response": 1, "sanitizer_error": 1, "test_failed": 1}
+    docs = [json.loads(x) for x in (out / "docs" / "exercises.jsonl").read_text().splitlines()]
+    assert (
+        len(docs) == 1 and docs[0]["source"] == "synthetic-exercises" and docs[0]["generator"] == "teacher-x"
+    )
+    assert "int twice" in docs[0]["text"] and docs[0]["topic"]
+    sft = [json.loads(x) for x in (out / "sft.jsonl").read_text().splitlines()]
+    assert [m["role"] for m in sft[0]["messages"]] == ["system", "user", "assistant"]
+    assert "assert(twice(3) == 6)" in sft[0]["messages"][1]["content"]
+    assert "return 2 * x" in sft[0]["messages"][2]["content"]
+    dropped = [json.loads(x) for x in (out / "dropped.jsonl").read_text().splitlines()]
+    assert {d["reason"] for d in dropped} == {"malformed_response", "sanitizer_error", "test_failed"}
+    assert stats["tokens"] == {"prompt": 40, "completion": 80}  # the server's usage, summed
+    assert stats["verify"]["sandbox"]["programs"] in ("sandboxed", "unsandboxed")
+
+
+def test_rerun_does_not_pay_twice_and_grows(tmp_path: Path, scripted_server):
+    if srv := scripted_server(lambda req, n: (200, chat_body(QA), 0.0)):
+        out = tmp_path / "qa"
+        assert main(_args("qa", srv.url, out, 3)) == 0
+        assert len(srv.requests) == 3
+        assert main(_args("qa", srv.url, out, 3)) == 0
+        assert len(srv.requests) == 3  # all cached: nothing requested again
+        assert main(_args("qa", srv.url, out, 5)) == 0
+        assert len(srv.requests) == 5  # only the two new prompts
+        # the prompts differ (taxonomy cells), and the server got the user prompt of each
+        users = [r["messages"][-1]["content"] for r in srv.requests]
+        assert len(set(users)) == 5 and all(r["model"] == "teacher-x" for r in srv.requests)
+    stats = _stats(out)
+    assert stats["kept"] == 5 and stats["diversity"]["distinct_cells"] == 5
+    # identical answers are near-duplicates: the diversity measure says so
+    assert stats["diversity"]["near_duplicate_docs"] == 5
+    assert main(_args("qa", "http://127.0.0.1:9", out, 5)) == 0  # all done: no server needed
+    assert main(_args("qa", "http://127.0.0.1:9", out, 5, "--model", "other")) == 2  # other settings: refused
+
+
+def test_garbage_and_server_errors_are_counted_drops(tmp_path: Path, scripted_server):
+    fast = ("--retries", "1", "--backoff", "0.01")
+    if srv := scripted_server(lambda req, n: (200, b"<html>not json</html>", 0.0)):
+        assert main(_args("qa", srv.url, tmp_path / "g", 2, *fast)) == 0
+        assert len(srv.requests) == 4  # each prompt tried twice
+    assert _stats(tmp_path / "g")["by_reason"] == {"malformed_response": 2}
+    if srv := scripted_server(lambda req, n: (500, b'{"error": "boom"}', 0.0)):
+        assert main(_args("qa", srv.url, tmp_path / "e", 2, *fast)) == 0
+        assert len(srv.requests) == 4
+    assert _stats(tmp_path / "e")["by_reason"] == {"failed_request": 2}
+    if srv := scripted_server(lambda req, n: (200, chat_body(QA), 3.0)):
+        assert main(_args("qa", srv.url, tmp_path / "s", 1, *fast, "--timeout", "0.5")) == 0
+    assert _stats(tmp_path / "s")["by_reason"] == {"failed_request": 1}
+    # a flaky server: the first answer is a 503, the retry succeeds
+    if srv := scripted_server(lambda req, n: (503, b"busy", 0.0) if n == 1 else (200, chat_body(QA), 0.0)):
+        assert main(_args("qa", srv.url, tmp_path / "f", 1, *fast)) == 0
+        assert len(srv.requests) == 2
+    assert _stats(tmp_path / "f")["kept"] == 1
+
+
+def test_server_down_is_a_clear_error(tmp_path: Path, capsys):
+    rc = main(_args("qa", "http://127.0.0.1:9", tmp_path / "d", 2, "--ready-timeout", "1"))
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "no OpenAI-compatible server answers GET http://127.0.0.1:9/v1/models within 1s" in err
+
+
+TEXTBOOK_OK = """# Lambdas
+
+A lambda is an unnamed function object.
+
+```cpp
+#include <cstdio>
+int main() { auto f = [](int x) { return x + 1; }; std::printf("%d\\n", f(1)); }
+```
+
+Captures copy or reference variables:
+
+```cpp
+int main() { int k = 2; auto g = [&k] { return k * 2; }; return g() == 4 ? 0 : 1; }
+```
+"""
+TEXTBOOK_BAD = TEXTBOOK_OK.replace("return k * 2; }", "return k * 2 }").replace("int x)", "int x")
+TEXTBOOK_NO_CODE = "# Lambdas\n\nA lambda is an unnamed function object, and that is all.\n"
+
+
+def test_textbooks_code_blocks_compile_checked(tmp_path: Path, scripted_server):
+    answers = [TEXTBOOK_OK, TEXTBOOK_BAD, TEXTBOOK_NO_CODE]
+    srv = scripted_server(lambda req, n: (200, chat_body(answers[(n - 1) % 3]), 0.0))
+    out = tmp_path / "tb"
+    assert main(_args("textbooks", srv.url, out, 3, "--concurrency", "1")) == 0
+    stats = _stats(out)
+    assert stats["kept"] == 1 and stats["by_reason"] == {"low_compile_rate": 1, "no_code": 1}
+    assert stats["code_blocks"] == 4 and stats["code_blocks_compiled"] == 2
+    doc = json.loads((out / "docs" / "textbooks.jsonl").read_text())
+    assert doc["code_pass_rate"] == 1.0 and doc["source"] == "synthetic-textbooks"
+    # a lower threshold keeps the half-compiling one (same answers: read from DIR, not requested again)
+    assert main(_args("textbooks", srv.url, out, 3, "--min-pass-rate", "0")) == 0
+    assert len(srv.requests) == 3 and _stats(out)["kept"] == 2
+
+
+def test_concurrency_is_bounded_by_the_flag(tmp_path: Path, scripted_server):
+    for concurrency, expect in ((1, lambda m: m == 1), (4, lambda m: 2 <= m <= 4)):
+        srv = scripted_server(lambda req, n: (200, chat_body(QA), 0.3))
+        assert (
+            main(_args("qa", srv.url, tmp_path / f"c{concurrency}", 6, "--concurrency", str(concurrency)))
+            == 0
+        )
+        assert expect(srv.max_in_flight), (concurrency, srv.max_in_flight)
