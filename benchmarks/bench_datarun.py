@@ -90,7 +90,7 @@ class _Fn:
 def license_index_cost() -> dict:
     """CPU seconds and RSS of loading ScanCode's index in a fresh process: a fixed cost per worker, taken
     out of the per-MB rate so that the projection does not scale it with the data."""
-    from cppllm.pipeline.license_scan import Detector
+    from cppllm.pipeline.license.scan import Detector
 
     return run_stage(_Fn(Detector.index))
 

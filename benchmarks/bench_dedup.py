@@ -35,10 +35,10 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.utils.word_tokenizers import WordTokenizer
 from machine import machine_line
 
-from cppllm.pipeline.corpus import CPP_EXTENSIONS, embedded_roots
-from cppllm.pipeline.dedup import NearDedupConfig
-from cppllm.pipeline.dedup_minhash import CodeMinhashSignature
-from cppllm.pipeline.dedup_run import local_executor_factory, minhash_executors
+from cppllm.pipeline.dedup.minhash import CodeMinhashSignature
+from cppllm.pipeline.dedup.near import NearDedupConfig
+from cppllm.pipeline.dedup.run import local_executor_factory, minhash_executors
+from cppllm.pipeline.readers.corpus import CPP_EXTENSIONS, embedded_roots
 
 
 def write_jsonl(docs: list[Document], folder: str) -> JsonlReader:

@@ -15,7 +15,7 @@ from pipelines.cli import MilestoneDef, SourceSpec, run
 
 
 def _priorities() -> dict:
-    from cppllm.pipeline.dedup import DEFAULT_SOURCE_PRIORITY
+    from cppllm.pipeline.dedup.near import DEFAULT_SOURCE_PRIORITY
 
     return dict(DEFAULT_SOURCE_PRIORITY)
 

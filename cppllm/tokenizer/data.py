@@ -162,7 +162,7 @@ def _iter_source_tree(root: Path, name: str) -> Iterator[Doc]:
 def iter_docs(data: str | os.PathLike) -> Iterator[Doc]:
     """Every document under `data` (see the module docstring), streamed in a stable order."""
     if str(data) == EMBEDDED:
-        from cppllm.pipeline.corpus import embedded_roots
+        from cppllm.pipeline.readers.corpus import embedded_roots
 
         for root in embedded_roots():
             yield from _iter_source_tree(root.path, root.name)
@@ -190,7 +190,7 @@ def is_raw_source(data: str | os.PathLike) -> bool:
 def list_projects(data: str | os.PathLike) -> list[str]:
     """The distinct projects of `data`, sorted (documents' metadata only where the format allows)."""
     if str(data) == EMBEDDED:
-        from cppllm.pipeline.corpus import embedded_roots
+        from cppllm.pipeline.readers.corpus import embedded_roots
 
         return sorted({r.name for r in embedded_roots()})
     root = Path(data)
@@ -339,7 +339,7 @@ def sample_texts(
 
 
 def _normalizer():
-    from cppllm.pipeline.normalize import normalize
+    from cppllm.pipeline.clean.normalize import normalize
 
     return normalize
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from cppllm.pipeline.indexed import IndexedReader, exists
+from cppllm.pipeline.pretokenize.indexed import IndexedReader, exists
 from cppllm.tokenizer.special import BOS_ID
 
 STATE_VERSION = 1

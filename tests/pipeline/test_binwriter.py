@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from datatrove.data import Document
 
-from cppllm.pipeline import indexed
-from cppllm.pipeline.binwriter import BinShardWriter, main, merge_shards, write_bins
-from cppllm.pipeline.fim import FIMConfig
+from cppllm.pipeline.pretokenize import indexed
+from cppllm.pipeline.pretokenize.binwriter import BinShardWriter, main, merge_shards, write_bins
+from cppllm.pipeline.pretokenize.fim import FIMConfig
 from cppllm.pipeline.split import assign_split, group_hash, group_key, val_mask
 from cppllm.tokenizer.special import BOS_ID, EOS_ID, FIM_MIDDLE_ID, FIM_PREFIX_ID, FIM_SUFFIX_ID
 

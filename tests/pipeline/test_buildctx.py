@@ -7,7 +7,7 @@ import tarfile
 from pathlib import Path
 
 from cppllm.pipeline.readers.buildctx import BuildContext, detect
-from cppllm.pipeline.readers.sources import ArchiveReader, DirectoryReader
+from cppllm.pipeline.readers.trees import ArchiveReader, DirectoryReader
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "buildctx" / "proj"
 

@@ -1,4 +1,4 @@
-from cppllm.pipeline.corpus import CPP_EXTENSIONS, embedded_roots, gxx_include_roots
+from cppllm.pipeline.readers.corpus import CPP_EXTENSIONS, embedded_roots, gxx_include_roots
 
 
 def test_embedded_roots_found_at_run_time():

@@ -5,7 +5,7 @@ import sys
 import pytest
 from datatrove.data import Document
 
-from cppllm.pipeline.decontam import (
+from cppllm.pipeline.dedup.decontam import (
     DecontamConfig,
     DecontaminationFilter,
     EvalIndex,
@@ -81,5 +81,5 @@ def test_filter_step_drops_with_reason_and_counts_per_set(tmp_path):
 def test_step_needs_eval_texts_and_imports_without_torch():
     with pytest.raises(ValueError):
         DecontaminationFilter()
-    code = "import sys, cppllm.pipeline.decontam; assert 'torch' not in sys.modules"
+    code = "import sys, cppllm.pipeline.dedup.decontam; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

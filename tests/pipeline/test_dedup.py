@@ -9,7 +9,7 @@ from datatrove.data import Document
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cppllm.pipeline.dedup import (
+from cppllm.pipeline.dedup.near import (
     DatasketchNearDedup,
     NearDedupConfig,
     code_shingles,

@@ -1,4 +1,4 @@
-"""The datatrove multi-stage path as a user runs it: `python -m cppllm.pipeline.dedup_run`, each method."""
+"""The datatrove multi-stage path as a user runs it: `python -m cppllm.pipeline.dedup.run`, each method."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from datatrove.data import Document
 
-from cppllm.pipeline.dedup import NearDedupConfig, parse_priorities
-from cppllm.pipeline.dedup_minhash import META_DTYPE, CodeMinhashFilter, CodeMinhashSignature
-from cppllm.pipeline.dedup_run import main
+from cppllm.pipeline.dedup.minhash import META_DTYPE, CodeMinhashFilter, CodeMinhashSignature
+from cppllm.pipeline.dedup.near import NearDedupConfig, parse_priorities
+from cppllm.pipeline.dedup.run import main
 
 BODY = "".join(f"int value_{i} = compute_{i}(arg_{i}, {i} * scale);\n" for i in range(80))
 
@@ -103,7 +103,7 @@ def test_filter_refuses_mismatched_inputs(tmp_path):
 
 
 def test_bucket_stage_task_count_is_checked(tmp_path):
-    from cppllm.pipeline.dedup_minhash import CodeMinhashBuckets, datatrove_config
+    from cppllm.pipeline.dedup.minhash import CodeMinhashBuckets, datatrove_config
 
     step = CodeMinhashBuckets(str(tmp_path), str(tmp_path / "b"), config=datatrove_config(NearDedupConfig()))
     with pytest.raises(ValueError, match="multiple"):
@@ -112,7 +112,7 @@ def test_bucket_stage_task_count_is_checked(tmp_path):
 
 @pytest.mark.parametrize("method", ["off", "bogus"])
 def test_off_copies_and_unknown_method_fails(tmp_path, method):
-    from cppllm.pipeline.dedup_run import near_dedup_executors
+    from cppllm.pipeline.dedup.run import near_dedup_executors
 
     argv = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--near-dedup", method]
     if method == "bogus":

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cppllm.pipeline.dedup import NearDedupConfig, code_shingles, datasketch_clusters, jaccard
+from cppllm.pipeline.dedup.near import NearDedupConfig, code_shingles, datasketch_clusters, jaccard
 
 SYL = re.findall(r"\w+", "ka lo mi ne ru ta vo si pe du ga ze fi bo cu ha ji wy xe qo la mo ni")
 TYPES = ["int", "long", "double", "size_t", "float", "bool", "unsigned"]
@@ -172,7 +172,7 @@ def test_datatrove_stages_find_the_same_clusters(planted, tmp_path):
     from datatrove.pipeline.readers import ParquetReader
     from datatrove.pipeline.writers import JsonlWriter
 
-    from cppllm.pipeline.dedup_run import local_executor_factory, minhash_executors
+    from cppllm.pipeline.dedup.run import local_executor_factory, minhash_executors
 
     pairs, texts = planted
     half = len(texts) // 2

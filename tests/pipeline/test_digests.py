@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from cppllm.pipeline.digests import is_digest_of_nearby_literal, is_marked_digest, lines_above
-from cppllm.pipeline.pii import find_pii, redact
+from cppllm.pipeline.privacy.digests import is_digest_of_nearby_literal, is_marked_digest, lines_above
+from cppllm.pipeline.privacy.pii import find_pii, redact
 
 # Digests computed once with hashlib and written down here (FIPS 180-2 / RFC 1321 examples).
 SHA256_ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -7,7 +7,7 @@ import random
 import pytest
 from datatrove.data import Document
 
-from cppllm.pipeline.exact_dedup import ExactDedupFilter, ExactDedupFind, ExactDedupSignature, find_duplicates
+from cppllm.pipeline.dedup.exact import ExactDedupFilter, ExactDedupFind, ExactDedupSignature, find_duplicates
 
 
 def _docs() -> list[Document]:

@@ -9,7 +9,7 @@ import re
 import pytest
 from datatrove.data import Document
 
-from cppllm.pipeline.filters import (
+from cppllm.pipeline.clean.filters import (
     DROP_REASONS,
     CodeQualityFilter,
     FilterConfig,

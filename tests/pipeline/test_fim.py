@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cppllm.pipeline.fim import FIMConfig, apply_fim, assemble, doc_rng, encode_documents, fim_split
+from cppllm.pipeline.pretokenize.fim import (
+    FIMConfig,
+    apply_fim,
+    assemble,
+    doc_rng,
+    encode_documents,
+    fim_split,
+)
 from cppllm.tokenizer.special import BOS_ID, EOS_ID, FIM_MIDDLE_ID, FIM_PREFIX_ID, FIM_SUFFIX_ID
 
 PRE, MID, SUF = FIM_PREFIX_ID, FIM_MIDDLE_ID, FIM_SUFFIX_ID

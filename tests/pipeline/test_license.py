@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cppllm.pipeline.license import dataset_license, license_workers
-from cppllm.pipeline.license_policy import LicensePolicy, parse_policy
-from cppllm.pipeline.license_scan import (
+from cppllm.pipeline.license.policy import LicensePolicy, parse_policy
+from cppllm.pipeline.license.scan import (
     Detector,
     cache_key,
     is_reference_only,
@@ -18,7 +17,8 @@ from cppllm.pipeline.license_scan import (
     legal_text,
     spdx_tag_lines,
 )
-from cppllm.pipeline.license_trees import find_license_files, lookup, package_license_files, tree_key
+from cppllm.pipeline.license.tagger import dataset_license, license_workers
+from cppllm.pipeline.license.trees import find_license_files, lookup, package_license_files, tree_key
 
 MIT_HEADER = "// Copyright (c) {year} {who}\n// Permission is hereby granted, free of charge, to any person\n"
 
@@ -155,7 +155,7 @@ def test_provenance_counts_by_shard_source_and_license(tmp_path: Path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from cppllm.pipeline.license import main
+    from cppllm.pipeline.license.tagger import main
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -191,7 +191,7 @@ def test_provenance_step_runs_after_the_shards(tmp_path: Path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from cppllm.pipeline.license_provenance import ProvenanceStep
+    from cppllm.pipeline.license.provenance import ProvenanceStep
 
     (tmp_path / "docs").mkdir()
     pq.write_table(

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from datatrove.data import Document
 
-from cppllm.pipeline.license import LicenseTagger, main
-from cppllm.pipeline.license_scan import Detector
-from cppllm.pipeline.license_trees import build_tree_map
-from cppllm.pipeline.readers.sources import Tree
+from cppllm.pipeline.license.scan import Detector
+from cppllm.pipeline.license.tagger import LicenseTagger, main
+from cppllm.pipeline.license.trees import build_tree_map
+from cppllm.pipeline.readers.trees import Tree
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("scancode") is None,
@@ -71,7 +71,7 @@ def test_fixture_headers_agree_with_full_scancode_scan(detector: Detector):
 
 def test_embedded_corpus_sample_agrees(detector: Detector):
     """A small sample of the embedded corpus (libstdc++ + torch headers); the benchmark runs more."""
-    from cppllm.pipeline.corpus import embedded_roots
+    from cppllm.pipeline.readers.corpus import embedded_roots
 
     files = [p for r in embedded_roots() for p in sorted(r.path.rglob("*.h")) if p.is_file()]
     sample = random.Random(0).sample(files, min(6, len(files)))
@@ -99,7 +99,7 @@ def test_approximate_prefilter_gives_scancodes_matches(detector: Detector):
     from licensedcode import match_set
     from licensedcode.detection import detect_licenses
 
-    from cppllm.pipeline.license_scan import detect_approximate, legal_text
+    from cppllm.pipeline.license.scan import detect_approximate, legal_text
 
     idx = detector.index()
     original = match_set.compute_candidates
@@ -223,7 +223,7 @@ def test_cli_detect(tmp_path: Path, capsys):
 @pytest.mark.slow
 def test_embedded_corpus_agreement_large(detector: Detector):
     """>= 99% agreement with ScanCode's full scan on 300 embedded-corpus files (minutes)."""
-    from cppllm.pipeline.corpus import embedded_roots
+    from cppllm.pipeline.readers.corpus import embedded_roots
 
     files = [p for r in embedded_roots() for p in sorted(r.path.rglob("*")) if p.is_file()]
     sample = random.Random(1).sample(files, min(300, len(files)))
@@ -235,7 +235,7 @@ def test_embedded_corpus_agreement_large(detector: Detector):
 
 
 def test_step_takes_trees_from_a_source_reader(tmp_path: Path):
-    from cppllm.pipeline.readers.sources import DirectoryReader
+    from cppllm.pipeline.readers.trees import DirectoryReader
 
     root = _tree(tmp_path)
     (root / "src" / "deep" / "a.cpp").write_text("int a;\n")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cppllm.pipeline.normalize import CppNormalizer, normalize
+from cppllm.pipeline.clean.normalize import CppNormalizer, normalize
 
 _spec = importlib.util.spec_from_file_location(
     "cpp_reference_lexer", Path(__file__).with_name("cpp_reference_lexer.py")
@@ -165,7 +165,7 @@ def _compile(tu: str, includes: list[Path], tmp: Path, std: str = "c++17") -> su
 
 
 def _libstdcxx_roots():
-    from cppllm.pipeline.corpus import gxx_include_roots
+    from cppllm.pipeline.readers.corpus import gxx_include_roots
 
     roots = list(gxx_include_roots())
     if not shutil.which("g++") or not roots:
@@ -202,7 +202,7 @@ def test_whole_embedded_corpus_properties():
     """Idempotent and token-preserving on every file of the embedded corpus."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from cppllm.pipeline.corpus import embedded_roots
+    from cppllm.pipeline.readers.corpus import embedded_roots
 
     files = [p for r in embedded_roots() for p in sorted(r.path.rglob("*")) if p.is_file()]
     with ProcessPoolExecutor(2) as pool:

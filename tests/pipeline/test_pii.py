@@ -11,8 +11,8 @@ import subprocess
 import pytest
 from datatrove.data import Document
 
-from cppllm.pipeline.pii import PrivacyConfig, PrivacyFilter, decide, find_pii, main, redact
-from cppllm.pipeline.secrets import Span
+from cppllm.pipeline.privacy.pii import PrivacyConfig, PrivacyFilter, decide, find_pii, main, redact
+from cppllm.pipeline.privacy.secrets import Span
 
 AWS = "AKIAQ7RZ4M2XK8PLW3NB"
 
@@ -240,8 +240,8 @@ def _leak_run(tmp_path, texts: dict[str, str], with_privacy: bool) -> tuple[str,
     import pyarrow.parquet as pq
     from datatrove.pipeline.writers import ParquetWriter
 
-    from cppllm.pipeline.binwriter import write_bins
-    from cppllm.pipeline.indexed import IndexedReader
+    from cppllm.pipeline.pretokenize.binwriter import write_bins
+    from cppllm.pipeline.pretokenize.indexed import IndexedReader
     from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 
     docs = [Document(text=t, id=n, metadata={"source": "t", "path": n, "repo": n}) for n, t in texts.items()]

@@ -15,7 +15,7 @@ import pytest
 from cppllm.pipeline.readers import make_reader
 from cppllm.pipeline.readers.archive import ArchiveLimitError, extract_archive, link_escapes, safe_member_path
 from cppllm.pipeline.readers.download import DownloadError, download, url_filename
-from cppllm.pipeline.readers.sources import ArchiveReader
+from cppllm.pipeline.readers.trees import ArchiveReader
 
 GOOD = {"proj-1.2/src/a.cpp": b"int a = 1;\n", "proj-1.2/include/b.hpp": b"#pragma once\nstruct B {};\n"}
 

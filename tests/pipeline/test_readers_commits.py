@@ -4,9 +4,9 @@ through the reader, the PII/secrets step and the license step."""
 
 from pathlib import Path
 
-from cppllm.pipeline.filters import CodeQualityFilter
-from cppllm.pipeline.license import LicenseTagger
-from cppllm.pipeline.pii import PrivacyFilter
+from cppllm.pipeline.clean.filters import CodeQualityFilter
+from cppllm.pipeline.license.tagger import LicenseTagger
+from cppllm.pipeline.privacy.pii import PrivacyFilter
 from cppllm.pipeline.readers.commits import format_commit, parse_commit
 from cppllm.pipeline.readers.registry import make_reader
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cppllm.pipeline.license import dataset_license
+from cppllm.pipeline.license.tagger import dataset_license
 from cppllm.pipeline.readers import make_reader
 from cppllm.pipeline.readers.hf import GatedDatasetError, HFDatasetReader, fenced_cpp
 from cppllm.pipeline.readers.hydrate import Hydrator, RateLimiter

@@ -8,8 +8,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cppllm.pipeline.indexed import IndexedReader
-from cppllm.pipeline.repodocs import HEADER, includes, order_files, repo_documents, write_repo_bins
+from cppllm.pipeline.pretokenize.indexed import IndexedReader
+from cppllm.pipeline.pretokenize.repodocs import (
+    HEADER,
+    includes,
+    order_files,
+    repo_documents,
+    write_repo_bins,
+)
 from cppllm.tokenizer.special import BOS_ID, EOS_ID
 from cppllm.tokenizer.tokenizer import train_tokenizer
 

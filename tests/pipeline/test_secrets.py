@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cppllm.pipeline.pii import PrivacyConfig, find_pii, redact
-from cppllm.pipeline.secrets import SECRET_PREFILTER, find_secrets, reference_find_secrets
+from cppllm.pipeline.privacy.pii import PrivacyConfig, find_pii, redact
+from cppllm.pipeline.privacy.secrets import SECRET_PREFILTER, find_secrets, reference_find_secrets
 
 _rng = random.Random(7)
 _AN = string.ascii_letters + string.digits

@@ -4,7 +4,7 @@ A pre-pass (`build_tree_map`) scans each tree's license files once with ScanCode
 writes a small JSON map, `{tree key: {"root", "version", "entries": {relative dir or file: {"license",
 "files"}}}}`, shared by every task (built under a file lock, written atomically, reused on reruns).
 A document finds its tree by its reader's id prefix (`<id_prefix or repo>/<path>`, see
-`readers/sources.py`) and takes the nearest entry up its path (`lookup`).
+`readers/trees.py`) and takes the nearest entry up its path (`lookup`).
 
 Installed Python packages keep their license files outside the header tree (`torch/include`'s are in
 `torch-*.dist-info/licenses/`, with `third_party/<name>/LICENSE` for bundled projects such as fmt and
@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from cppllm.pipeline.license_scan import NOASSERTION, Detector
+from cppllm.pipeline.license.scan import NOASSERTION, Detector
 
 LICENSE_FILE_RE = re.compile(
     r"^(licen[cs]e|copying|notice|readme|copyright|unlicense|patents?)([-._][\w.-]*)?$", re.IGNORECASE

@@ -3,7 +3,7 @@
 Reimplements the approach of bigcode's PII pipeline for The Stack / StarCoder (arXiv:2305.06161,
 section 4; bigcode-project/bigcode-dataset `pii/`): regexes for emails and IP addresses with filters
 for what is not PII (private, loopback, reserved and documentation networks, popular public DNS
-servers, version numbers), keys through detect-secrets (`cppllm.pipeline.secrets`), optional names
+servers, version numbers), keys through detect-secrets (`cppllm.pipeline.privacy.secrets`), optional names
 through a token-classification model such as bigcode/starpii, and replacement by bigcode's
 placeholders `<EMAIL>`, `<IP_ADDRESS>`, `<KEY>`, `<PASSWORD>`, `<NAME>`.
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
-from cppllm.pipeline.secrets import (
+from cppllm.pipeline.privacy.secrets import (
     SECRET_PREFILTER,
     URL_CREDENTIALS,
     Prefilter,
@@ -486,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     from pathlib import Path
 
-    ap = argparse.ArgumentParser(prog="python -m cppllm.pipeline.pii", description=main.__doc__)
+    ap = argparse.ArgumentParser(prog="python -m cppllm.pipeline.privacy.pii", description=main.__doc__)
     ap.add_argument("paths", nargs="+", type=Path, help="files or directories to scan")
     ap.add_argument("--redact-to", type=Path, help="write redacted copies under this directory")
     ap.add_argument(

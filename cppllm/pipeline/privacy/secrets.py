@@ -23,7 +23,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from cppllm.pipeline.digests import is_marked_digest, lines_above
+from cppllm.pipeline.privacy.digests import is_marked_digest, lines_above
 
 # bigcode's plugin list (pii/utils/keys_detection.py in bigcode-project/bigcode-dataset).
 BIGCODE_PLUGINS = (

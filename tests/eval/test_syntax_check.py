@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from cppllm.eval.compile import CompileChecker, CompileConfig, categorize, main, screen_includes
 from cppllm.eval.sandbox import SandboxLimits
+from cppllm.eval.syntax_check import CompileChecker, CompileConfig, categorize, main, screen_includes
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
 

@@ -157,8 +157,8 @@ def write_repo_bins(
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.readers import ParquetReader
 
-    from cppllm.pipeline.binwriter import BinMerger, BinShardWriter
-    from cppllm.pipeline.fim import FIMConfig
+    from cppllm.pipeline.pretokenize.binwriter import BinMerger, BinShardWriter
+    from cppllm.pipeline.pretokenize.fim import FIMConfig
 
     out = Path(output_dir) / "repo_bin"
     logs = Path(logging_dir) if logging_dir else Path(output_dir) / "logs" / "repo_bin"
@@ -188,7 +188,7 @@ def write_repo_bins(
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m cppllm.pipeline.repodocs",
+        prog="python -m cppllm.pipeline.pretokenize.repodocs",
         description="Build repository-level documents (files in include order, path headers) into a .bin.",
     )
     p.add_argument("--docs", required=True, help="folder of parquet documents (e.g. DIR/docs)")

@@ -9,13 +9,13 @@ Datasets", ch. 3). Whitespace, punctuation and indentation changes do not change
 The permutations are datasketch 2.0's default "affine32" scheme (MurmurHash3 fmix32 pre-mix, then
 `a * h + b mod 2^32` with the same seeded parameters), computed for all shingles of a document at once
 in numpy; the signatures equal datasketch `MinHash(scheme="affine32")` bit for bit, so the in-memory
-datasketch path here and the datatrove multi-stage path (`dedup_minhash.py`) find the same clusters.
+datasketch path here and the datatrove multi-stage path (`minhash.py`) find the same clusters.
 
 Two ways to run it, both deterministic about which document of a cluster survives (highest source
 priority, then longest, then smallest id) and both counting removals by source:
 - `DatasketchNearDedup`: one process, datasketch `MinHashLSH`, all documents in memory (small corpora,
   and the reference the scalable path is tested against).
-- `dedup_minhash` + `dedup_run.near_dedup_executors`: datatrove's signature / buckets / cluster / filter stages with these
+- `minhash` + `run.near_dedup_executors`: datatrove's signature / buckets / cluster / filter stages with these
   shingles, many tasks on the local or Slurm executor, bucket files on disk, bounded memory.
 """
 
@@ -261,7 +261,7 @@ class DatasketchNearDedup(PipelineStep):
     """In-memory near-dedup of all documents in one task (datasketch `MinHashLSH`).
 
     Holds every document until the stream ends, so it suits small corpora; use the datatrove stages in
-    `dedup_minhash` for large ones. Survivor per cluster and removal counts as described in the module.
+    `minhash` for large ones. Survivor per cluster and removal counts as described in the module.
     """
 
     type = "🫂 - DEDUP"

@@ -2,10 +2,10 @@
 
 `near_dedup_executors(method, ...)` gives the chained datatrove executors that deduplicate what a reader
 yields into what `after` writes: four stages (signatures, buckets, clusters, filter; see
-`dedup_minhash.py`) for `datatrove`, one single-task stage for `datasketch`, a plain copy for `off`. Each
+`minhash.py`) for `datatrove`, one single-task stage for `datasketch`, a plain copy for `off`. Each
 stage is its own executor (local or Slurm) chained with `depends=`; run or launch the last one.
 
-    python -m cppllm.pipeline.dedup_run --input DOCS --output OUT [--near-dedup datatrove] [--tasks 8]
+    python -m cppllm.pipeline.dedup.run --input DOCS --output OUT [--near-dedup datatrove] [--tasks 8]
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from collections.abc import Callable
 
 from datatrove.pipeline.base import PipelineStep
 
-from cppllm.pipeline.dedup import DatasketchNearDedup, NearDedupConfig
-from cppllm.pipeline.dedup_minhash import (
+from cppllm.pipeline.dedup.minhash import (
     CodeMinhashBuckets,
     CodeMinhashCluster,
     CodeMinhashFilter,
     CodeMinhashSignature,
     datatrove_config,
 )
+from cppllm.pipeline.dedup.near import DatasketchNearDedup, NearDedupConfig
 
 ExecutorFactory = Callable[..., object]  # (pipeline, *, tasks, name, depends) -> a datatrove executor
 
@@ -161,9 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     from datatrove.pipeline.readers import ParquetReader
     from datatrove.pipeline.writers import ParquetWriter
 
-    from cppllm.pipeline.dedup import add_near_dedup_args, near_dedup_config
+    from cppllm.pipeline.dedup.near import add_near_dedup_args, near_dedup_config
 
-    ap = argparse.ArgumentParser(prog="python -m cppllm.pipeline.dedup_run", description=main.__doc__)
+    ap = argparse.ArgumentParser(prog="python -m cppllm.pipeline.dedup.run", description=main.__doc__)
     ap.add_argument("--input", required=True, help="folder of parquet shards (text, id, metadata columns)")
     ap.add_argument("--output", required=True, help="folder for the surviving documents (parquet)")
     ap.add_argument("--work-dir", help="signatures/buckets/clusters/logs (default: OUTPUT/../near_dedup)")

@@ -12,7 +12,7 @@ import pytest
 from cppllm.pipeline.readers import make_reader
 from cppllm.pipeline.readers.cppfiles import decode_source, looks_like_cpp
 from cppllm.pipeline.readers.embedded import EmbeddedCorpusReader
-from cppllm.pipeline.readers.sources import DirectoryReader, name_and_version
+from cppllm.pipeline.readers.trees import DirectoryReader, name_and_version
 
 GOOD = "#include <vector>\nint main() { std::vector<int> v; return v.size(); }\n"
 

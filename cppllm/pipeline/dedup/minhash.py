@@ -32,7 +32,7 @@ from datatrove.pipeline.dedup.minhash import (
 from datatrove.utils.binaryio import read_tuples_from_file
 from datatrove.utils.hashing import HashConfig
 
-from cppllm.pipeline.dedup import (
+from cppllm.pipeline.dedup.near import (
     NearDedupConfig,
     groups_from_pairs,
     minhash_signature,

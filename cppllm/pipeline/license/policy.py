@@ -15,7 +15,7 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cppllm.pipeline.license_scan import NOASSERTION
+from cppllm.pipeline.license.scan import NOASSERTION
 
 PERMISSIVE_CATEGORIES = frozenset({"Permissive", "Public Domain"})
 

@@ -7,7 +7,7 @@ Per file, cheapest first:
    and results are cached by the paragraphs' words without their `Copyright ...` lines, so the
    thousand near-identical GPL headers of libstdc++ cost one match;
 3. a tree's LICENSE/COPYING/NOTICE/README files, scanned once with ScanCode's full detection, and
-   propagated down the directory (`scan_tree` / `lookup`); see `license_trees.py`.
+   propagated down the directory (`scan_tree` / `lookup`); see `trees.py`.
 
 ScanCode's index is ~1.4 GB resident and takes seconds to load: `Detector` loads it lazily, once per
 process, so DataTrove steps holding one still pickle.

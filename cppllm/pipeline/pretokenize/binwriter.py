@@ -34,8 +34,8 @@ from datatrove.utils.batching import batched
 from datatrove.utils.logging import logger
 
 from cppllm.atomic import write_text
-from cppllm.pipeline import indexed
-from cppllm.pipeline.fim import FIMConfig, encode_documents
+from cppllm.pipeline.pretokenize import indexed
+from cppllm.pipeline.pretokenize.fim import FIMConfig, encode_documents
 from cppllm.pipeline.split import (
     GROUPINGS,
     SPLITS,
@@ -357,7 +357,7 @@ def write_bins(
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m cppllm.pipeline.binwriter",
+        prog="python -m cppllm.pipeline.pretokenize.binwriter",
         description="Pretokenize parquet documents with FIM into Megatron .bin/.idx train/val datasets.",
     )
     p.add_argument("--docs", required=True, help="folder of parquet documents (e.g. DIR/docs)")

@@ -1,4 +1,4 @@
-from cppllm.eval.cppscan import closers, cut_balanced, find_functions, is_function_head, scan
+from cppllm.cppscan import closers, cut_balanced, find_functions, is_function_head, scan
 
 SRC = r"""#ifndef X_H
 #define X_H

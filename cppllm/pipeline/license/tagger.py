@@ -1,20 +1,20 @@
 """The license step: label every document with an SPDX expression and where it came from, then apply a policy.
 
 Order (The Stack v2, arXiv:2402.19173): an `SPDX-License-Identifier` line, else the leading comment
-block matched against ScanCode's index (`license_scan.py`), else the nearest LICENSE/COPYING/NOTICE/README
-up the document's source tree (`license_trees.py`), else license metadata a dataset ships (The Stack's
+block matched against ScanCode's index (`scan.py`), else the nearest LICENSE/COPYING/NOTICE/README
+up the document's source tree (`trees.py`), else license metadata a dataset ships (The Stack's
 `licenses` / `max_stars_repo_licenses` columns), else `NOASSERTION`. Metadata added: `license`,
 `license_source` (spdx-tag | header | license-file | dataset | none). A header that only says "see the
 LICENSE file" defers to the license file.
 
 The sources mix permissive and copyleft code on purpose: the default policy `record` keeps everything and
-labels it; `permissive` and `allowlist:FILE` drop with counted reasons (`license_policy.py`).
+labels it; `permissive` and `allowlist:FILE` drop with counted reasons (`policy.py`).
 `write_provenance` then sums documents and bytes per output shard, source and license.
 
 ScanCode's index costs ~1.4 GB per worker process: size `--workers` with `license_workers()`.
 
-    python -m cppllm.pipeline.license detect FILE...       # what the step would say about files
-    python -m cppllm.pipeline.license provenance DIR       # DIR/provenance.json from DIR/docs/*.parquet
+    python -m cppllm.pipeline.license.tagger detect FILE...       # what the step would say about files
+    python -m cppllm.pipeline.license.tagger provenance DIR       # DIR/provenance.json from DIR/docs/*.parquet
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from pathlib import Path
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
-from cppllm.pipeline.license_policy import parse_policy
-from cppllm.pipeline.license_scan import NOASSERTION, Detector, is_reference_only
-from cppllm.pipeline.license_trees import build_tree_map, load_tree_map, tree_license
+from cppllm.pipeline.license.policy import parse_policy
+from cppllm.pipeline.license.scan import NOASSERTION, Detector, is_reference_only
+from cppllm.pipeline.license.trees import build_tree_map, load_tree_map, tree_license
 from cppllm.pipeline.readers.rows import LICENSE_COLUMNS, license_ids
 
 LICENSE_SOURCES = ("spdx-tag", "header", "license-file", "dataset", "none")
@@ -68,7 +68,7 @@ class LicenseTagger(BaseFilter):
     """Adds `license` / `license_source` metadata and applies `policy` (record | permissive | allowlist:FILE).
 
     Args:
-        policy: see `license_policy.parse_policy`; unknown specs fail here, not mid-run.
+        policy: see `policy.parse_policy`; unknown specs fail here, not mid-run.
         trees: the source trees whose license files propagate (reader `Tree`s, or a source-tree reader:
             its `trees()` are asked in the worker).
         tree_map: JSON file shared by all tasks (built once under a lock if missing, reused on reruns).
@@ -143,7 +143,7 @@ class LicenseTagger(BaseFilter):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m cppllm.pipeline.license", description=__doc__.split("\n")[0]
+        prog="python -m cppllm.pipeline.license.tagger", description=__doc__.split("\n")[0]
     )
     sub = parser.add_subparsers(dest="cmd", required=True)
     det = sub.add_parser("detect", help="print the license the step would give each file")
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.cmd == "provenance":
-        from cppllm.pipeline.license_provenance import format_table, write_provenance
+        from cppllm.pipeline.license.provenance import format_table, write_provenance
 
         try:
             dest = write_provenance(args.output)
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {dest}")
         return 0
 
-    from cppllm.pipeline.readers.sources import Tree
+    from cppllm.pipeline.readers.trees import Tree
 
     trees = []
     if args.tree:

@@ -2,7 +2,7 @@
 
 Used by the compile-rate and FIM evaluations and as a CLI:
 
-    python -m cppllm.eval.compile FILE... [--compiler clang++] [--std c++20] [--jobs N]
+    python -m cppllm.eval.syntax_check FILE... [--compiler clang++] [--std c++20] [--jobs N]
 
 prints one JSON line per file: `path`, `ok`, `category`, `seconds`.
 
@@ -322,7 +322,7 @@ class CompileChecker:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m cppllm.eval.compile", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m cppllm.eval.syntax_check", description=__doc__.split("\n")[0])
     p.add_argument("files", nargs="+", type=Path, help="C++ translation units to check")
     p.add_argument("--compiler", default="g++", help="compiler driver (g++ or clang++)")
     p.add_argument("--std", default="c++20", help="language standard")

@@ -1,0 +1,1 @@
+"""Privacy: PII redaction (`pii`), secret detection (`secrets`) and the public digests they must keep (`digests`)."""
