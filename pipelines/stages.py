@@ -30,9 +30,10 @@ def data_steps(args: argparse.Namespace, *, reader: PipelineStep, audit_dir: str
     steps.append(CppNormalizer(keep_indent=args.keep_indent, max_blank_lines=args.max_blank_lines))
     # --- BigCode quality filters (cppllm/pipeline/clean/filters.py)
     steps.append(CodeQualityFilter(filter_config(args)))
-    # --- PII + secrets (cppllm/pipeline/privacy/pii.py, secrets.py)
+    # --- PII + secrets (cppllm/pipeline/privacy/: step.py, pii.py, secrets.py)
     if args.privacy_action != "off":
-        from cppllm.pipeline.privacy.pii import PrivacyConfig, PrivacyFilter
+        from cppllm.pipeline.privacy.pii import PrivacyConfig
+        from cppllm.pipeline.privacy.step import PrivacyFilter
 
         privacy = PrivacyConfig(
             action=args.privacy_action,

@@ -11,8 +11,9 @@ import subprocess
 import pytest
 from datatrove.data import Document
 
-from cppllm.pipeline.privacy.pii import PrivacyConfig, PrivacyFilter, decide, find_pii, main, redact
+from cppllm.pipeline.privacy.pii import PrivacyConfig, decide, find_pii, redact
 from cppllm.pipeline.privacy.secrets import Span
+from cppllm.pipeline.privacy.step import PrivacyFilter, main
 
 AWS = "AKIAQ7RZ4M2XK8PLW3NB"
 

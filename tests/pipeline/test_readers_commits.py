@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cppllm.pipeline.clean.filters import CodeQualityFilter
 from cppllm.pipeline.license.tagger import LicenseTagger
-from cppllm.pipeline.privacy.pii import PrivacyFilter
+from cppllm.pipeline.privacy.step import PrivacyFilter
 from cppllm.pipeline.readers.commits import format_commit, parse_commit
 from cppllm.pipeline.readers.registry import make_reader
 

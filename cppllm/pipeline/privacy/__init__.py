@@ -1,1 +1,2 @@
-"""Privacy: PII redaction (`pii`), secret detection (`secrets`) and the public digests they must keep (`digests`)."""
+"""Privacy: regex PII detectors and redaction (`pii`), secrets (`secrets`) and the public digests they keep
+(`digests`), the optional name model (`ner`), and the DataTrove step with its file scanner (`step`)."""

@@ -11,6 +11,9 @@ The edit keeps code syntactically valid: only the value is replaced, never the q
 span that crosses string-literal boundaries (a PEM key split over several `"..."` lines) keeps the
 parity of the `"` it removes, so text inside a literal stays inside a literal.
 
+The optional name model is `cppllm.pipeline.privacy.ner`; the DataTrove step and the scanner command are
+`cppllm.pipeline.privacy.step`.
+
 All detectors run only on the lines selected by one combined prefilter (the secret probes plus the
 PII probes), scanned once over the document; `prefilter=False` scans every line (same results, slower).
 """
@@ -20,13 +23,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
-import json
-import os
 import re
 from dataclasses import dataclass
-
-from datatrove.data import Document, DocumentsPipeline
-from datatrove.pipeline.filters.base_filter import BaseFilter
+from typing import TYPE_CHECKING
 
 from cppllm.pipeline.privacy.secrets import (
     SECRET_PREFILTER,
@@ -37,9 +36,11 @@ from cppllm.pipeline.privacy.secrets import (
     Span,
     all_lines,
     drop_public_material,
-    is_gibberish,
     merge_spans,
 )
+
+if TYPE_CHECKING:
+    from cppllm.pipeline.privacy.ner import NameDetector
 
 PLACEHOLDERS = {
     "email": "<EMAIL>",
@@ -180,7 +181,7 @@ def is_secret_kind(kind: str) -> bool:
     return kind not in PII_KINDS
 
 
-def _email_spans(line: str, offset: int, allow_example: bool) -> list[Span]:
+def email_spans(line: str, offset: int, allow_example: bool) -> list[Span]:
     out = []
     urls = [m.span() for m in URL_CREDENTIALS.finditer(line)] if "://" in line else []
     for m in _EMAIL.finditer(line):
@@ -248,7 +249,7 @@ def find_pii(
         if config.secrets:
             spans.extend(_scanner().scan_line(text, start, end, targets))
         if config.emails and (targets is None or "email" in targets):
-            spans.extend(_email_spans(line, start, config.allow_example_domains))
+            spans.extend(email_spans(line, start, config.allow_example_domains))
         if config.ip_addresses and (targets is None or "ip" in targets):
             spans.extend(_ip_spans(line, start))
     if ner is not None:
@@ -304,237 +305,3 @@ def decide(spans: list[Span], config: PrivacyConfig) -> str | None:
     if config.action == "drop":
         return "has_secrets" if n_secrets else "has_pii"
     return None
-
-
-# NER (optional) ------------------------------------------------------------------------------------------
-
-_NER_KINDS = {
-    "NAME": "name",
-    "EMAIL": "email",
-    "KEY": "key",
-    "PASSWORD": "password",
-    "IP_ADDRESS": "ip_address",
-}
-
-
-class NameDetector:
-    """Token-classification NER (StarPII-style labels: NAME, EMAIL, KEY, PASSWORD, IP_ADDRESS).
-
-    Loaded lazily from a local path (torch and transformers are imported on first use). Long documents
-    are split into overlapping windows; bigcode's filters apply: names must be full names (two words
-    or more), keys must be gibberish and longer than 8, IPs must be public, the rest longer than 3.
-    """
-
-    def __init__(self, model_path: str, *, device: str = "auto", max_length: int = 512, stride: int = 128):
-        self.model_path = model_path
-        self.device_name = device
-        self.max_length = max_length
-        self.stride = stride
-        self._model = None
-
-    def __getstate__(self) -> dict:  # the step pickles for workers: ship the path, not the model
-        return {**self.__dict__, "_model": None}
-
-    def _load(self):
-        if self._model is None:
-            from transformers import AutoModelForTokenClassification, AutoTokenizer
-
-            from cppllm.device import pick_device
-
-            tok = AutoTokenizer.from_pretrained(self.model_path)
-            if not tok.is_fast:
-                raise ValueError(f"{self.model_path}: NER needs a fast tokenizer (character offsets)")
-            model = AutoModelForTokenClassification.from_pretrained(self.model_path)
-            self.device = pick_device(self.device_name).device
-            self._model = (tok, model.to(self.device).eval())
-        return self._model
-
-    def find(self, text: str, *, allow_example_domains: bool = True) -> list[Span]:
-        import torch
-
-        tok, model = self._load()
-        max_len = min(self.max_length, getattr(tok, "model_max_length", self.max_length))
-        enc = tok(
-            text,
-            return_offsets_mapping=True,
-            return_overflowing_tokens=True,
-            truncation=True,
-            max_length=max_len,
-            stride=min(self.stride, max_len // 2),
-            padding=True,
-            return_tensors="pt",
-        )
-        offsets = enc.pop("offset_mapping").tolist()
-        enc.pop("overflow_to_sample_mapping", None)
-        with torch.no_grad():
-            labels = model(**{k: v.to(self.device) for k, v in enc.items()}).logits.argmax(-1).tolist()
-        id2label = model.config.id2label
-        raw: list[tuple[int, int, str]] = []
-        for win_labels, win_offsets in zip(labels, offsets, strict=True):
-            cur = None
-            for lab, (s, e) in zip(win_labels, win_offsets, strict=True):
-                if e <= s:
-                    continue
-                name = id2label[lab]
-                tag = name.split("-", 1)[-1] if name[:2] in ("B-", "I-") else name
-                kind = _NER_KINDS.get(tag)
-                if (
-                    kind
-                    and cur
-                    and cur[2] == kind
-                    and not name.startswith("B-")
-                    and not text[cur[1] : s].strip()
-                ):
-                    cur = (cur[0], e, kind)
-                else:
-                    if cur:
-                        raw.append(cur)
-                    cur = (s, e, kind) if kind else None
-            if cur:
-                raw.append(cur)
-        out = []
-        for s, e, kind in set(raw):
-            value = text[s:e]
-            if self._keep(value, kind, text, s, allow_example_domains):
-                out.append(Span(s, e, kind, value, "ner"))
-        return merge_spans(out)
-
-    @staticmethod
-    def _keep(value: str, kind: str, text: str, pos: int, allow_example_domains: bool) -> bool:
-        if len(value) <= 3:
-            return False
-        if kind == "name":
-            return len(value.split()) > 1
-        if kind == "key":
-            return len(value) > 8 and is_gibberish(value)
-        if kind == "ip_address":
-            return is_redactable_ip(value)
-        if kind == "email":
-            return bool(_email_spans(value, 0, allow_example_domains))
-        return True
-
-
-# DataTrove step ------------------------------------------------------------------------------------------
-
-
-class PrivacyFilter(BaseFilter):
-    """Redacts (or drops) documents with secrets and PII; counts every kind found.
-
-    Stats: `found_<kind>` per finding, `redacted_docs`, and `dropped_<reason>` with reasons
-    `private_key`, `too_many_secrets`, `has_secrets`, `has_pii`. With `audit_dir`, each rank writes
-    `privacy_<rank>.jsonl` there: one line per document with findings (id, source, path, action,
-    reason, and per finding its kind, detector, line and the sha256 of the value, never the value).
-    Keep `audit_dir` outside the training output.
-    """
-
-    name = "🔒 privacy"
-
-    def __init__(
-        self, config: PrivacyConfig = PrivacyConfig(), *, audit_dir: str | None = None, exclusion_writer=None
-    ):
-        super().__init__(exclusion_writer=exclusion_writer)
-        self.config = config
-        self.audit_dir = audit_dir
-        self.ner = NameDetector(config.ner_model, device=config.ner_device) if config.ner_model else None
-        self._audit: list[dict] = []
-
-    def filter(self, doc: Document) -> bool | tuple[bool, str]:
-        spans = find_pii(doc.text, self.config, self.ner)
-        if not spans:
-            return True
-        for s in spans:
-            self.stat_update(f"found_{s.kind}")
-        reason = decide(spans, self.config)
-        self._audit.append(
-            {
-                "id": doc.id,
-                "source": doc.metadata.get("source"),
-                "path": doc.metadata.get("path"),
-                "action": "dropped" if reason else "redacted",
-                "reason": reason,
-                "findings": audit_findings(doc.text, spans),
-            }
-        )
-        if reason:
-            return False, reason
-        doc.text = redact(doc.text, spans)
-        self.stat_update("redacted_docs")
-        return True
-
-    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        self._audit = []
-        yield from super().run(data, rank, world_size)
-        if self.audit_dir is not None:
-            write_audit(os.path.join(self.audit_dir, f"privacy_{rank:05d}.jsonl"), self._audit)
-
-
-def write_audit(path: str, records: list[dict]) -> None:
-    """Atomically (re)write one rank's audit file, so a rerun of the rank replaces it."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
-
-
-# Command line --------------------------------------------------------------------------------------------
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Scan files for secrets and PII: print findings (hashed), optionally write redacted copies."""
-    import argparse
-    from pathlib import Path
-
-    ap = argparse.ArgumentParser(prog="python -m cppllm.pipeline.privacy.pii", description=main.__doc__)
-    ap.add_argument("paths", nargs="+", type=Path, help="files or directories to scan")
-    ap.add_argument("--redact-to", type=Path, help="write redacted copies under this directory")
-    ap.add_argument(
-        "--keep-example-domains",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="leave addresses in RFC 2606/6761 example domains alone (default: yes)",
-    )
-    ap.add_argument(
-        "--ner-model", help="local path of a token-classification model for names (StarPII-style)"
-    )
-    ap.add_argument("--no-prefilter", action="store_true", help="scan every line (slow; for checking)")
-    args = ap.parse_args(argv)
-    config = PrivacyConfig(
-        allow_example_domains=args.keep_example_domains,
-        ner_model=args.ner_model,
-        prefilter=not args.no_prefilter,
-    )
-    ner = NameDetector(args.ner_model) if args.ner_model else None
-    files = [
-        f
-        for p in args.paths
-        for f in ([p] if p.is_file() else sorted(x for x in p.rglob("*") if x.is_file()))
-    ]
-    if not files:
-        ap.error("no files found")
-    total = 0
-    for f in files:
-        try:
-            text = f.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError) as e:
-            print(f"{f}: skipped ({e.__class__.__name__})")
-            continue
-        spans = find_pii(text, config, ner)
-        total += len(spans)
-        for rec in audit_findings(text, spans):
-            print(f"{f}:{rec['line']}: {rec['kind']} ({rec['detector']}) sha256={rec['sha256'][:16]}")
-        if args.redact_to is not None:
-            out = args.redact_to / (
-                f.name if f in args.paths else f.relative_to(next(p for p in args.paths if p in f.parents))
-            )
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_name(out.name + ".tmp")
-            tmp.write_text(redact(text, spans), encoding="utf-8")
-            os.replace(tmp, out)
-    print(f"{total} finding(s) in {len(files)} file(s)")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
