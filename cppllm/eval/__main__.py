@@ -28,37 +28,15 @@ from typing import Any
 
 from cppllm.atomic import write_text
 from cppllm.eval.sandbox import add_sandbox_flags, apply_sandbox_flags, describe, isolation_record
+from cppllm.layout import find_checkpoint, find_split, find_tokenizer
 
 TASKS = ("bpb", "compile", "fim", "humaneval", "longctx", "humanevalfix", "nullfix")
-
-
-def latest_checkpoint(run: Path) -> Path | None:
-    """`run/ckpt/latest`, else the newest `run/ckpt/step_*`, holding a model; or `run` itself."""
-    for cand in (run, run / "ckpt" / "latest"):
-        if (cand / "config.json").is_file() and any(
-            (cand / f).is_file() for f in ("model.safetensors", "model.pt")
-        ):
-            return cand.resolve()
-    steps = sorted(p for p in (run / "ckpt").glob("step_*") if (p / "model.safetensors").is_file())
-    return steps[-1].resolve() if steps else None
-
-
-def _split_prefix(path: Path, split: str) -> Path | None:
-    """The `split` prefix of a pipeline output folder, a `bin/` folder, or a sibling of a given prefix."""
-    for cand in (path / "bin" / split, path / split, path.parent / split, path):
-        if (
-            Path(f"{cand}.bin").is_file()
-            and Path(f"{cand}.idx").is_file()
-            and (cand == path or cand.name == split)
-        ):
-            return cand
-    return None
 
 
 def resolve_inputs(args: argparse.Namespace) -> dict[str, Path | None]:
     """Checkpoint, val/train prefixes and tokenizer dir, from flags first, then the run's config.json."""
     run = Path(args.run) if args.run else None
-    ckpt = Path(args.ckpt) if args.ckpt else (latest_checkpoint(run) if run else None)
+    ckpt = Path(args.ckpt) if args.ckpt else (find_checkpoint(run) if run else None)
     data_roots: list[Path] = []
     tokenizer = Path(args.tokenizer) if args.tokenizer else None
     if args.data:
@@ -74,13 +52,9 @@ def resolve_inputs(args: argparse.Namespace) -> dict[str, Path | None]:
             data_roots.append(Path(str(train_cfg["data"]).split(",")[0].split("=")[-1].rsplit(":", 1)[0]))
     val = train = None
     for root in data_roots:
-        val = val or _split_prefix(root, "val")
-        train = train or _split_prefix(root, "train")
-        if tokenizer is None:
-            for cand in (root / "tokenizer", root.parent.parent / "tokenizer", root.parent / "tokenizer"):
-                if (cand / "tokenizer.json").is_file():
-                    tokenizer = cand
-                    break
+        val = val or find_split(root, "val")
+        train = train or find_split(root, "train")
+        tokenizer = tokenizer or find_tokenizer(root)
     return {"ckpt": ckpt, "val": val, "train": train, "tokenizer": tokenizer}
 
 
@@ -435,7 +409,7 @@ def _run_longctx(model, tok, paths, args, device) -> dict[str, Any]:
     from cppllm.pipeline.pretokenize.indexed import IndexedReader
 
     data = Path(args.longctx_data) if args.longctx_data else paths["val"]
-    prefix = _split_prefix(data, "val") if data is not None else None
+    prefix = find_split(data, "val") if data is not None else None
     if prefix is None:
         raise FileNotFoundError(f"longctx: no held-out documents at {data} (pass --longctx-data)")
     ctx = args.longctx_len or model.config.max_seq_len
