@@ -19,7 +19,7 @@ from pathlib import Path
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
-from cppllm.atomic import write_text
+from cppllm.atomic import atomic_dir, write_text
 
 # Flags that change how a run executes, not what it writes: free to differ on a rerun.
 EXECUTION_ONLY = frozenset(
@@ -119,13 +119,10 @@ def reuse_tokenizer(source: str | Path, dest: str | Path) -> None:
         if tokenizer_hash(dest) != tokenizer_hash(src):
             raise ConfigMismatch(f"{dest} holds another tokenizer than --tokenizer {src}")
         return
-    tmp = dest.with_name(dest.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for f in src.iterdir():
-        if f.is_file():
-            shutil.copy2(f, tmp / f.name)
-    tmp.replace(dest)
+    with atomic_dir(dest) as tmp:
+        for f in src.iterdir():
+            if f.is_file():
+                shutil.copy2(f, tmp / f.name)
 
 
 class TokenizerReuseStep(PipelineStep):

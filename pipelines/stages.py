@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
-from cppllm.atomic import write_text
+from cppllm.atomic import atomic_dir, write_text
 from cppllm.pipeline.clean.filters import CodeQualityFilter, FilterConfig
 from cppllm.pipeline.clean.normalize import CppNormalizer
 
@@ -116,10 +115,9 @@ class TokenizerTrainStep(PipelineStep):
             val_by_source=self.val_by_source,
             superwords=self.superwords,
         )
-        tmp = self.out.with_name(self.out.name + ".tmp")
-        tok.save(tmp)
-        write_info(tmp, info)
-        os.replace(tmp, self.out)
+        with atomic_dir(self.out) as tmp:
+            tok.save(tmp)
+            write_info(tmp, info)
         self.stat_update("train_docs", value=info.get("train_docs", 0))
         self.stat_update("vocab_size", value=tok.vocab_size)
         return

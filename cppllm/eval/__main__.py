@@ -297,9 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     if checker is not None and not isinstance(checker, Exception):
         checker.close()
     if prompt_rows:
-        tmp = out_path.with_name("eval_prompts.jsonl.tmp")
-        tmp.write_text("".join(json.dumps(r) + "\n" for r in prompt_rows))
-        os.replace(tmp, out_path.with_name("eval_prompts.jsonl"))
+        write_text(
+            out_path.with_name("eval_prompts.jsonl"), "".join(json.dumps(r) + "\n" for r in prompt_rows)
+        )
     print(f"[eval] wrote {out_path}", file=sys.stderr)
     return status
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import torch
 
+from cppllm.atomic import atomic_path
 from cppllm.model.config import GPTConfig
 from cppllm.model.gpt import GPT
 from cppllm.tokenizer.special import BOS_ID, END_TURN_ID, EOS_ID, PAD_ID
@@ -235,8 +236,13 @@ def export_gguf(
         )
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    w = gguf.GGUFWriter(str(tmp), "llama")
+    with atomic_path(out) as tmp:
+        _write_gguf(gguf, str(tmp), model, cfg, dtype, tokenizer_dir)
+    return out
+
+
+def _write_gguf(gguf, tmp: str, model, cfg, dtype: str, tokenizer_dir) -> None:
+    w = gguf.GGUFWriter(tmp, "llama")
     w.add_name(f"cppllm-{cfg.name}")
     w.add_file_type(gguf.LlamaFileType.ALL_F32 if dtype == "fp32" else gguf.LlamaFileType.MOSTLY_F16)
     w.add_vocab_size(cfg.vocab_size)
@@ -266,8 +272,6 @@ def export_gguf(
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
     w.close()
-    os.replace(tmp, out)
-    return out
 
 
 def _add_gguf_tokenizer(w, tok, vocab_size: int) -> None:

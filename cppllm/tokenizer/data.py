@@ -30,6 +30,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cppllm.atomic import atomic_path
+
 EMBEDDED = "embedded"
 DEFAULT_HELDOUT = 0.05  # fraction of documents never used for training, kept for the report
 DEFAULT_HELDOUT_PROJECTS = 0.05  # fraction of whole projects (trees, repositories) never used for training
@@ -358,7 +360,6 @@ def write_docs_parquet(docs: Iterable[Doc], path: str | os.PathLike, *, source: 
         rows["path"].append(rel or d.key)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    pq.write_table(pa.table(rows), tmp)
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        pq.write_table(pa.table(rows), tmp)
     return out

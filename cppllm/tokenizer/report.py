@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cppllm.atomic import write_text
+from cppllm.atomic import atomic_path, write_text
 from cppllm.tokenizer.baselines import ENCODINGS, load_baselines
 from cppllm.tokenizer.data import (
     DEFAULT_HELDOUT,
@@ -192,10 +191,9 @@ def plot(record: dict, path: Path) -> None:
     ax.set_title("Held-out C++: bytes per token")
     ax.legend()
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def shr_compare(

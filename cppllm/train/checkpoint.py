@@ -27,6 +27,7 @@ import torch.distributed as dist
 from torch import nn
 
 from cppllm import layout
+from cppllm.atomic import atomic_path
 from cppllm.layout import CKPT_DIR, LATEST, step_dir_name
 
 
@@ -67,9 +68,8 @@ def _full_state_dicts(module: nn.Module, optimizers: list[torch.optim.Optimizer]
 
 
 def _atomic_torch_save(obj: Any, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def save_train_checkpoint(

@@ -28,6 +28,8 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
+from cppllm.atomic import atomic_path
+
 __all__ = ["ExactDedupFilter", "ExactDedupFind", "ExactDedupSignature", "find_duplicates", "text_hash"]
 
 
@@ -44,9 +46,8 @@ def _write_parquet(table, path: Path) -> None:
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
 
 
 def find_duplicates(rows: list[tuple[bytes, int, str]]) -> list[str]:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from cppllm.atomic import write_text
 from cppllm.pipeline.license.scan import NOASSERTION, Detector
 
 LICENSE_FILE_RE = re.compile(
@@ -151,9 +152,7 @@ def build_tree_map(
             known[key] = {"root": root, "version": tree.version, "entries": entries}
             changed = True
         if changed or not path.is_file():
-            tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-            tmp.write_text(json.dumps({"format": MAP_FORMAT, "trees": known}, indent=1, sort_keys=True))
-            os.replace(tmp, path)
+            write_text(path, json.dumps({"format": MAP_FORMAT, "trees": known}, indent=1, sort_keys=True))
     return known
 
 

@@ -33,7 +33,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.batching import batched
 from datatrove.utils.logging import logger
 
-from cppllm.atomic import write_text
+from cppllm.atomic import atomic_path, write_text
 from cppllm.pipeline.pretokenize import indexed
 from cppllm.pipeline.pretokenize.fim import FIMConfig, encode_documents
 from cppllm.pipeline.split import (
@@ -126,15 +126,13 @@ class BinShardWriter(PipelineStep):
                     fim_counts[mode or "plain"] += 1
                     self.stat_update("documents", f"fim_{mode or 'plain'}")
                     self.stat_update("tokens", value=len(doc_ids))
-        tmp = prefix.with_name(prefix.name + ".docs.tmp")
-        with open(tmp, "wb") as f:
+        with atomic_path(prefix.with_suffix(".docs.npz")) as tmp, open(tmp, "wb") as f:
             np.savez(
                 f,
                 group_hashes=np.asarray(hashes, dtype=np.uint64).reshape(-1, len(GROUPINGS)),
                 source=np.asarray(src_idx, dtype=np.int32),
                 bytes=np.asarray(n_bytes, dtype=np.int64),
             )
-        os.replace(tmp, prefix.with_suffix(".docs.npz"))
         _write_json(
             prefix.with_suffix(".json"),
             {

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cppllm.atomic import atomic_path
+
 INDEX_HEADER = b"MMIDIDX\x00\x00"
 INDEX_VERSION = 1
 HEADER_BYTES = 9 + 8 + 1 + 8 + 8
@@ -73,8 +75,7 @@ def write_index(path: str | os.PathLike, dtype: type[np.number], lengths: np.nda
         np.cumsum(lengths[:-1] * itemsize, out=pointers[1:])
     doc_index = np.arange(len(lengths) + 1, dtype=np.int64)
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
         f.write(INDEX_HEADER)
         f.write(struct.pack("<Q", INDEX_VERSION))
         f.write(struct.pack("<B", DTYPE_CODES[dtype]))
@@ -83,7 +84,6 @@ def write_index(path: str | os.PathLike, dtype: type[np.number], lengths: np.nda
         f.write(lengths.astype(np.int32).tobytes(order="C"))
         f.write(pointers.tobytes(order="C"))
         f.write(doc_index.tobytes(order="C"))
-    os.replace(tmp, path)
 
 
 class IndexedWriter:
