@@ -37,7 +37,8 @@ from machine import machine_line
 
 from cppllm.pipeline.dedup.minhash import CodeMinhashSignature
 from cppllm.pipeline.dedup.near import NearDedupConfig
-from cppllm.pipeline.dedup.run import local_executor_factory, minhash_executors
+from cppllm.pipeline.dedup.run import minhash_executors
+from cppllm.pipeline.executors import executor_factory
 from cppllm.pipeline.readers.corpus import CPP_EXTENSIONS, embedded_roots
 
 
@@ -103,7 +104,7 @@ def run_ours(docs: list[Document], work: str, workers: int = 1) -> tuple[float, 
         work_dir=f"{work}/ours",
         config=NearDedupConfig(),
         tasks=workers,
-        make_executor=local_executor_factory(f"{work}/ours_logs", workers=workers),
+        make_executor=executor_factory(f"{work}/ours_logs", workers=workers),
     )
     t = time.process_time()
     _quiet(execs[-1].run)

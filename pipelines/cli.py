@@ -196,36 +196,10 @@ def _safe(name: str) -> str:
 
 def executor_factory(args: argparse.Namespace, logs: str) -> Callable:
     """`make(pipeline, *, tasks, name, depends)` -> a local or Slurm executor logging to `logs/<name>`."""
-    if args.executor == "slurm":
-        from datatrove.executor import SlurmPipelineExecutor
+    from cppllm.pipeline.executors import SlurmSettings, executor_factory
 
-        def make(pipeline, *, tasks: int, name: str, depends=None):
-            return SlurmPipelineExecutor(
-                pipeline=pipeline,
-                tasks=tasks,
-                time=args.time,
-                partition=args.partition,
-                cpus_per_task=args.cpus,
-                mem_per_cpu_gb=args.mem,
-                job_name=f"cppllm-{name}",
-                logging_dir=f"{logs}/{name}",
-                venv_path=str(Path(sys.prefix) / "bin" / "activate"),
-                depends=depends,
-            )
-
-        return make
-    from datatrove.executor import LocalPipelineExecutor
-
-    def make(pipeline, *, tasks: int, name: str, depends=None):
-        return LocalPipelineExecutor(
-            pipeline=pipeline,
-            tasks=tasks,
-            workers=min(args.workers, tasks),
-            logging_dir=f"{logs}/{name}",
-            depends=depends,
-        )
-
-    return make
+    slurm = SlurmSettings(partition=args.partition, time=args.time, cpus=args.cpus, mem_gb=args.mem)
+    return executor_factory(logs, executor=args.executor, workers=args.workers, slurm=slurm)
 
 
 def _parquet_reader(folder: Path):

@@ -172,7 +172,8 @@ def test_datatrove_stages_find_the_same_clusters(planted, tmp_path):
     from datatrove.pipeline.readers import ParquetReader
     from datatrove.pipeline.writers import JsonlWriter
 
-    from cppllm.pipeline.dedup.run import local_executor_factory, minhash_executors
+    from cppllm.pipeline.dedup.run import minhash_executors
+    from cppllm.pipeline.executors import executor_factory
 
     pairs, texts = planted
     half = len(texts) // 2
@@ -196,7 +197,7 @@ def test_datatrove_stages_find_the_same_clusters(planted, tmp_path):
         work_dir=str(tmp_path / "work"),
         config=cfg,
         tasks=2,
-        make_executor=local_executor_factory(str(tmp_path / "logs")),
+        make_executor=executor_factory(str(tmp_path / "logs")),
     )
     execs[-1].run()
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 
 from datatrove.pipeline.base import PipelineStep
 
@@ -24,45 +23,7 @@ from cppllm.pipeline.dedup.minhash import (
     datatrove_config,
 )
 from cppllm.pipeline.dedup.near import DatasketchNearDedup, NearDedupConfig
-
-ExecutorFactory = Callable[..., object]  # (pipeline, *, tasks, name, depends) -> a datatrove executor
-
-
-def local_executor_factory(logging_root: str, workers: int = 1) -> ExecutorFactory:
-    """Factory of `LocalPipelineExecutor`s logging under `logging_root/<stage name>`."""
-    from datatrove.executor import LocalPipelineExecutor
-
-    def make(pipeline, *, tasks: int, name: str, depends=None):
-        return LocalPipelineExecutor(
-            pipeline=pipeline,
-            tasks=tasks,
-            workers=min(workers, tasks),
-            logging_dir=f"{logging_root}/{name}",
-            depends=depends,
-        )
-
-    return make
-
-
-def slurm_executor_factory(
-    logging_root: str, *, partition: str, time: str = "12:00:00", **kwargs
-) -> ExecutorFactory:
-    """Factory of `SlurmPipelineExecutor`s (one job array per stage, chained with `depends=`)."""
-    from datatrove.executor import SlurmPipelineExecutor
-
-    def make(pipeline, *, tasks: int, name: str, depends=None):
-        return SlurmPipelineExecutor(
-            pipeline=pipeline,
-            tasks=tasks,
-            time=time,
-            partition=partition,
-            job_name=f"cppllm-{name}",
-            logging_dir=f"{logging_root}/{name}",
-            depends=depends,
-            **kwargs,
-        )
-
-    return make
+from cppllm.pipeline.executors import ExecutorFactory, SlurmSettings, executor_factory
 
 
 def minhash_executors(
@@ -180,10 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     config = near_dedup_config(args)
     print(config.describe())
     work = args.work_dir or f"{args.output.rstrip('/')}/../near_dedup"
-    if args.executor == "slurm":
-        make = slurm_executor_factory(f"{work}/logs", partition=args.partition, time=args.time)
-    else:
-        make = local_executor_factory(f"{work}/logs", workers=args.workers)
+    slurm = SlurmSettings(partition=args.partition, time=args.time) if args.executor == "slurm" else None
+    make = executor_factory(f"{work}/logs", executor=args.executor, workers=args.workers, slurm=slurm)
     execs = near_dedup_executors(
         args.near_dedup,
         reader=ParquetReader(args.input, glob_pattern="*.parquet"),
