@@ -1,14 +1,13 @@
 """The steps of the milestone pipelines, declared once: what each stage runs, in order.
 
 `data_steps` is the per-document chain of the processing stage: one line per stage of the data recipe,
-configured from the CLI flags (`pipelines.cli`). To add a per-document stage, add its line here and its
-flags in `cli.build_parser`. `TokenizerTrainStep` and `SummaryStep` wrap the single-process stages so
+configured from the run's `DataRunConfig`. To add a per-document stage, add its line here, its settings
+to `runconfig.DataRunConfig` and its flags in `cli.build_parser`. `TokenizerTrainStep` and `SummaryStep` wrap the single-process stages so
 that they run under the same executors (local or Slurm) as the rest.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections import Counter
 from pathlib import Path
@@ -18,61 +17,47 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
 from cppllm.atomic import atomic_dir, write_text
-from cppllm.pipeline.clean.filters import CodeQualityFilter, FilterConfig
+from cppllm.pipeline.clean.filters import CodeQualityFilter
 from cppllm.pipeline.clean.normalize import CppNormalizer
+from pipelines.runconfig import DataRunConfig
 
 
-def data_steps(args: argparse.Namespace, *, reader: PipelineStep, audit_dir: str) -> list[PipelineStep]:
+def data_steps(config: DataRunConfig, *, reader: PipelineStep, audit_dir: str) -> list[PipelineStep]:
     """read -> normalize -> quality filters -> PII/secrets -> license [-> decontamination]."""
     steps: list[PipelineStep] = [reader]
     # --- normalize (cppllm/pipeline/clean/normalize.py)
-    steps.append(CppNormalizer(keep_indent=args.keep_indent, max_blank_lines=args.max_blank_lines))
+    steps.append(CppNormalizer(keep_indent=config.keep_indent, max_blank_lines=config.max_blank_lines))
     # --- BigCode quality filters (cppllm/pipeline/clean/filters.py)
-    steps.append(CodeQualityFilter(filter_config(args)))
+    steps.append(CodeQualityFilter(config.filters))
     # --- PII + secrets (cppllm/pipeline/privacy/: step.py, pii.py, secrets.py)
-    if args.privacy_action != "off":
+    if config.privacy_action != "off":
         from cppllm.pipeline.privacy.pii import PrivacyConfig
         from cppllm.pipeline.privacy.step import PrivacyFilter
 
         privacy = PrivacyConfig(
-            action=args.privacy_action,
-            max_secrets=args.max_secrets,
-            drop_private_keys=not args.keep_private_key_docs,
-            ner_model=args.ner_model,
+            action=config.privacy_action,
+            max_secrets=config.max_secrets,
+            drop_private_keys=not config.keep_private_key_docs,
+            ner_model=config.ner_model,
         )
         steps.append(PrivacyFilter(privacy, audit_dir=audit_dir))
     # --- license (cppllm/pipeline/license/tagger.py)
-    if not args.no_license:
+    if not config.no_license:
         from cppllm.pipeline.license.tagger import LicenseTagger
 
         steps.append(
             LicenseTagger(
-                policy=args.license_policy,
+                policy=config.license_policy,
                 trees=reader if hasattr(reader, "trees") else None,
-                tree_map=str(Path(args.output).resolve() / "work" / "license_trees.json"),
+                tree_map=str(config.dirs.work / "license_trees.json"),
             )
         )
     # --- decontamination against eval prompts (cppllm/pipeline/dedup/decontam.py)
-    if args.decontam:
+    if config.decontam:
         from cppllm.pipeline.dedup.decontam import DecontamConfig, DecontaminationFilter
 
-        steps.append(DecontaminationFilter(DecontamConfig(eval_files=tuple(args.decontam))))
+        steps.append(DecontaminationFilter(DecontamConfig(eval_files=tuple(config.decontam))))
     return steps
-
-
-def filter_config(args: argparse.Namespace) -> FilterConfig:
-    """The quality thresholds the `--max-line-length`-style flags describe (<= 0 turns a check off)."""
-
-    def on(v):
-        return v if v is not None and v > 0 else None
-
-    return FilterConfig(
-        max_line_length=on(args.max_line_length),
-        max_avg_line_length=on(args.max_avg_line_length),
-        min_alphanum_fraction=on(args.min_alphanum_fraction),
-        max_chars=on(args.max_doc_chars),
-        autogen_scan_lines=max(0, args.autogen_scan_lines),
-    )
 
 
 class TokenizerTrainStep(PipelineStep):

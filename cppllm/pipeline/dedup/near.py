@@ -329,7 +329,7 @@ def add_near_dedup_args(parser, default: str = "off") -> None:
     g.add_argument(
         "--near-dedup-threshold",
         type=float,
-        default=0.7,
+        default=NearDedupConfig.threshold,
         help="Jaccard similarity of 5-gram code shingles above which files are near-duplicates (LSH "
         "bands/rows are derived from it and printed; default 0.7)",
     )

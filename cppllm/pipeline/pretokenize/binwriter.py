@@ -37,6 +37,7 @@ from cppllm.atomic import atomic_path, write_text
 from cppllm.pipeline.pretokenize import indexed
 from cppllm.pipeline.pretokenize.fim import FIMConfig, encode_documents
 from cppllm.pipeline.split import (
+    DEFAULT_VAL_FRACTION,
     GROUPINGS,
     SPLITS,
     SplitPlan,
@@ -67,7 +68,7 @@ class BinShardWriter(PipelineStep):
         tokenizer_path: str | os.PathLike,
         *,
         fim: FIMConfig = FIMConfig(),
-        val_fraction: float = 0.01,
+        val_fraction: float = DEFAULT_VAL_FRACTION,
         split_seed: int = 0,
         batch_size: int = 256,
     ):
@@ -317,7 +318,7 @@ def write_bins(
     tokenizer_path: str | os.PathLike,
     *,
     fim: FIMConfig = FIMConfig(),
-    val_fraction: float = 0.01,
+    val_fraction: float = DEFAULT_VAL_FRACTION,
     split_seed: int = 0,
     tasks: int = 1,
     workers: int = 1,
@@ -361,10 +362,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--docs", required=True, help="folder of parquet documents (e.g. DIR/docs)")
     p.add_argument("--tokenizer", required=True, help="tokenizer directory or tokenizer.json")
     p.add_argument("--output", required=True, help="output DIR: writes DIR/bin/ and DIR/manifest.json")
-    p.add_argument("--fim-rate", type=float, default=0.5, help="share of documents turned into FIM (0: off)")
-    p.add_argument("--spm-rate", type=float, default=0.5, help="share of FIM documents in SPM order")
+    p.add_argument(
+        "--fim-rate",
+        type=float,
+        default=FIMConfig.fim_rate,
+        help="share of documents turned into FIM (0: off)",
+    )
+    p.add_argument(
+        "--spm-rate", type=float, default=FIMConfig.spm_rate, help="share of FIM documents in SPM order"
+    )
     p.add_argument("--fim-seed", type=int, default=0, help="seed of the per-document FIM choices")
-    p.add_argument("--val-fraction", type=float, default=0.01, help="share of repository groups in val")
+    p.add_argument(
+        "--val-fraction", type=float, default=DEFAULT_VAL_FRACTION, help="share of repository groups in val"
+    )
     p.add_argument("--split-seed", type=int, default=0, help="seed of the train/val group hash")
     p.add_argument("--tasks", type=int, default=1, help="number of shards (datatrove tasks)")
     p.add_argument("--workers", type=int, default=1, help="parallel worker processes")

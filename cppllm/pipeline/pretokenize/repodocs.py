@@ -27,7 +27,7 @@ from pathlib import Path
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
-from cppllm.pipeline.split import group_key
+from cppllm.pipeline.split import DEFAULT_VAL_FRACTION, group_key
 
 HEADER = "// ===== {path} =====\n"
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*[<"]([^>"\n]+)[>"]', re.MULTILINE)
@@ -147,7 +147,7 @@ def write_repo_bins(
     tokenizer_path: str | os.PathLike,
     *,
     max_chars: int | None = 4_000_000,
-    val_fraction: float = 0.01,
+    val_fraction: float = DEFAULT_VAL_FRACTION,
     split_seed: int = 0,
     logging_dir: str | os.PathLike | None = None,
 ) -> dict:
@@ -197,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--max-chars", type=int, default=4_000_000, help="cut a repository into parts of this size"
     )
-    p.add_argument("--val-fraction", type=float, default=0.01, help="share of repository groups in val")
+    p.add_argument(
+        "--val-fraction", type=float, default=DEFAULT_VAL_FRACTION, help="share of repository groups in val"
+    )
     p.add_argument("--split-seed", type=int, default=0, help="seed of the train/val group hash")
     args = p.parse_args(argv)
     manifest = write_repo_bins(

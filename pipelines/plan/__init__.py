@@ -8,23 +8,22 @@ tokens. Every size is an estimate from `pipelines.sources` (labelled approx), sc
 ratio that `--calibrate DIR` measures on a finished run's `manifest.json`.
 
     python -m pipelines.plan m1 [--output data/m1] [--calibrate data/m0] [--json]
+
+(the command is `pipelines/plan/__main__.py`: it builds the run's stages, which read this plan's caps.)
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.sources import (
     BYTES_PER_TOKEN,
     MAX_EPOCHS,
-    MILESTONES,
     HubSource,
     LocalSource,
     Milestone,
@@ -225,19 +224,6 @@ def reader_caps(plan: Plan) -> dict[str, int]:
     return caps
 
 
-def milestone_steps(name: str) -> tuple[str, ...]:
-    """The stages `python -m pipelines.<name>` runs with its default flags (`DEFAULT_STEPS`, an outline,
-    when they cannot be built yet, e.g. a local source not generated)."""
-    try:
-        from pipelines.cli import build_executors, build_parser
-        from pipelines.milestone import milestone_def
-
-        m = milestone_def(name)
-        return chain_steps(build_executors(build_parser(m).parse_args([]), m))
-    except (ValueError, FileNotFoundError, TypeError, ImportError):
-        return DEFAULT_STEPS
-
-
 def build_plan(
     milestone: str | Milestone,
     *,
@@ -273,7 +259,7 @@ def build_plan(
         bytes_per_token=bpt,
         bytes_per_token_measured=measured,
         sources=plans,
-        steps=steps if steps is not None else milestone_steps(m.name),
+        steps=steps if steps is not None else DEFAULT_STEPS,
         disk=disk,
         output=out,
         free_bytes=free,
@@ -372,33 +358,6 @@ def chain_steps(chain: list) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def milestone_dry_run(name: str, argv: list[str]) -> int | None:
-    """`python -m pipelines.m1 --dry-run`: print the plan with the run's real stages. Returns the exit code,
-    or None when the caller goes on (`--executor slurm` also prints the sbatch scripts; `--source` replaces
-    the milestone's mixture, so there is no plan to print)."""
-    from pipelines.cli import build_executors, build_parser
-    from pipelines.milestone import milestone_def, run_plan
-
-    m = milestone_def(name)
-    args = build_parser(m).parse_args(argv)
-    if args.source:
-        return None
-    chain = None
-    try:
-        chain = build_executors(args, m)
-        steps, error = chain_steps(chain), None
-    except (ValueError, FileNotFoundError, TypeError, ImportError) as e:
-        steps, error = None, e  # e.g. a local source not generated yet: the plan still says what is needed
-    plan = run_plan(name, args)
-    plan.steps = steps or milestone_steps(name)
-    if error is not None:
-        plan.warnings.append(f"the run cannot start yet: {error}")
-    print(format_plan(plan))
-    if chain is not None:
-        print("\n" + format_chain_caps(chain))
-    return None if args.executor == "slurm" and error is None else 0
-
-
 def chain_caps(chain: list) -> dict[str, int | None]:
     """The byte cap each read stage's reader was built with (`byte_budget`, or a tree's `max_bytes`)."""
     out = {}
@@ -418,37 +377,12 @@ def format_chain_caps(chain: list) -> str:
     return "\n".join(lines)
 
 
-def add_plan_args(p: argparse.ArgumentParser) -> None:
-    """The plan's options, for a milestone CLI's `--dry-run` to share."""
-    p.add_argument(
-        "--calibrate",
-        metavar="DIR",
-        help="measure bytes/token from a finished run's DIR/manifest.json (default: an estimate)",
-    )
-    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+def run_plan(
+    m: Milestone, *, output: str | os.PathLike | None, token_budget: int | None, calibrate: str | None
+) -> Plan:
+    """The plan of a run of `m` (`--token-budget`, `--calibrate`), without building its stages."""
+    from dataclasses import replace
 
-
-def print_plan(milestone: str, output: str | None, args: argparse.Namespace) -> int:
-    bpt = measured_bytes_per_token(args.calibrate) if getattr(args, "calibrate", None) else None
-    plan = build_plan(milestone, output=output, bytes_per_token=bpt)
-    print(json.dumps(plan.to_dict(), indent=2) if getattr(args, "json", False) else format_plan(plan))
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m pipelines.plan", description="Print a milestone's data plan (sources, sizes, disk)."
-    )
-    p.add_argument("milestone", choices=sorted(MILESTONES), help="milestone to plan")
-    p.add_argument("--output", help="output DIR the run would write (default: data/<milestone>)")
-    add_plan_args(p)
-    args = p.parse_args(argv)
-    try:
-        return print_plan(args.milestone, args.output, args)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    bpt = measured_bytes_per_token(calibrate) if calibrate else None
+    m = replace(m, budget_tokens=token_budget) if token_budget is not None else m
+    return build_plan(m, output=output, bytes_per_token=bpt, steps=())
