@@ -28,9 +28,8 @@ from typing import Any
 
 from cppllm.atomic import write_text
 from cppllm.eval.sandbox import add_sandbox_flags, apply_sandbox_flags, describe, isolation_record
+from cppllm.eval.tasks import DEFAULT_TASKS, TASKS, headline, parse_tasks
 from cppllm.layout import find_checkpoint, find_split, find_tokenizer
-
-TASKS = ("bpb", "compile", "fim", "humaneval", "longctx", "humanevalfix", "nullfix")
 
 
 def resolve_inputs(args: argparse.Namespace) -> dict[str, Path | None]:
@@ -126,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--data", help="pipeline output folder (bin/val, bin/train, tokenizer/) or a val prefix")
     p.add_argument("--tokenizer", help="tokenizer folder or tokenizer.json")
-    p.add_argument("--tasks", default="bpb,compile,fim", help=f"comma-separated subset of {','.join(TASKS)}")
+    p.add_argument(
+        "--tasks", default=",".join(DEFAULT_TASKS), help=f"comma-separated subset of {','.join(TASKS)}"
+    )
     p.add_argument("--out", help="eval.json path (default: RUN/eval.json)")
     p.add_argument(
         "--compile-samples", type=int, default=100, help="prompts (one completion each) for compile"
@@ -184,10 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     apply_sandbox_flags(args)
 
-    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
-    unknown = sorted(set(tasks) - set(TASKS))
-    if unknown:
-        p.error(f"unknown task(s) {unknown}; valid: {','.join(TASKS)}")
+    try:
+        tasks = parse_tasks(args.tasks)
+    except ValueError as e:
+        p.error(str(e))
     if not args.run and not (args.ckpt and args.out):
         p.error("give --run, or --ckpt with --out")
     paths = resolve_inputs(args)
@@ -233,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     prompt_rows: list[dict[str, str]] = []
     status = 0
-    need_sampling = {"compile", "fim", "humaneval", "humanevalfix", "nullfix"} & set(tasks)
+    need_sampling = any(TASKS[t].runs_model_code for t in tasks)
     completer = checker = docs = None
     if need_sampling:
         # What compiles and runs model output gets, recorded before anything runs (report.md's header).
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             checker = CompileChecker(CompileConfig(compiler=args.compiler, std=args.std))
         except FileNotFoundError as e:
             checker = e
-    if {"compile", "fim"} & set(tasks) and paths["val"] is not None:
+    if any(TASKS[t].heldout for t in tasks) and paths["val"] is not None:
         from cppllm.eval.prompts import load_heldout
 
         docs, counts = load_heldout(paths["val"], tok.decode, max_docs=args.max_docs)
@@ -284,8 +285,10 @@ def main(argv: list[str] | None = None) -> int:
                     from cppllm.eval.bugfix import run_task
 
                     section = run_task(task, completer, args, prompt_rows)
-                else:
+                elif task == "humaneval":
                     section = _run_humaneval(completer, args, prompt_rows)
+                else:  # a task in cppllm.eval.tasks without a runner here
+                    raise NotImplementedError(f"task {task!r} has no runner in cppllm.eval.__main__")
         except (FileNotFoundError, ValueError, ConnectionError, OSError) as e:
             section = {"error": f"{type(e).__name__}: {e}"}
             print(f"[eval] {task}: {section['error']}", file=sys.stderr)
@@ -293,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         section["seconds"] = round(time.time() - t0, 2)
         report[task] = section
         _write_json(out_path, report)
-        print(f"[eval] {task}: {_headline(task, section)}", file=sys.stderr)
+        print(f"[eval] {task}: {headline(task, section)}", file=sys.stderr)
     if checker is not None and not isinstance(checker, Exception):
         checker.close()
     if prompt_rows:
@@ -446,39 +449,6 @@ def _run_longctx(model, tok, paths, args, device) -> dict[str, Any]:
         )
         out["models"][role] = {"checkpoint": str(ckpt), "extrapolated": extrapolated, **section}
     return out
-
-
-def _headline(task: str, s: dict[str, Any]) -> str:
-    if "error" in s:
-        return "FAILED"
-    if task == "longctx":
-        parts = []
-        for role, m in s["models"].items():
-            if "position_bpb" in m:
-                b = [r["bpb"] for r in m["position_bpb"] if r["bpb"] is not None]
-                parts.append(f"{role}: bpb first/last bucket {b[0]:.3f}/{b[-1]:.3f}")
-        return "; ".join(parts)
-    if task == "bpb":
-        uni = s.get("unigram_bpb")
-        return f"bpb {s['bpb']:.3f} (unigram {uni:.3f})" if uni is not None else f"bpb {s['bpb']:.3f}"
-    if task == "compile":
-        lo, hi = s["ci95"]
-        line = f"compile rate {s['ok']}/{s['n']} = {s['rate']:.1%} [95% CI {lo:.1%}, {hi:.1%}]"
-        if "reference" in s:
-            line += f" (reference ceiling {s['reference']['ok']}/{s['reference']['n']})"
-        return line
-    if task == "fim":
-        return " ".join(
-            f"{m}: EM {s[m]['exact_match']:.1%} ES {s[m]['edit_similarity']:.2f}"
-            for m in ("psm", "spm")
-            if m in s
-        )
-    head = " ".join(f"{k} {v:.1%}" for k, v in s["pass_at_k"].items() if v is not None)
-    if task == "nullfix" and s.get("grounded_reasoning_rate") is not None:
-        head += f" grounded reasoning {s['grounded_reasoning_rate']:.1%}"
-    if "compile" in s:
-        head += f" compile rate {s['compile']['ok']}/{s['compile']['n']}"
-    return head
 
 
 if __name__ == "__main__":
