@@ -10,7 +10,7 @@ from cppllm.pipeline.privacy.step import PrivacyFilter
 from cppllm.pipeline.readers.commits import format_commit, parse_commit
 from cppllm.pipeline.readers.registry import make_reader
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "readers" / "commitpackft_cpp.jsonl"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "readers" / "commitpackft_cpp.jsonl"
 
 
 def test_commit_text_round_trips():

@@ -20,7 +20,7 @@ from cppllm.pipeline.readers.hf import GatedDatasetError, HFDatasetReader, fence
 from cppllm.pipeline.readers.hydrate import Hydrator, RateLimiter
 from cppllm.pipeline.readers.rows import RowLayout, row_document
 
-FIX = Path(__file__).parents[1] / "fixtures" / "readers"
+FIX = Path(__file__).parents[2] / "fixtures" / "readers"
 
 
 def _repo_files() -> dict:

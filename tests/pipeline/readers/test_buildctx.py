@@ -9,7 +9,7 @@ from pathlib import Path
 from cppllm.pipeline.readers.buildctx import BuildContext, detect
 from cppllm.pipeline.readers.trees import ArchiveReader, DirectoryReader
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "buildctx" / "proj"
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "buildctx" / "proj"
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
     reason="scancode-toolkit is not installed (pip install -e '.[license]')",
 )
 
-HEADERS = Path(__file__).parents[1] / "fixtures" / "license" / "headers"
+HEADERS = Path(__file__).parents[2] / "fixtures" / "license" / "headers"
 # What a reviewer reads off each fixture's header (ScanCode's SPDX spelling).
 EXPECTED = {
     "mit.hpp": "MIT",
