@@ -51,6 +51,7 @@ test-slurm: install
 lint: install
 	$(BIN)/ruff format --check cppllm pipelines tests benchmarks
 	$(BIN)/ruff check cppllm pipelines tests benchmarks
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports --no-cache  # the import contract in pyproject.toml
 
 format: install
 	$(BIN)/ruff format cppllm pipelines tests benchmarks

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from machine import machine_line
 
-from cppllm.eval.compile import CompileChecker, CompileConfig
+from cppllm.eval.syntax_check import CompileChecker, CompileConfig
 
 PREFIXES = [
     ["iostream", "vector", "string"],

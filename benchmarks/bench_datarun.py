@@ -90,7 +90,7 @@ class _Fn:
 def license_index_cost() -> dict:
     """CPU seconds and RSS of loading ScanCode's index in a fresh process: a fixed cost per worker, taken
     out of the per-MB rate so that the projection does not scale it with the data."""
-    from cppllm.pipeline.license_scan import Detector
+    from cppllm.pipeline.license.scan import Detector
 
     return run_stage(_Fn(Detector.index))
 
@@ -184,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = ap.parse_args(argv)
 
-    from pipelines.cli import build_executors, build_parser
-    from pipelines.m0 import M0
+    from pipelines.cli import build_executors, parse_config
+    from pipelines.sources import M0
 
     work = args.work
     try:
@@ -198,8 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["CPPLLM_CACHE"] = str(cache)
     flags = ["--source", str(tarball), "--output", str(out), "--tasks", str(args.tasks), "--workers", "1"]
     flags += ["--near-dedup", "datatrove", "--quiet"] + (["--no-license"] if args.no_license else [])
-    pargs = build_parser(M0).parse_args(flags)
-    chain = build_executors(pargs, M0)
+    chain = build_executors(parse_config(M0, flags), M0)
     print(
         f"== bench_datarun: {tarball} ({tarball.stat().st_size / MB:.1f} MB compressed); machine: {machine()}"
     )

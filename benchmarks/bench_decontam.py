@@ -19,9 +19,9 @@ from pathlib import Path
 
 from machine import machine_line
 
-from cppllm.eval.cppscan import find_functions
-from cppllm.pipeline.corpus import embedded_roots
-from cppllm.pipeline.decontam import DecontamConfig, EvalIndex
+from cppllm.cppscan import find_functions
+from cppllm.pipeline.dedup.decontam import DecontamConfig, EvalIndex
+from cppllm.pipeline.readers.corpus import embedded_roots
 
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "eval" / "humaneval-cpp-mini.jsonl"
 

@@ -35,10 +35,11 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.utils.word_tokenizers import WordTokenizer
 from machine import machine_line
 
-from cppllm.pipeline.corpus import CPP_EXTENSIONS, embedded_roots
-from cppllm.pipeline.dedup import NearDedupConfig
-from cppllm.pipeline.dedup_minhash import CodeMinhashSignature
-from cppllm.pipeline.dedup_run import local_executor_factory, minhash_executors
+from cppllm.pipeline.dedup.minhash import CodeMinhashSignature
+from cppllm.pipeline.dedup.near import NearDedupConfig
+from cppllm.pipeline.dedup.run import minhash_executors
+from cppllm.pipeline.executors import executor_factory
+from cppllm.pipeline.readers.corpus import CPP_EXTENSIONS, embedded_roots
 
 
 def write_jsonl(docs: list[Document], folder: str) -> JsonlReader:
@@ -103,7 +104,7 @@ def run_ours(docs: list[Document], work: str, workers: int = 1) -> tuple[float, 
         work_dir=f"{work}/ours",
         config=NearDedupConfig(),
         tasks=workers,
-        make_executor=local_executor_factory(f"{work}/ours_logs", workers=workers),
+        make_executor=executor_factory(f"{work}/ours_logs", workers=workers),
     )
     t = time.process_time()
     _quiet(execs[-1].run)

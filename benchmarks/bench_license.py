@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print(machine_line())
-    from cppllm.pipeline.corpus import embedded_roots
-    from cppllm.pipeline.license_scan import Detector, legal_text, spdx_tag_lines
-    from cppllm.pipeline.license_trees import scan_tree
+    from cppllm.pipeline.license.scan import Detector, legal_text, spdx_tag_lines
+    from cppllm.pipeline.license.trees import scan_tree
+    from cppllm.pipeline.readers.corpus import embedded_roots
 
     roots = embedded_roots()
     files = [p for r in roots for p in sorted(r.path.rglob("*")) if p.is_file() and not p.is_symlink()]

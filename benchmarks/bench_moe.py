@@ -124,7 +124,7 @@ def peak_rss(preset: str, batch: int, seq: int, vocab: int, threads: int) -> flo
 
 
 def corpus_tokens(vocab: int) -> tuple[torch.Tensor, int]:
-    from cppllm.pipeline.corpus import embedded_roots
+    from cppllm.pipeline.readers.corpus import embedded_roots
     from cppllm.tokenizer.tokenizer import train_tokenizer
 
     texts = []

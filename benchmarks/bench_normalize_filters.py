@@ -18,9 +18,9 @@ from pathlib import Path
 
 from machine import machine_line
 
-from cppllm.pipeline.corpus import embedded_roots
-from cppllm.pipeline.filters import drop_reason
-from cppllm.pipeline.normalize import normalize
+from cppllm.pipeline.clean.filters import drop_reason
+from cppllm.pipeline.clean.normalize import normalize
+from cppllm.pipeline.readers.corpus import embedded_roots
 
 
 def corpus_files(max_bytes: int) -> list[Path]:

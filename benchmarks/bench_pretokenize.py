@@ -25,7 +25,7 @@ HARDWARE = short_label()
 def load_docs(mb: float):
     from datatrove.data import Document
 
-    from cppllm.pipeline.corpus import CPP_EXTENSIONS, embedded_roots
+    from cppllm.pipeline.readers.corpus import CPP_EXTENSIONS, embedded_roots
 
     docs, total = [], 0
     for root in embedded_roots():
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from datatrove.pipeline.tokens import DocumentTokenizer, MegatronDocumentTokenizer
 
-    from cppllm.pipeline.binwriter import BinShardWriter, merge_shards
+    from cppllm.pipeline.pretokenize.binwriter import BinShardWriter, merge_shards
     from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 
     print(machine_line())
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         def go():
             runs["n"] += 1
             out = work / f"ours{runs['n']}"
-            from cppllm.pipeline.fim import FIMConfig
+            from cppllm.pipeline.pretokenize.fim import FIMConfig
 
             BinShardWriter(out, tok_dir, fim=FIMConfig(fim_rate=fim_rate), val_fraction=0.01).run(iter(docs))
             merge_shards(out, out / "manifest.json")

@@ -1,6 +1,6 @@
 """PII / secret detection: precision and recall per kind on two labelled sets, and MB/s, ours vs bigcode's path.
 
-Ours: `cppllm.pipeline.pii.find_pii` (prefilter, then detect-secrets plugins + our token formats, emails,
+Ours: `cppllm.pipeline.privacy.pii.find_pii` (prefilter, then detect-secrets plugins + our token formats, emails,
 IPs). Baseline: bigcode's path, its detect-secrets plugin set and filters run on every line
 (`reference_find_secrets`), plus emails and IPs by bigcode's documented rules (a generic email regex;
 public IPs that are not popular DNS servers nor 7-character x.x.x.x versions). Both run on the same text
@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # machine.py, also whe
 
 from machine import machine_line  # noqa: E402
 
-from cppllm.pipeline.pii import POPULAR_DNS_SERVERS, PrivacyConfig, Span, find_pii, redact  # noqa: E402
-from cppllm.pipeline.secrets import reference_find_secrets  # noqa: E402
+from cppllm.pipeline.privacy.pii import POPULAR_DNS_SERVERS, PrivacyConfig, Span, find_pii, redact  # noqa: E402
+from cppllm.pipeline.privacy.secrets import reference_find_secrets  # noqa: E402
 
 LABELLED = ROOT / "tests" / "fixtures" / "privacy"
 HELDOUT = ROOT / "tests" / "fixtures" / "privacy_heldout"
@@ -140,7 +140,7 @@ def report_quality(title: str, directory: Path, texts: dict[str, str], labels: d
 
 
 def corpus_text(mb: float) -> list[str]:
-    from cppllm.pipeline.corpus import embedded_roots
+    from cppllm.pipeline.readers.corpus import embedded_roots
 
     docs, size = [], 0
     for root in embedded_roots():

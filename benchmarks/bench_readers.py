@@ -22,8 +22,8 @@ from pathlib import Path
 
 from machine import machine_line, short_label
 
-from cppllm.pipeline.corpus import embedded_roots
 from cppllm.pipeline.readers.archive import extract_archive
+from cppllm.pipeline.readers.corpus import embedded_roots
 from cppllm.pipeline.readers.embedded import EmbeddedCorpusReader
 
 HW = short_label()

@@ -27,7 +27,7 @@ from machine import machine_line, short_label
 
 
 def _texts(mb: float, split: str) -> list[str]:
-    from cppllm.pipeline.normalize import normalize
+    from cppllm.pipeline.clean.normalize import normalize
     from cppllm.tokenizer.data import iter_docs, split_docs
 
     out, n = [], 0

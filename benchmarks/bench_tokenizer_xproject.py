@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 
 def project_texts(root: Path) -> list[str]:
-    from cppllm.pipeline.normalize import normalize
+    from cppllm.pipeline.clean.normalize import normalize
     from cppllm.tokenizer.data import _iter_source_tree
 
     return [t for d in _iter_source_tree(root, root.name) if (t := normalize(d.text))]
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"== machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
     if args.train is None:
-        from cppllm.pipeline.corpus import embedded_roots
+        from cppllm.pipeline.readers.corpus import embedded_roots
 
         args.train = [r.path for r in embedded_roots()]
     if args.heldout is None:

@@ -85,10 +85,11 @@ def format_reply(reasoning: str | None, answer: str, *, show_reasoning: bool) ->
 
 def _load(run: Path, tokenizer: str | None, device: str):
     from cppllm.device import pick_device
+    from cppllm.layout import find_checkpoint
     from cppllm.model.checkpoint import load_checkpoint_model
     from cppllm.tokenizer.tokenizer import CppTokenizer
 
-    ckpt = next((c for c in (run, run / "ckpt" / "latest") if (c / "model.safetensors").is_file()), None)
+    ckpt = find_checkpoint(run)
     if ckpt is None:
         raise FileNotFoundError(f"no checkpoint in {run} or {run}/ckpt/latest")
     if tokenizer is None:

@@ -30,6 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cppllm.eval import tasks as eval_tasks
+from cppllm.eval.tasks import DEFAULT_TASKS
+
 
 @dataclass(frozen=True, kw_only=True)
 class DemoConfig:
@@ -105,7 +108,7 @@ def _eval(c: DemoConfig) -> int:
         [
             "--run", str(c.run),
             "--data", str(c.data),
-            "--tasks", ",".join(EVAL_TASKS),
+            "--tasks", ",".join(DEFAULT_TASKS),
             "--compile-samples", str(c.compile_samples),
             "--fim-samples", str(c.fim_samples),
             "--max-new-tokens", "96",
@@ -147,12 +150,9 @@ def _train_done(c: DemoConfig) -> bool:
     return bool(steps) and max(steps) >= c.steps and (c.run / "ckpt").is_dir()
 
 
-EVAL_TASKS = ("bpb", "compile", "fim")
-
-
 def _eval_done(c: DemoConfig) -> bool:
     path = c.run / "eval.json"  # written after every task, so check that all of them are in
-    return path.is_file() and all(t in json.loads(path.read_text()) for t in EVAL_TASKS)
+    return path.is_file() and all(t in json.loads(path.read_text()) for t in DEFAULT_TASKS)
 
 
 STAGES = (
@@ -200,12 +200,10 @@ LONG = {
 
 def headline(c: DemoConfig) -> str:
     """One line of headline numbers from the artefacts."""
-    from cppllm.eval.__main__ import _headline
-
     parts = []
     if (c.run / "eval.json").is_file():
         ev = json.loads((c.run / "eval.json").read_text())
-        parts += [_headline(t, ev[t]) for t in EVAL_TASKS if t in ev]
+        parts += [eval_tasks.headline(t, ev[t]) for t in DEFAULT_TASKS if t in ev]
     rep = c.tokenizer_report / "tokenizer_report.json"
     if rep.is_file():
         goals = json.loads(rep.read_text()).get("goals", {})

@@ -15,62 +15,49 @@ Per-document stages are listed in `pipelines.stages.data_steps`; stages that spa
 completion markers) and every output is written atomically, so a killed run resumes and gives the same
 bytes. `DIR/config.json` records the run's settings, per-source caps and tool versions; a rerun with
 other settings is refused (`pipelines.runconfig`). `--dry-run` prints the sbatch scripts (Slurm) or the
-stage list (local) and runs nothing.
+stage list (local) and runs nothing; for a catalog milestone (M1, M2) it first prints the plan
+(`pipelines.plan`: sources, sizes, caps, disk) with the run's own stages.
+
+The flags are parsed once into a frozen `DataRunConfig` (`pipelines.runconfig`), which every stage reads
+and `DIR/config.json` records; the milestone (`pipelines.sources.Milestone`) gives the sources and the
+flags' milestone-specific defaults.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from datatrove.pipeline.base import PipelineStep
 
+from cppllm.pipeline.dedup.near import DEFAULT_SOURCE_PRIORITY, NearDedupConfig
+from cppllm.pipeline.executors import executor_factory
+from pipelines.runconfig import DataRunConfig
+from pipelines.sources import Milestone, RelabelSubtrees, SourceSpec, get_milestone
 
-@dataclass(frozen=True, kw_only=True)
-class SourceSpec:
-    """One source of a milestone: `make_reader(spec, **options)`, with a name for logs and stats."""
-
-    name: str
-    spec: str | None
-    options: dict = field(default_factory=dict)
-    weight: float | None = None  # mixture weight, where the milestone has one
+D = DataRunConfig  # the flags' defaults are the config's
 
 
-@dataclass(frozen=True, kw_only=True)
-class MilestoneDef:
-    name: str
-    sources: Callable[[], list[SourceSpec]]  # the milestone's default sources (resolved lazily)
-    near_dedup: str = "off"
-    description: str = ""
-    source_priority: dict = field(default_factory=dict)
-    extra_steps: Callable[[], list[PipelineStep]] | None = None  # after the reader (e.g. relabelling)
-    not_yet: Callable[[argparse.Namespace], str | None] | None = None  # a missing capability, if any
-    # (source name, weight) pairs: one .bin per source under DIR/bin/<name>/, weighted by the loader
-    mixture: Callable[[], list[tuple[str, float]]] | None = None
-    # bytes each default source's reader may take (its share of the token budget, `pipelines.plan`)
-    caps: Callable[[argparse.Namespace], dict[str, int]] | None = None
-    superwords: int = 0  # default --superwords (SuperBPE stage-2 tokens of the tokenizer)
-
-
-def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
+def build_parser(m: Milestone) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"python -m pipelines.{m.name}", description=m.description)
     a = p.add_argument
     a("--output", type=Path, default=Path(f"data/{m.name}"), help="output folder (docs/, stats.json, ...)")
     a("--source", action="append", default=None, metavar="NAME_OR_PATH",
       help="source to read (repeatable): an HF source name, a directory, a tarball/URL, a .jsonl/.parquet "
       "file or folder, or 'embedded' (default: the milestone's sources)")  # fmt: skip
-    a("--executor", choices=("local", "slurm"), default="local", help="DataTrove executor")
-    a("--tasks", type=int, default=4, help="tasks per parallel stage (shards of the input)")
+    a("--executor", choices=("local", "slurm"), default=D.executor, help="DataTrove executor")
+    a("--tasks", type=int, default=D.tasks, help="tasks per parallel stage (shards of the input)")
     a("--workers", type=int, default=os.cpu_count() or 1, help="local executor: tasks run at once")
     a("--max-docs", type=int, default=None, help="take a deterministic subset of this many documents")
     a("--max-bytes", type=int, default=None, help="take a deterministic subset of about this many bytes")
-    if m.caps is not None:
+    if m.from_catalog:
+        a("--list-sources", action="store_true", help="print the milestone's sources and weights, and exit")
         g = p.add_argument_group("token budget (each source is read up to its share: pipelines.plan)")
         g.add_argument(
             "--token-budget",
@@ -87,21 +74,42 @@ def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
         )
     g = p.add_argument_group("normalize")
     g.add_argument("--keep-indent", action="store_true", help="keep leading indentation")
-    g.add_argument("--max-blank-lines", type=int, default=2, help="longest run of blank lines kept (-1: all)")
+    g.add_argument(
+        "--max-blank-lines",
+        type=int,
+        default=D.max_blank_lines,
+        help="longest run of blank lines kept (-1: all)",
+    )
     g = p.add_argument_group("quality filters (StarCoder thresholds; 0 turns a check off)")
-    g.add_argument("--max-line-length", type=int, default=1000, help="drop files with a longer line")
-    g.add_argument("--max-avg-line-length", type=float, default=100.0, help="drop files above this mean")
-    g.add_argument("--min-alphanum-fraction", type=float, default=0.25, help="drop files below this fraction")
-    g.add_argument("--max-doc-chars", type=int, default=1_000_000, help="drop larger files")
-    g.add_argument("--autogen-scan-lines", type=int, default=10, help="lines searched for generated markers")
+    g.add_argument(
+        "--max-line-length", type=int, default=D.max_line_length, help="drop files with a longer line"
+    )
+    g.add_argument(
+        "--max-avg-line-length", type=float, default=D.max_avg_line_length, help="drop files above this mean"
+    )
+    g.add_argument(
+        "--min-alphanum-fraction",
+        type=float,
+        default=D.min_alphanum_fraction,
+        help="drop files below this fraction",
+    )
+    g.add_argument("--max-doc-chars", type=int, default=D.max_doc_chars, help="drop larger files")
+    g.add_argument(
+        "--autogen-scan-lines",
+        type=int,
+        default=D.autogen_scan_lines,
+        help="lines searched for generated markers",
+    )
     g = p.add_argument_group("PII / secrets")
     g.add_argument(
         "--privacy-action",
         choices=("redact", "drop", "off"),
-        default="redact",
+        default=D.privacy_action,
         help="what to do with PII/secrets",
     )
-    g.add_argument("--max-secrets", type=int, default=20, help="drop documents with more secrets than this")
+    g.add_argument(
+        "--max-secrets", type=int, default=D.max_secrets, help="drop documents with more secrets than this"
+    )
     g.add_argument(
         "--keep-private-key-docs", action="store_true", help="redact private keys instead of dropping the doc"
     )
@@ -109,7 +117,7 @@ def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
         "--ner-model", default=None, help="local token-classification model for names (StarPII-style)"
     )
     g = p.add_argument_group("license")
-    g.add_argument("--license-policy", default="record", help="record | permissive | allowlist:FILE")
+    g.add_argument("--license-policy", default=D.license_policy, help="record | permissive | allowlist:FILE")
     g.add_argument(
         "--no-license", action="store_true", help="skip license detection (no ScanCode index load)"
     )
@@ -127,9 +135,14 @@ def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
         default=m.near_dedup,
         help="MinHash near-dedup backend",
     )
-    g.add_argument("--near-dedup-threshold", type=float, default=0.7, help="Jaccard threshold of near-dedup")
+    g.add_argument(
+        "--near-dedup-threshold",
+        type=float,
+        default=D.near_dedup_threshold,
+        help="Jaccard threshold of near-dedup",
+    )
     g = p.add_argument_group("tokenizer / .bin")
-    g.add_argument("--vocab-size", type=int, default=32000, help="tokenizer vocabulary size")
+    g.add_argument("--vocab-size", type=int, default=D.vocab_size, help="tokenizer vocabulary size")
     g.add_argument(
         "--superwords",
         type=int,
@@ -144,88 +157,66 @@ def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
         help="reuse this tokenizer (a folder with tokenizer.json, e.g. data/m0/tokenizer) instead of training one",
     )
     g.add_argument(
-        "--tokenizer-max-chars", type=int, default=2_000_000_000, help="tokenizer training budget (chars)"
+        "--tokenizer-max-chars",
+        type=int,
+        default=D.tokenizer_max_chars,
+        help="tokenizer training budget (chars)",
     )
-    g.add_argument("--fim-rate", type=float, default=0.5, help="share of documents in FIM format")
-    g.add_argument("--spm-rate", type=float, default=0.5, help="share of FIM documents in SPM order")
+    g.add_argument("--fim-rate", type=float, default=D.fim_rate, help="share of documents in FIM format")
+    g.add_argument("--spm-rate", type=float, default=D.spm_rate, help="share of FIM documents in SPM order")
     g.add_argument(
-        "--val-fraction", type=float, default=0.01, help="share of repositories held out for validation"
+        "--val-fraction",
+        type=float,
+        default=D.val_fraction,
+        help="share of repositories held out for validation",
     )
-    g.add_argument("--seed", type=int, default=0, help="seed of FIM and the split")
+    g.add_argument("--seed", type=int, default=D.seed, help="seed of FIM and the split")
     g.add_argument(
-        "--stop-after", choices=("docs", "tokenizer", "bin"), default="bin", help="last stage to run"
+        "--stop-after", choices=("docs", "tokenizer", "bin"), default=D.stop_after, help="last stage to run"
     )
     g = p.add_argument_group("Slurm")
-    g.add_argument("--partition", default="cpu", help="Slurm partition")
-    g.add_argument("--time", default="12:00:00", help="Slurm time limit per job")
-    g.add_argument("--cpus", type=int, default=1, help="Slurm CPUs per task")
+    g.add_argument("--partition", default=D.partition, help="Slurm partition")
+    g.add_argument("--time", default=D.time, help="Slurm time limit per job")
+    g.add_argument("--cpus", type=int, default=D.cpus, help="Slurm CPUs per task")
     g.add_argument(
-        "--mem", type=int, default=4, help="Slurm memory per CPU in GB (license: ~1.5 GB per worker)"
+        "--mem", type=int, default=D.mem, help="Slurm memory per CPU in GB (license: ~1.5 GB per worker)"
     )
-    a("--dry-run", action="store_true", help="print the stage list / sbatch scripts and run nothing")
+    a("--dry-run", action="store_true", help="print the plan / stage list / sbatch scripts and run nothing")
     a("--quiet", action="store_true", help="no summary table")
     return p
 
 
-def _sources(args: argparse.Namespace, m: MilestoneDef) -> list[SourceSpec]:
-    if not args.source:
-        return m.sources()
+def parse_config(m: Milestone, argv: Sequence[str] | None = None) -> DataRunConfig:
+    """The `DataRunConfig` of a command line of `python -m pipelines.<m>` (argparse errors exit)."""
+    return DataRunConfig.from_args(build_parser(m).parse_args(argv), milestone=m.name)
+
+
+def run_sources(config: DataRunConfig, m: Milestone) -> list[SourceSpec]:
+    """The readers of the run: `--source` when given (it replaces the milestone's), else the milestone's."""
+    if not config.source:
+        return m.reader_specs()
     out = []
-    for i, s in enumerate(args.source):
+    for i, s in enumerate(config.source):
         name = "embedded" if s in (None, "", "embedded") else Path(str(s).rstrip("/")).name or f"source{i}"
         out.append(SourceSpec(name=name, spec=None if s == "embedded" else s))
     return out
 
 
-def _reader(src: SourceSpec, args: argparse.Namespace, caps: dict[str, int]):
+def _reader(src: SourceSpec, config: DataRunConfig, caps: dict[str, int]):
     from cppllm.pipeline.readers.registry import make_reader
 
     opts = dict(src.options)
     if src.name in caps:
         opts["byte_budget"] = caps[src.name]
-    if args.max_docs is not None:
-        opts["max_docs"] = args.max_docs
-    if args.max_bytes is not None:
-        opts["max_bytes"] = args.max_bytes
+    if config.max_docs is not None:
+        opts["max_docs"] = config.max_docs
+    if config.max_bytes is not None:
+        opts["max_bytes"] = config.max_bytes
     return make_reader(src.spec, **opts)
 
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60]
-
-
-def executor_factory(args: argparse.Namespace, logs: str) -> Callable:
-    """`make(pipeline, *, tasks, name, depends)` -> a local or Slurm executor logging to `logs/<name>`."""
-    if args.executor == "slurm":
-        from datatrove.executor import SlurmPipelineExecutor
-
-        def make(pipeline, *, tasks: int, name: str, depends=None):
-            return SlurmPipelineExecutor(
-                pipeline=pipeline,
-                tasks=tasks,
-                time=args.time,
-                partition=args.partition,
-                cpus_per_task=args.cpus,
-                mem_per_cpu_gb=args.mem,
-                job_name=f"cppllm-{name}",
-                logging_dir=f"{logs}/{name}",
-                venv_path=str(Path(sys.prefix) / "bin" / "activate"),
-                depends=depends,
-            )
-
-        return make
-    from datatrove.executor import LocalPipelineExecutor
-
-    def make(pipeline, *, tasks: int, name: str, depends=None):
-        return LocalPipelineExecutor(
-            pipeline=pipeline,
-            tasks=tasks,
-            workers=min(args.workers, tasks),
-            logging_dir=f"{logs}/{name}",
-            depends=depends,
-        )
-
-    return make
 
 
 def _parquet_reader(folder: Path):
@@ -238,116 +229,126 @@ def _parquet_reader(folder: Path):
     return reader
 
 
-def run_caps(args: argparse.Namespace, m: MilestoneDef) -> dict[str, int]:
-    """Per-source byte caps of this run (none with `--source`, which replaces the milestone's sources)."""
-    return m.caps(args) if m.caps is not None and not args.source else {}
+def run_caps(config: DataRunConfig, m: Milestone) -> dict[str, int]:
+    """Per-source byte caps of this run: each catalog source's share of the token budget (`pipelines.plan`);
+    none with `--source`, which replaces the milestone's sources."""
+    if not m.from_catalog or config.source:
+        return {}
+    from pipelines.plan import reader_caps, run_plan
+
+    plan = run_plan(m, output=config.output, token_budget=config.token_budget, calibrate=config.calibrate)
+    return reader_caps(plan)
 
 
-def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
+def build_executors(config: DataRunConfig, m: Milestone) -> list:
     """The chain of executors of a run, in order (each depends on the one before)."""
-    from cppllm.pipeline.exact_dedup import ExactDedupFilter, ExactDedupFind, ExactDedupSignature
+    from cppllm.pipeline.dedup.exact import ExactDedupFilter, ExactDedupFind, ExactDedupSignature
     from cppllm.pipeline.shards import ShardWriter
     from pipelines.stages import SummaryStep, TokenizerTrainStep, data_steps
 
-    out: Path = args.output.resolve()
-    make = executor_factory(args, str(out / "logs"))
-    work = out / "work"
+    dirs = config.dirs
+    out, work = dirs.root, dirs.work
+    make = executor_factory(dirs.logs, executor=config.executor, workers=config.workers, slurm=config.slurm)
     chain: list = []
 
     def add(pipeline: list[PipelineStep], *, tasks: int, name: str):
         chain.append(make(pipeline, tasks=tasks, name=name, depends=chain[-1] if chain else None))
 
     # --- read -> per-document steps -> exact-dedup signatures: one stage per source
-    caps = run_caps(args, m)
-    for i, src in enumerate(_sources(args, m)):
-        reader = _reader(src, args, caps)
-        steps = data_steps(args, reader=reader, audit_dir=str(out / "audit"))
-        if m.extra_steps:
-            steps[1:1] = m.extra_steps()
+    caps = run_caps(config, m)
+    for i, src in enumerate(run_sources(config, m)):
+        reader = _reader(src, config, caps)
+        steps = data_steps(config, reader=reader, audit_dir=str(dirs.audit))
+        if m.from_catalog:  # a tarball's subtrees become their own sources (libstdc++ in GCC)
+            steps[1:1] = [RelabelSubtrees()]
         steps += [
-            ExactDedupSignature(work / "exact", prefix=f"{i:02d}", source_priority=m.source_priority),
-            ShardWriter(str(work / "filtered"), prefix=f"{i:02d}_", progress=args.executor == "local"),
+            ExactDedupSignature(work / "exact", prefix=f"{i:02d}", source_priority=DEFAULT_SOURCE_PRIORITY),
+            ShardWriter(str(work / "filtered"), prefix=f"{i:02d}_", progress=config.executor == "local"),
         ]
-        add(steps, tasks=args.tasks, name=f"process_{i:02d}_{_safe(src.name)}")
+        add(steps, tasks=config.tasks, name=f"process_{i:02d}_{_safe(src.name)}")
     # --- exact dedup: which copies go (one task per hash bucket)
-    add([ExactDedupFind(work / "exact")], tasks=args.tasks, name="exact_find")
+    add([ExactDedupFind(work / "exact")], tasks=config.tasks, name="exact_find")
     # --- exact dedup filter [-> near dedup] -> DIR/docs
     filtered = _parquet_reader(work / "filtered")
-    if args.near_dedup == "off":
+    if config.near_dedup == "off":
         add(
             [filtered, ExactDedupFilter(work / "exact"), ShardWriter(str(out / "docs"))],
-            tasks=args.tasks,
+            tasks=config.tasks,
             name="dedup",
         )
     else:
-        from cppllm.pipeline.dedup import NearDedupConfig
-        from cppllm.pipeline.dedup_run import near_dedup_executors
+        from cppllm.pipeline.dedup.run import near_dedup_executors
 
         add(
             [filtered, ExactDedupFilter(work / "exact"), ShardWriter(str(work / "exact_kept"))],
-            tasks=args.tasks,
+            tasks=config.tasks,
             name="dedup",
         )
-        near_cfg = NearDedupConfig(threshold=args.near_dedup_threshold, source_priority=m.source_priority)
+        near_cfg = NearDedupConfig(
+            threshold=config.near_dedup_threshold, source_priority=DEFAULT_SOURCE_PRIORITY
+        )
         print(near_cfg.describe(), file=sys.stderr)  # the LSH bands x rows the threshold gives
         chain += near_dedup_executors(
-            args.near_dedup,
+            config.near_dedup,
             reader=_parquet_reader(work / "exact_kept"),
             after=[ShardWriter(str(out / "docs"))],
             work_dir=str(work / "near_dedup"),
             config=near_cfg,
-            tasks=args.tasks,
+            tasks=config.tasks,
             make_executor=make,
             depends=chain[-1],
         )
-    # --- DIR/provenance.json: docs and bytes per shard, source, license (cppllm/pipeline/license_provenance.py)
-    from cppllm.pipeline.license_provenance import ProvenanceStep
+    # --- DIR/provenance.json: docs and bytes per shard, source, license (cppllm/pipeline/license/provenance.py)
+    from cppllm.pipeline.license.provenance import ProvenanceStep
 
     add([ProvenanceStep(out)], tasks=1, name="provenance")
+    by_source = bool(m.mixture) and not config.source  # a mixture: one .bin per source
     # --- tokenizer training on DIR/docs -> DIR/tokenizer
-    if args.stop_after in ("tokenizer", "bin") and args.tokenizer is not None:
+    if config.stop_after in ("tokenizer", "bin") and config.tokenizer is not None:
         from pipelines.runconfig import TokenizerReuseStep
 
-        add([TokenizerReuseStep(args.tokenizer.resolve(), out / "tokenizer")], tasks=1, name="tokenizer")
-    elif args.stop_after in ("tokenizer", "bin"):
+        add([TokenizerReuseStep(Path(config.tokenizer).resolve(), dirs.tokenizer)], tasks=1, name="tokenizer")
+    elif config.stop_after in ("tokenizer", "bin"):
         tok = TokenizerTrainStep(
-            out / "docs",
-            out / "tokenizer",
-            vocab_size=args.vocab_size,
-            max_chars=args.tokenizer_max_chars,
-            seed=args.seed,
-            val_fraction=args.val_fraction,
-            val_by_source=m.mixture is not None and not args.source,  # one .bin per source, below
-            superwords=args.superwords,
+            dirs.docs,
+            dirs.tokenizer,
+            vocab_size=config.vocab_size,
+            max_chars=config.tokenizer_max_chars,
+            seed=config.seed,
+            val_fraction=config.val_fraction,
+            val_by_source=by_source,  # one .bin per source, below
+            superwords=config.superwords,
         )
         add([tok], tasks=1, name="tokenizer")
     # --- FIM + .bin/.idx writer -> DIR/bin, DIR/manifest.json
-    if args.stop_after == "bin":
-        from cppllm.pipeline.binwriter import BinMerger, BinShardWriter
-        from cppllm.pipeline.fim import FIMConfig
+    if config.stop_after == "bin":
+        from cppllm.pipeline.pretokenize.binwriter import BinMerger, BinShardWriter
 
-        fim = FIMConfig(fim_rate=args.fim_rate, spm_rate=args.spm_rate, seed=args.seed)
-        docs = _parquet_reader(out / "docs")
+        docs = _parquet_reader(dirs.docs)
 
         def bins(folder: Path) -> BinShardWriter:
             return BinShardWriter(
-                folder, out / "tokenizer", fim=fim, val_fraction=args.val_fraction, split_seed=args.seed
+                folder,
+                dirs.tokenizer,
+                fim=config.fim,
+                val_fraction=config.val_fraction,
+                split_seed=config.seed,
             )
 
-        if m.mixture is not None and not args.source:
+        if by_source:
             # one .bin per mixture source (DIR/bin/<name>/), so the trainer's loader weights them
             from pipelines.stages import MixtureStep, SourceIs
 
-            mixture = m.mixture()
+            mixture = m.mixture
             for name, _weight in mixture:
                 folder = out / "bin" / _safe(name)
-                add([docs, SourceIs(name), bins(folder)], tasks=args.tasks, name=f"bin_{_safe(name)}")
+                add([docs, SourceIs(name), bins(folder)], tasks=config.tasks, name=f"bin_{_safe(name)}")
                 add([BinMerger(folder, folder / "manifest.json")], tasks=1, name=f"bin_merge_{_safe(name)}")
             parts = [(name, out / "bin" / _safe(name), w) for name, w in mixture]
             add([MixtureStep(out, parts)], tasks=1, name="mixture")
         else:
-            add([docs, bins(out / "bin")], tasks=args.tasks, name="bin")
-            add([BinMerger(out / "bin", out / "manifest.json")], tasks=1, name="bin_merge")
+            add([docs, bins(dirs.bin)], tasks=config.tasks, name="bin")
+            add([BinMerger(dirs.bin, dirs.manifest)], tasks=1, name="bin_merge")
     # --- DIR/stats.json
     add([SummaryStep(out)], tasks=1, name="summary")
     return chain
@@ -389,59 +390,110 @@ def _run_local(chain: list) -> str | None:
     return None
 
 
-def run(m: MilestoneDef, argv: Sequence[str] | None = None) -> int:
+def _dry_run_plan(config: DataRunConfig, m: Milestone) -> int | None:
+    """`--dry-run` of a catalog milestone: the plan with the run's real stages. Returns the exit code, or None
+    when the caller goes on (`--executor slurm` also prints the sbatch scripts)."""
+    from pipelines.plan import DEFAULT_STEPS, chain_steps, format_chain_caps, format_plan, run_plan
+
+    chain = None
+    try:
+        chain = build_executors(config, m)
+        steps, error = chain_steps(chain), None
+    except (ValueError, FileNotFoundError, TypeError, ImportError) as e:
+        steps, error = None, e  # e.g. a local source not generated yet: the plan still says what is needed
+    plan = run_plan(m, output=config.output, token_budget=config.token_budget, calibrate=config.calibrate)
+    plan.steps = steps or DEFAULT_STEPS
+    if error is not None:
+        plan.warnings.append(f"the run cannot start yet: {error}")
+    print(format_plan(plan))
+    if chain is not None:
+        print("\n" + format_chain_caps(chain))
+    return None if config.executor == "slurm" and error is None else 0
+
+
+def _print_dry_run(chain: list, executor: str) -> None:
+    if executor == "slurm":
+        with _capture_sbatch():
+            chain[-1].run()
+        return
+    for ex in chain:
+        print(f"{Path(ex.logging_dir.path).name}: {ex.world_size} task(s)")
+        for step in ex.pipeline:
+            print(f"    {getattr(step, 'name', step)}")
+
+
+def run(m: Milestone, argv: Sequence[str] | None = None) -> int:
+    """Parse the command line into a `DataRunConfig` and run (or plan) the milestone's data run."""
+    from pipelines.milestone import describe, missing
+
     args = build_parser(m).parse_args(argv)
-    if args.tasks < 1 or args.workers < 1:
-        print("error: --tasks and --workers must be >= 1", file=sys.stderr)
+    if getattr(args, "list_sources", False):
+        print(describe(m))
+        return 0
+    try:
+        config = DataRunConfig.from_args(args, milestone=m.name)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
-    if m.not_yet and (msg := m.not_yet(args)):
-        print(f"not yet: {msg}", file=sys.stderr)
-        return 2
-    if not args.no_license and args.executor == "local":
-        from cppllm.pipeline.license import license_workers
+    if m.from_catalog:
+        if args.dry_run and not config.source and (rc := _dry_run_plan(config, m)) is not None:
+            return rc
+        print(describe(m), file=sys.stderr)
+        if not config.source and (msg := missing(m)):
+            print(f"not yet: {msg}", file=sys.stderr)
+            return 2
+    if not config.no_license and config.executor == "local":
+        from cppllm.pipeline.license.tagger import license_workers
 
         # ScanCode's index is ~1.4 GB per worker process: no more workers than memory holds
-        args.workers = license_workers(args.workers)
+        config = dataclasses.replace(config, workers=license_workers(config.workers))
     try:
-        chain = build_executors(args, m)
+        chain = build_executors(config, m)
     except (ValueError, FileNotFoundError, TypeError, ImportError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.dry_run:
-        if args.executor == "slurm":
-            with _capture_sbatch():
-                chain[-1].run()
-        else:
-            for ex in chain:
-                print(f"{Path(ex.logging_dir.path).name}: {ex.world_size} task(s)")
-                for step in ex.pipeline:
-                    print(f"    {getattr(step, 'name', step)}")
+        _print_dry_run(chain, config.executor)
         return 0
+    return execute(config, m, chain, quiet=args.quiet)
+
+
+def execute(config: DataRunConfig, m: Milestone, chain: list, *, quiet: bool = False) -> int:
+    """Record the run in `DIR/config.json` (or check a rerun against it), then run or submit the chain."""
     from pipelines.runconfig import check_or_write, run_record
 
     try:
-        record = run_record(args, milestone=m.name, sources=_sources(args, m), caps=run_caps(args, m))
-        for warning in check_or_write(args.output, record):
+        record = run_record(config, sources=run_sources(config, m), caps=run_caps(config, m))
+        for warning in check_or_write(config.output, record):
             print(f"warning: {warning}", file=sys.stderr)
     except (ValueError, FileNotFoundError) as e:  # ConfigMismatch is a ValueError
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.executor == "slurm":
+    if config.executor == "slurm":
         chain[-1].run()
         print(
-            f"submitted {len(chain)} Slurm stages; logs under {args.output / 'logs'}; DIR/stats.json comes last"
+            f"submitted {len(chain)} Slurm stages; logs under {config.output / 'logs'}; DIR/stats.json comes last"
         )
         return 0
     failed = _run_local(chain)
     if failed:
         print(
-            f"error: stage {failed} did not finish; see {args.output / 'logs' / failed}; rerun to resume",
+            f"error: stage {failed} did not finish; see {config.output / 'logs' / failed}; rerun to resume",
             file=sys.stderr,
         )
         return 1
-    stats_path = args.output / "stats.json"
-    if not args.quiet:
+    if not quiet:
         from pipelines.stages import format_summary
 
-        print(format_summary(json.loads(stats_path.read_text())))
+        print(format_summary(json.loads(config.dirs.stats.read_text())))
     return 0
+
+
+def milestone_main(name: str) -> Callable[[Sequence[str] | None], int]:
+    """`main(argv=None) -> int` of `python -m pipelines.<name>`."""
+
+    def main(argv: Sequence[str] | None = None) -> int:
+        return run(get_milestone(name), argv)
+
+    main.__doc__ = f"python -m pipelines.{name}: {get_milestone(name).description}"
+    return main

@@ -1,19 +1,12 @@
-"""M1 data from the source catalog (`pipelines.sources`): see `pipelines.milestone` for what runs.
+"""M1 data from the source catalog (`pipelines.sources`); the run is `pipelines.cli`.
 
 python -m pipelines.m1 --list-sources
 python -m pipelines.m1 --output data/m1 --executor slurm --tasks 256 --stop-after tokenizer
 """
 
-from __future__ import annotations
+from pipelines.cli import milestone_main
 
-from collections.abc import Sequence
-
-from pipelines.milestone import main_for
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return main_for("m1", argv)
-
+main = milestone_main("m1")
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -16,7 +16,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pipelines.milestone import main_for
+from pipelines.cli import build_parser, run
+from pipelines.sources import M2
 
 
 def synthetic_parser() -> argparse.ArgumentParser:
@@ -33,9 +34,9 @@ def synthetic_parser() -> argparse.ArgumentParser:
 def generate_synthetic(args: argparse.Namespace) -> int:
     """Generate (or complete) every synthetic source of M2 into the folder the milestone reads."""
     from cppllm.synth.__main__ import main as synth_main
-    from pipelines.sources import LocalSource, get_milestone
+    from pipelines.sources import LocalSource
 
-    for src in get_milestone("m2").sources():
+    for src in M2.sources():
         if not isinstance(src, LocalSource) or not src.name.startswith("synthetic-"):
             continue
         kind = src.name.removeprefix("synthetic-")
@@ -56,14 +57,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     syn, rest = synthetic_parser().parse_known_args(argv)
     if "-h" in rest or "--help" in rest:
         synthetic_parser().print_help()
-    if syn.synthetic_endpoint and "--dry-run" not in rest:
+    dry_run = build_parser(M2).parse_known_args(rest)[0].dry_run
+    if syn.synthetic_endpoint and not dry_run:
         if not syn.synthetic_model:
             print("error: --synthetic-endpoint needs --synthetic-model", file=sys.stderr)
             return 2
         rc = generate_synthetic(syn)
         if rc != 0:
             return rc
-    return main_for("m2", rest)
+    return run(M2, rest)
 
 
 if __name__ == "__main__":

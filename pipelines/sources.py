@@ -1,4 +1,4 @@
-"""The source catalog of the M1/M2 milestones, and their mixtures and token budgets, as data.
+"""The milestones (M0, M1, M2) and the source catalog of M1/M2: mixtures and token budgets, as data.
 
 Three kinds of source:
 - `HubSource`: a Hugging Face dataset known to `cppllm.pipeline.readers` (`HF_SOURCES`), streamed.
@@ -24,7 +24,7 @@ data).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from datatrove.data import DocumentsPipeline
@@ -34,6 +34,16 @@ GB = 10**9
 MB = 10**6
 MAX_EPOCHS = 4.0
 BYTES_PER_TOKEN = 3.5  # estimate for C/C++ with a 32K code tokenizer; `plan --calibrate DIR` measures it
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceSpec:
+    """One reader of a run: `make_reader(spec, **options)`, with a name for logs, stats and the mixture."""
+
+    name: str
+    spec: str | None
+    options: dict = field(default_factory=dict)
+    weight: float | None = None  # mixture weight, where the milestone has one
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -310,25 +320,43 @@ def parent_tarball(name: str) -> Tarball | None:
 # ----- milestones ------------------------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class Milestone:
-    """A milestone's data: the model it feeds, its token budget and its mixture (weights sum to 1)."""
+    """A milestone's data: the model it feeds, its sources and their mixture, its token budget.
+
+    Sources come from the catalog (`mixture` names catalog sources: M1, M2), or are given as readers
+    (`specs`: M0's embedded corpus); a mixture writes one `.bin` per source (`DIR/bin/<name>/`), weighted by
+    the trainer's loader. Catalog milestones read each source up to its share of the token budget
+    (`pipelines.plan`).
+    """
 
     name: str
     preset: str
-    mixture: tuple[tuple[str, float], ...]
+    mixture: tuple[tuple[str, float], ...] = ()  # (source name, weight), weights summing to 1
+    specs: tuple[SourceSpec, ...] = ()  # readers of a milestone outside the catalog (M0)
     tokens_per_param: float = 20.0
     description: str = ""
     budget_tokens: int | None = None  # overrides tokens_per_param x params (`--token-budget`)
+    near_dedup: str = "datatrove"  # default --near-dedup
+    superwords: int = 0  # default --superwords (SuperBPE stage-2 tokens of the tokenizer)
 
     def __post_init__(self) -> None:
-        known = catalog()
-        unknown = [n for n, _ in self.mixture if n not in known]
-        if unknown:
-            raise ValueError(f"{self.name}: unknown sources in the mixture: {unknown}")
-        total = sum(w for _, w in self.mixture)
-        if abs(total - 1.0) > 1e-9:
-            raise ValueError(f"{self.name}: mixture weights sum to {total}, not 1")
-        if any(w <= 0 for _, w in self.mixture):
-            raise ValueError(f"{self.name}: mixture weights must be positive")
+        if not self.mixture and not self.specs:
+            raise ValueError(f"{self.name}: no sources (give a mixture of catalog sources or specs)")
+        if self.from_catalog:
+            known = catalog()
+            unknown = [n for n, _ in self.mixture if n not in known]
+            if unknown:
+                raise ValueError(f"{self.name}: unknown sources in the mixture: {unknown}")
+        if self.mixture:
+            total = sum(w for _, w in self.mixture)
+            if abs(total - 1.0) > 1e-9:
+                raise ValueError(f"{self.name}: mixture weights sum to {total}, not 1")
+            if any(w <= 0 for _, w in self.mixture):
+                raise ValueError(f"{self.name}: mixture weights must be positive")
+
+    @property
+    def from_catalog(self) -> bool:
+        """Sources from the catalog, each read up to its share of the token budget (M1, M2)."""
+        return not self.specs
 
     @property
     def weights(self) -> dict[str, float]:
@@ -349,9 +377,34 @@ class Milestone:
         return int(self.tokens_per_param * self.params)
 
     def sources(self) -> list[Source | Subtree]:
+        """The catalog entries of the mixture (catalog milestones only)."""
         known = catalog()
         return [known[n] for n, _ in self.mixture]
 
+    def reader_specs(self) -> list[SourceSpec]:
+        """The milestone's readers, with their mixture weights: `specs`, or one per catalog source (a subtree
+        such as `libstdcxx` inside GCC is read with its parent tarball, once, and relabelled)."""
+        if self.specs:
+            return list(self.specs)
+        specs: dict[str, SourceSpec] = {}
+        for src, (_, weight) in zip(self.sources(), self.mixture, strict=True):
+            if isinstance(src, Subtree):
+                src = parent_tarball(src.name)
+                if src.name in specs:
+                    continue
+            spec, opts = src.reader_args()
+            specs.setdefault(src.name, SourceSpec(name=src.name, spec=spec, options=opts, weight=weight))
+        return list(specs.values())
+
+
+# M0 (d12): the embedded corpus (your g++'s libstdc++ headers and torch's C++ headers), no near-dedup.
+M0 = Milestone(
+    name="m0",
+    preset="d12",
+    description="M0 data: clean C++ for a first model, from the embedded corpus or any `--source`",
+    specs=(SourceSpec(name="embedded", spec=None),),
+    near_dedup="off",
+)
 
 # M1 (d20, ~8.6B tokens): real code only. The curated trees are small, so their weights are set so that
 # each repeats at most ~3-4 times over the budget (upweighted well above their natural share for quality:
@@ -377,6 +430,9 @@ M1 = Milestone(
         ("cccl", 0.0033),
         ("cuda-samples", 0.0012),
     ),
+    # 8,000 of the 32K tokens as superwords: +12% bytes/token on C++ projects the tokenizer never saw
+    # (benchmarks/bench_tokenizer_xproject.py, README "Tokenizer")
+    superwords=8000,
 )
 
 # M2 (d26, ~17.4B tokens): the issue's synthetic share (textbooks 20%, exercises 10%), LLM-written code
@@ -405,9 +461,11 @@ M2 = Milestone(
         ("cccl", 0.0016),
         ("cuda-samples", 0.0006),
     ),
+    superwords=8000,
 )
 
-MILESTONES = {m.name: m for m in (M1, M2)}
+MILESTONES = {m.name: m for m in (M0, M1, M2)}
+CATALOG_MILESTONES = {n: m for n, m in MILESTONES.items() if m.from_catalog}  # those with a plan
 
 
 def get_milestone(name: str) -> Milestone:

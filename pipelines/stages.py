@@ -1,16 +1,14 @@
 """The steps of the milestone pipelines, declared once: what each stage runs, in order.
 
 `data_steps` is the per-document chain of the processing stage: one line per stage of the data recipe,
-configured from the CLI flags (`pipelines.cli`). To add a per-document stage, add its line here and its
-flags in `cli.build_parser`. `TokenizerTrainStep` and `SummaryStep` wrap the single-process stages so
+configured from the run's `DataRunConfig`. To add a per-document stage, add its line here, its settings
+to `runconfig.DataRunConfig` and its flags in `cli.build_parser`. `TokenizerTrainStep` and `SummaryStep` wrap the single-process stages so
 that they run under the same executors (local or Slurm) as the rest.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -18,61 +16,48 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
-from cppllm.atomic import write_text
-from cppllm.pipeline.filters import CodeQualityFilter, FilterConfig
-from cppllm.pipeline.normalize import CppNormalizer
+from cppllm.atomic import atomic_dir, write_text
+from cppllm.pipeline.clean.filters import CodeQualityFilter
+from cppllm.pipeline.clean.normalize import CppNormalizer
+from pipelines.runconfig import DataRunConfig
 
 
-def data_steps(args: argparse.Namespace, *, reader: PipelineStep, audit_dir: str) -> list[PipelineStep]:
+def data_steps(config: DataRunConfig, *, reader: PipelineStep, audit_dir: str) -> list[PipelineStep]:
     """read -> normalize -> quality filters -> PII/secrets -> license [-> decontamination]."""
     steps: list[PipelineStep] = [reader]
-    # --- normalize (cppllm/pipeline/normalize.py)
-    steps.append(CppNormalizer(keep_indent=args.keep_indent, max_blank_lines=args.max_blank_lines))
-    # --- BigCode quality filters (cppllm/pipeline/filters.py)
-    steps.append(CodeQualityFilter(filter_config(args)))
-    # --- PII + secrets (cppllm/pipeline/pii.py, secrets.py)
-    if args.privacy_action != "off":
-        from cppllm.pipeline.pii import PrivacyConfig, PrivacyFilter
+    # --- normalize (cppllm/pipeline/clean/normalize.py)
+    steps.append(CppNormalizer(keep_indent=config.keep_indent, max_blank_lines=config.max_blank_lines))
+    # --- BigCode quality filters (cppllm/pipeline/clean/filters.py)
+    steps.append(CodeQualityFilter(config.filters))
+    # --- PII + secrets (cppllm/pipeline/privacy/: step.py, pii.py, secrets.py)
+    if config.privacy_action != "off":
+        from cppllm.pipeline.privacy.pii import PrivacyConfig
+        from cppllm.pipeline.privacy.step import PrivacyFilter
 
         privacy = PrivacyConfig(
-            action=args.privacy_action,
-            max_secrets=args.max_secrets,
-            drop_private_keys=not args.keep_private_key_docs,
-            ner_model=args.ner_model,
+            action=config.privacy_action,
+            max_secrets=config.max_secrets,
+            drop_private_keys=not config.keep_private_key_docs,
+            ner_model=config.ner_model,
         )
         steps.append(PrivacyFilter(privacy, audit_dir=audit_dir))
-    # --- license (cppllm/pipeline/license.py)
-    if not args.no_license:
-        from cppllm.pipeline.license import LicenseTagger
+    # --- license (cppllm/pipeline/license/tagger.py)
+    if not config.no_license:
+        from cppllm.pipeline.license.tagger import LicenseTagger
 
         steps.append(
             LicenseTagger(
-                policy=args.license_policy,
+                policy=config.license_policy,
                 trees=reader if hasattr(reader, "trees") else None,
-                tree_map=str(Path(args.output).resolve() / "work" / "license_trees.json"),
+                tree_map=str(config.dirs.work / "license_trees.json"),
             )
         )
-    # --- decontamination against eval prompts (cppllm/pipeline/decontam.py)
-    if args.decontam:
-        from cppllm.pipeline.decontam import DecontamConfig, DecontaminationFilter
+    # --- decontamination against eval prompts (cppllm/pipeline/dedup/decontam.py)
+    if config.decontam:
+        from cppllm.pipeline.dedup.decontam import DecontamConfig, DecontaminationFilter
 
-        steps.append(DecontaminationFilter(DecontamConfig(eval_files=tuple(args.decontam))))
+        steps.append(DecontaminationFilter(DecontamConfig(eval_files=tuple(config.decontam))))
     return steps
-
-
-def filter_config(args: argparse.Namespace) -> FilterConfig:
-    """The quality thresholds the `--max-line-length`-style flags describe (<= 0 turns a check off)."""
-
-    def on(v):
-        return v if v is not None and v > 0 else None
-
-    return FilterConfig(
-        max_line_length=on(args.max_line_length),
-        max_avg_line_length=on(args.max_avg_line_length),
-        min_alphanum_fraction=on(args.min_alphanum_fraction),
-        max_chars=on(args.max_doc_chars),
-        autogen_scan_lines=max(0, args.autogen_scan_lines),
-    )
 
 
 class TokenizerTrainStep(PipelineStep):
@@ -115,10 +100,9 @@ class TokenizerTrainStep(PipelineStep):
             val_by_source=self.val_by_source,
             superwords=self.superwords,
         )
-        tmp = self.out.with_name(self.out.name + ".tmp")
-        tok.save(tmp)
-        write_info(tmp, info)
-        os.replace(tmp, self.out)
+        with atomic_dir(self.out) as tmp:
+            tok.save(tmp)
+            write_info(tmp, info)
         self.stat_update("train_docs", value=info.get("train_docs", 0))
         self.stat_update("vocab_size", value=tok.vocab_size)
         return

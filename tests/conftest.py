@@ -39,7 +39,7 @@ def fixtures_dir() -> Path:
 @pytest.fixture(scope="session")
 def cpp_sample() -> dict[str, str]:
     """A small deterministic sample of real C++ from the embedded corpus: {relative path: text}."""
-    from cppllm.pipeline.corpus import embedded_roots
+    from cppllm.pipeline.readers.corpus import embedded_roots
 
     sample: dict[str, str] = {}
     for root in embedded_roots():

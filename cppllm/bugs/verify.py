@@ -16,7 +16,6 @@ import signal
 from dataclasses import dataclass
 
 from cppllm.bugs.locate import ReportSite, report_site
-from cppllm.eval.compile import CompileChecker, CompileConfig
 from cppllm.eval.sandbox import (
     SandboxDir,
     SandboxLimits,
@@ -25,6 +24,7 @@ from cppllm.eval.sandbox import (
     sanitizer_env,
     sanitizer_limits,
 )
+from cppllm.eval.syntax_check import CompileChecker, CompileConfig
 
 STD = "c++17"
 SANITIZE_FLAGS = (

@@ -3,7 +3,7 @@
 Finds the run's latest checkpoint (`runs/NAME/ckpt/latest`, else the newest `step_*`), its data and
 tokenizer from `runs/NAME/config.json` (or `--ckpt`, `--data`, `--tokenizer`), runs the tasks and merges
 their sections into `runs/NAME/eval.json` (atomic write; tasks run later add to it). The prompt sets used
-are written to `runs/NAME/eval_prompts.jsonl` for decontamination (`cppllm.pipeline.decontam`).
+are written to `runs/NAME/eval_prompts.jsonl` for decontamination (`cppllm.pipeline.dedup.decontam`).
 
 Tasks: `bpb` (bits per byte on the held-out split, and the unigram baseline), `compile` (compile rate of
 sampled completions), `fim` (fill-in-the-middle, PSM and SPM), `humaneval` (MultiPL-E HumanEval-C++ pass@k),
@@ -28,37 +28,14 @@ from typing import Any
 
 from cppllm.atomic import write_text
 from cppllm.eval.sandbox import add_sandbox_flags, apply_sandbox_flags, describe, isolation_record
-
-TASKS = ("bpb", "compile", "fim", "humaneval", "longctx", "humanevalfix", "nullfix")
-
-
-def latest_checkpoint(run: Path) -> Path | None:
-    """`run/ckpt/latest`, else the newest `run/ckpt/step_*`, holding a model; or `run` itself."""
-    for cand in (run, run / "ckpt" / "latest"):
-        if (cand / "config.json").is_file() and any(
-            (cand / f).is_file() for f in ("model.safetensors", "model.pt")
-        ):
-            return cand.resolve()
-    steps = sorted(p for p in (run / "ckpt").glob("step_*") if (p / "model.safetensors").is_file())
-    return steps[-1].resolve() if steps else None
-
-
-def _split_prefix(path: Path, split: str) -> Path | None:
-    """The `split` prefix of a pipeline output folder, a `bin/` folder, or a sibling of a given prefix."""
-    for cand in (path / "bin" / split, path / split, path.parent / split, path):
-        if (
-            Path(f"{cand}.bin").is_file()
-            and Path(f"{cand}.idx").is_file()
-            and (cand == path or cand.name == split)
-        ):
-            return cand
-    return None
+from cppllm.eval.tasks import DEFAULT_TASKS, TASKS, headline, parse_tasks
+from cppllm.layout import find_checkpoint, find_split, find_tokenizer
 
 
 def resolve_inputs(args: argparse.Namespace) -> dict[str, Path | None]:
     """Checkpoint, val/train prefixes and tokenizer dir, from flags first, then the run's config.json."""
     run = Path(args.run) if args.run else None
-    ckpt = Path(args.ckpt) if args.ckpt else (latest_checkpoint(run) if run else None)
+    ckpt = Path(args.ckpt) if args.ckpt else (find_checkpoint(run) if run else None)
     data_roots: list[Path] = []
     tokenizer = Path(args.tokenizer) if args.tokenizer else None
     if args.data:
@@ -74,13 +51,9 @@ def resolve_inputs(args: argparse.Namespace) -> dict[str, Path | None]:
             data_roots.append(Path(str(train_cfg["data"]).split(",")[0].split("=")[-1].rsplit(":", 1)[0]))
     val = train = None
     for root in data_roots:
-        val = val or _split_prefix(root, "val")
-        train = train or _split_prefix(root, "train")
-        if tokenizer is None:
-            for cand in (root / "tokenizer", root.parent.parent / "tokenizer", root.parent / "tokenizer"):
-                if (cand / "tokenizer.json").is_file():
-                    tokenizer = cand
-                    break
+        val = val or find_split(root, "val")
+        train = train or find_split(root, "train")
+        tokenizer = tokenizer or find_tokenizer(root)
     return {"ckpt": ckpt, "val": val, "train": train, "tokenizer": tokenizer}
 
 
@@ -112,7 +85,7 @@ def run_bpb(model, tok, paths, args, device) -> dict[str, Any]:
 
     from cppllm.eval.unigram import token_counts, unigram_bpb
     from cppllm.loss import bits_per_byte
-    from cppllm.pipeline.indexed import IndexedReader
+    from cppllm.pipeline.pretokenize.indexed import IndexedReader
 
     if paths["val"] is None:
         raise FileNotFoundError("no val split found (pass --data DIR with bin/val.{bin,idx})")
@@ -152,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--data", help="pipeline output folder (bin/val, bin/train, tokenizer/) or a val prefix")
     p.add_argument("--tokenizer", help="tokenizer folder or tokenizer.json")
-    p.add_argument("--tasks", default="bpb,compile,fim", help=f"comma-separated subset of {','.join(TASKS)}")
+    p.add_argument(
+        "--tasks", default=",".join(DEFAULT_TASKS), help=f"comma-separated subset of {','.join(TASKS)}"
+    )
     p.add_argument("--out", help="eval.json path (default: RUN/eval.json)")
     p.add_argument(
         "--compile-samples", type=int, default=100, help="prompts (one completion each) for compile"
@@ -210,10 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     apply_sandbox_flags(args)
 
-    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
-    unknown = sorted(set(tasks) - set(TASKS))
-    if unknown:
-        p.error(f"unknown task(s) {unknown}; valid: {','.join(TASKS)}")
+    try:
+        tasks = parse_tasks(args.tasks)
+    except ValueError as e:
+        p.error(str(e))
     if not args.run and not (args.ckpt and args.out):
         p.error("give --run, or --ckpt with --out")
     paths = resolve_inputs(args)
@@ -259,14 +234,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     prompt_rows: list[dict[str, str]] = []
     status = 0
-    need_sampling = {"compile", "fim", "humaneval", "humanevalfix", "nullfix"} & set(tasks)
+    need_sampling = any(TASKS[t].runs_model_code for t in tasks)
     completer = checker = docs = None
     if need_sampling:
         # What compiles and runs model output gets, recorded before anything runs (report.md's header).
         report["meta"]["sandbox"] = isolation_record()
         print(f"[eval] {describe(report['meta']['sandbox'])}", file=sys.stderr)
-        from cppllm.eval.compile import CompileChecker, CompileConfig
         from cppllm.eval.completion import ModelCompleter
+        from cppllm.eval.syntax_check import CompileChecker, CompileConfig
 
         bar = None
         if not args.no_progress:
@@ -285,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             checker = CompileChecker(CompileConfig(compiler=args.compiler, std=args.std))
         except FileNotFoundError as e:
             checker = e
-    if {"compile", "fim"} & set(tasks) and paths["val"] is not None:
+    if any(TASKS[t].heldout for t in tasks) and paths["val"] is not None:
         from cppllm.eval.prompts import load_heldout
 
         docs, counts = load_heldout(paths["val"], tok.decode, max_docs=args.max_docs)
@@ -310,8 +285,10 @@ def main(argv: list[str] | None = None) -> int:
                     from cppllm.eval.bugfix import run_task
 
                     section = run_task(task, completer, args, prompt_rows)
-                else:
+                elif task == "humaneval":
                     section = _run_humaneval(completer, args, prompt_rows)
+                else:  # a task in cppllm.eval.tasks without a runner here
+                    raise NotImplementedError(f"task {task!r} has no runner in cppllm.eval.__main__")
         except (FileNotFoundError, ValueError, ConnectionError, OSError) as e:
             section = {"error": f"{type(e).__name__}: {e}"}
             print(f"[eval] {task}: {section['error']}", file=sys.stderr)
@@ -319,13 +296,13 @@ def main(argv: list[str] | None = None) -> int:
         section["seconds"] = round(time.time() - t0, 2)
         report[task] = section
         _write_json(out_path, report)
-        print(f"[eval] {task}: {_headline(task, section)}", file=sys.stderr)
+        print(f"[eval] {task}: {headline(task, section)}", file=sys.stderr)
     if checker is not None and not isinstance(checker, Exception):
         checker.close()
     if prompt_rows:
-        tmp = out_path.with_name("eval_prompts.jsonl.tmp")
-        tmp.write_text("".join(json.dumps(r) + "\n" for r in prompt_rows))
-        os.replace(tmp, out_path.with_name("eval_prompts.jsonl"))
+        write_text(
+            out_path.with_name("eval_prompts.jsonl"), "".join(json.dumps(r) + "\n" for r in prompt_rows)
+        )
     print(f"[eval] wrote {out_path}", file=sys.stderr)
     return status
 
@@ -407,8 +384,8 @@ def _run_fim(docs, completer, checker, args, prompt_rows) -> dict[str, Any]:
 
 
 def _run_humaneval(completer, args, prompt_rows) -> dict[str, Any]:
-    from cppllm.eval.compile import CompileChecker, CompileConfig
     from cppllm.eval.humaneval import evaluate_humaneval, load_problems
+    from cppllm.eval.syntax_check import CompileChecker, CompileConfig
 
     problems = load_problems(args.humaneval_source, limit=args.humaneval_limit)
     prompt_rows += [{"set": "humaneval", "text": p.prompt + p.tests} for p in problems]
@@ -432,10 +409,10 @@ def _run_longctx(model, tok, paths, args, device) -> dict[str, Any]:
 
     from cppllm.eval.longctx import evaluate_longctx, long_documents
     from cppllm.model.checkpoint import load_checkpoint_model
-    from cppllm.pipeline.indexed import IndexedReader
+    from cppllm.pipeline.pretokenize.indexed import IndexedReader
 
     data = Path(args.longctx_data) if args.longctx_data else paths["val"]
-    prefix = _split_prefix(data, "val") if data is not None else None
+    prefix = find_split(data, "val") if data is not None else None
     if prefix is None:
         raise FileNotFoundError(f"longctx: no held-out documents at {data} (pass --longctx-data)")
     ctx = args.longctx_len or model.config.max_seq_len
@@ -472,39 +449,6 @@ def _run_longctx(model, tok, paths, args, device) -> dict[str, Any]:
         )
         out["models"][role] = {"checkpoint": str(ckpt), "extrapolated": extrapolated, **section}
     return out
-
-
-def _headline(task: str, s: dict[str, Any]) -> str:
-    if "error" in s:
-        return "FAILED"
-    if task == "longctx":
-        parts = []
-        for role, m in s["models"].items():
-            if "position_bpb" in m:
-                b = [r["bpb"] for r in m["position_bpb"] if r["bpb"] is not None]
-                parts.append(f"{role}: bpb first/last bucket {b[0]:.3f}/{b[-1]:.3f}")
-        return "; ".join(parts)
-    if task == "bpb":
-        uni = s.get("unigram_bpb")
-        return f"bpb {s['bpb']:.3f} (unigram {uni:.3f})" if uni is not None else f"bpb {s['bpb']:.3f}"
-    if task == "compile":
-        lo, hi = s["ci95"]
-        line = f"compile rate {s['ok']}/{s['n']} = {s['rate']:.1%} [95% CI {lo:.1%}, {hi:.1%}]"
-        if "reference" in s:
-            line += f" (reference ceiling {s['reference']['ok']}/{s['reference']['n']})"
-        return line
-    if task == "fim":
-        return " ".join(
-            f"{m}: EM {s[m]['exact_match']:.1%} ES {s[m]['edit_similarity']:.2f}"
-            for m in ("psm", "spm")
-            if m in s
-        )
-    head = " ".join(f"{k} {v:.1%}" for k, v in s["pass_at_k"].items() if v is not None)
-    if task == "nullfix" and s.get("grounded_reasoning_rate") is not None:
-        head += f" grounded reasoning {s['grounded_reasoning_rate']:.1%}"
-    if "compile" in s:
-        head += f" compile rate {s['compile']['ok']}/{s['compile']['n']}"
-    return head
 
 
 if __name__ == "__main__":

@@ -343,7 +343,7 @@ def run_task(task: str, completer, args, prompt_rows: list[dict[str, str]]) -> d
     n = args.humaneval_samples
     ks = [k for k in _ks(args.pass_k) if k <= n]
     if task == "humanevalfix":
-        from cppllm.eval.compile import CompileChecker, CompileConfig
+        from cppllm.eval.syntax_check import CompileChecker, CompileConfig
 
         problems = load_humanevalfix(args.humanevalfix_source, limit=args.bugfix_limit)
         prompt_rows += [
@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         gens = load_generations(args.load_generations)
         if args.bench == "humanevalfix":
-            from cppllm.eval.compile import CompileChecker, CompileConfig
+            from cppllm.eval.syntax_check import CompileChecker, CompileConfig
 
             problems = load_humanevalfix(args.data or HF_DATASET, limit=args.limit)
             texts = {t: [a["text"] for a in answers] for t, answers in gens.items()}

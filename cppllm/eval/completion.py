@@ -5,7 +5,7 @@ continued by the model's sampler (`cppllm.model.generate`, KV cache, temperature
 cut at `<eos>` or where its braces balance (the function body closes, or the first declaration ends); a
 completion that ran out of tokens is cut back to its last `;`, `{` or `}` (else its last complete line). The translation unit is the
 prompt + the cut completion + closers for the scopes and `#if`s the prompt left open (namespaces, classes,
-include guards). Units are checked in the sandbox (`cppllm.eval.compile`).
+include guards). Units are checked in the sandbox (`cppllm.eval.syntax_check`).
 
 Reported: the compile rate with a 95% Wilson score interval (Wilson 1927; Brown, Cai & DasGupta 2001),
 the first error's category for each failure, and the same check on the file's real continuation (the
@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cppllm.eval.compile import CompileChecker, CompileResult
-from cppllm.eval.cppscan import closers, cut_balanced, scan, strip_comments
+from cppllm.cppscan import closers, cut_balanced, scan, strip_comments
 from cppllm.eval.prompts import Prompt
+from cppllm.eval.syntax_check import CompileChecker, CompileResult
 
 
 @dataclass(frozen=True, kw_only=True)

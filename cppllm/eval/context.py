@@ -32,9 +32,9 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from cppllm.eval.compile import CompileChecker
-from cppllm.eval.cppscan import closers
+from cppllm.cppscan import closers
 from cppllm.eval.prompts import HeldOutDoc, Prompt
+from cppllm.eval.syntax_check import CompileChecker
 
 SKIP_STATUSES = ("tree_missing", "tree_unreadable")
 

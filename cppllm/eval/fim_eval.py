@@ -3,7 +3,7 @@
 Following the FIM evaluations of Bavarian et al. (arXiv:2207.14255) and SantaCoder (arXiv:2301.03988), a
 middle span of a held-out function is hidden: one line of its body, a nested `{...}` block's contents, or
 the whole body. The model sees the rest of the file in exactly the training format of
-`cppllm.pipeline.fim` (pieces tokenized separately, `<bos>` first):
+`cppllm.pipeline.pretokenize.fim` (pieces tokenized separately, `<bos>` first):
 
     PSM: <bos> <fim_prefix> prefix <fim_suffix> suffix <fim_middle>        -> middle <eos>
     SPM: <bos> <fim_prefix> <fim_suffix> suffix <fim_middle> prefix        -> middle <eos>
@@ -23,10 +23,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from cppllm.cppscan import find_functions, scan
 from cppllm.eval.completion import rate_summary
-from cppllm.eval.cppscan import find_functions, scan
 from cppllm.eval.prompts import HeldOutDoc
-from cppllm.pipeline.fim import FIMConfig, assemble
+from cppllm.pipeline.pretokenize.fim import FIMConfig, assemble
 
 SpanKind = Literal["line", "block", "body"]
 SPAN_KINDS: tuple[SpanKind, ...] = ("line", "block", "body")

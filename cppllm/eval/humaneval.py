@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 
-from cppllm.eval.compile import CompileChecker
 from cppllm.eval.completion import rate_summary
 from cppllm.eval.sandbox import (
     SandboxDir,
@@ -42,6 +41,7 @@ from cppllm.eval.sandbox import (
     run_sandboxed,
     sanitizer_env,
 )
+from cppllm.eval.syntax_check import CompileChecker
 
 HF_DATASET = "nuprl/MultiPL-E"
 HF_CONFIG = "humaneval-cpp"
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     texts = {t: [a["text"] for a in answers] for t, answers in gens.items()}
     ks = [int(k) for k in args.k.split(",") if k.strip()]
     # MultiPL-E compiles with -std=c++17.
-    from cppllm.eval.compile import CompileConfig
+    from cppllm.eval.syntax_check import CompileConfig
 
     with CompileChecker(CompileConfig(std="c++17")) as checker:
         result = score_generations(problems, texts, checker, ks=ks, jobs=args.jobs)

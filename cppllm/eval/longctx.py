@@ -1,4 +1,4 @@
-"""Long-context evaluation on held-out repository-level documents (`cppllm.pipeline.repodocs`).
+"""Long-context evaluation on held-out repository-level documents (`cppllm.pipeline.pretokenize.repodocs`).
 
 Two measurements, for a model and (side by side) the model it was extended from:
 
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from cppllm.eval.cppscan import find_functions
+from cppllm.cppscan import find_functions
 from cppllm.loss import target_bytes
 
 _NAME = re.compile(r"([A-Za-z_]\w*)\s*\($")

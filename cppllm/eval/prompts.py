@@ -23,7 +23,7 @@ from typing import Literal
 
 import numpy as np
 
-from cppllm.eval.cppscan import _directive_end, find_functions, scan
+from cppllm.cppscan import _directive_end, find_functions, scan
 from cppllm.tokenizer.special import BOS_ID, EOS_ID, FIM_MIDDLE_ID, FIM_PREFIX_ID, FIM_SUFFIX_ID
 
 Kind = Literal["file_opening", "function_header"]
@@ -61,7 +61,7 @@ def unfim(ids: list[int], decode) -> str | None:
     """The original text of a FIM document (framing already removed), or None if it is not well formed.
 
     PSM is `<pre> prefix <suf> suffix <mid> middle`, SPM `<pre> <suf> suffix <mid> prefix middle`
-    (`cppllm.pipeline.fim.assemble`); each piece was tokenized on its own at character boundaries, so
+    (`cppllm.pipeline.pretokenize.fim.assemble`); each piece was tokenized on its own at character boundaries, so
     decoding the pieces separately gives the exact text.
     """
     if not ids or ids[0] != FIM_PREFIX_ID or ids.count(FIM_SUFFIX_ID) != 1 or ids.count(FIM_MIDDLE_ID) != 1:
@@ -83,7 +83,7 @@ def load_heldout(
     Returns (documents, counts) with counts of `docs`, `restored_fim`, `skipped_fim` (malformed FIM),
     `skipped_too_long`, `skipped_empty`, `kept`.
     """
-    from cppllm.pipeline.indexed import IndexedReader
+    from cppllm.pipeline.pretokenize.indexed import IndexedReader
 
     reader = IndexedReader(prefix)
     docs: list[HeldOutDoc] = []

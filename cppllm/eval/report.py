@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cppllm.atomic import write_text
+from cppllm.atomic import atomic_path, write_text
 from cppllm.eval.sandbox import describe
+from cppllm.eval.tasks import TASKS
 
 CAT_ORDER = ("syntax", "undeclared", "type", "template", "incomplete", "redefinition", "missing_include")
 
@@ -36,11 +38,10 @@ def _plt():
 
 
 def _save(fig, path: Path) -> None:
-    tmp = path.with_name(f".{path.stem}.tmp.png")
     fig.tight_layout()
-    fig.savefig(tmp, dpi=110)
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=110)
     _plt().close(fig)
-    os.replace(tmp, path)
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
@@ -227,27 +228,21 @@ def longctx_lines(sec: dict[str, Any]) -> list[str]:
     return [*md, ""]
 
 
-def _bugfix_sections(ev: dict[str, Any]) -> list[str]:
-    """HumanEvalFix-C++ and nullfix (`cppllm.eval.bugfix`): pass@k, outcomes, reasoning rates."""
-    md: list[str] = []
-    titles = {"humanevalfix": "HumanEvalFix-C++", "nullfix": "nullfix (held-out null-pointer bugs)"}
-    for key, title in titles.items():
-        sec = ev.get(key)
-        md += [f"## {title}", ""]
-        if not sec or "error" in sec:
-            md += _not_evaluated(sec)
-            continue
-        line = f"{sec['n_problems']} problems: " + ", ".join(
-            f"{k} = {_pct(v)}" for k, v in sec["pass_at_k"].items()
+def _bugfix_section(r: _Run, key: str) -> list[str]:
+    """HumanEvalFix-C++ or nullfix (`cppllm.eval.bugfix`): pass@k, outcomes, reasoning rates."""
+    sec = r.ev.get(key)
+    if not sec or "error" in sec:
+        return _not_evaluated(sec)
+    line = f"{sec['n_problems']} problems: " + ", ".join(
+        f"{k} = {_pct(v)}" for k, v in sec["pass_at_k"].items()
+    )
+    if key == "nullfix":
+        line += (
+            f"; reasoning names the faulting line or function in {_pct(sec.get('grounded_reasoning_rate'))}, "
+            f"is well formed in {_pct(sec.get('well_formed_reasoning_rate'))} "
+            f"(families {', '.join(sec.get('families', []))})"
         )
-        if key == "nullfix":
-            line += (
-                f"; reasoning names the faulting line or function in {_pct(sec.get('grounded_reasoning_rate'))}, "
-                f"is well formed in {_pct(sec.get('well_formed_reasoning_rate'))} "
-                f"(families {', '.join(sec.get('families', []))})"
-            )
-        md += [line + ".", "", "Outcomes: " + ", ".join(f"{k} {v}" for k, v in sec["status"].items()), ""]
-    return md
+    return [line + ".", "", "Outcomes: " + ", ".join(f"{k} {v}" for k, v in sec["status"].items()), ""]
 
 
 def _selection_lines(sel: dict[str, Any] | None) -> list[str]:
@@ -283,12 +278,28 @@ def _curve_lines(run: Path) -> list[str]:
     return md
 
 
-def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
-    """Write the PNGs into `run` and return the markdown."""
-    ev = json.loads((run / "eval.json").read_text()) if (run / "eval.json").is_file() else {}
-    cfg = json.loads((run / "config.json").read_text()) if (run / "config.json").is_file() else {}
-    meta = ev.get("meta", {})
-    md = [f"# Report: `{run.name}`", ""]
+@dataclass(frozen=True)
+class _Run:
+    """What every report section reads: the run folder, its eval.json and config.json."""
+
+    run: Path
+    ev: dict[str, Any]
+    cfg: dict[str, Any]
+    tokenizer_report: Path | None = None
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.ev.get("meta", {})
+
+    @property
+    def unigram(self) -> float | None:
+        bpb = self.ev.get("bpb", {})
+        return bpb.get("unigram_bpb") if "error" not in bpb else None
+
+
+def _header(r: _Run) -> list[str]:
+    meta, cfg = r.meta, r.cfg
+    md = [f"# Report: `{r.run.name}`", ""]
     if meta:
         md += [
             f"Checkpoint `{meta.get('checkpoint')}` (step {meta.get('step')}), model `{meta.get('model')}`, "
@@ -296,7 +307,8 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
             "",
         ]
     # meta is rewritten by each eval run; a section written earlier keeps the record it was run under
-    sections = [ev[t] for t in ("humaneval", "compile", "fim") if isinstance(ev.get(t), dict)]
+    sampled = [t for t, task in TASKS.items() if task.runs_model_code]
+    sections = [r.ev[t] for t in sampled if isinstance(r.ev.get(t), dict)]
     sandbox = meta.get("sandbox") or next((s["sandbox"] for s in sections if s.get("sandbox")), None)
     if sandbox:
         md += [f"Sandbox: {describe(sandbox)}", ""]
@@ -304,12 +316,14 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
         md += ["Sandbox: not recorded (no task compiled or ran model output, or an older eval.json).", ""]
     if cfg.get("num_params"):
         md += [f"Parameters: {cfg['num_params']:,}; world size {cfg.get('world_size')}.", ""]
+    return md
 
-    md += ["## Training", ""]
-    bpb = ev.get("bpb", {})
-    unigram = bpb.get("unigram_bpb") if "error" not in bpb else None
+
+def _training_section(r: _Run) -> list[str]:
+    run = r.run
+    md = ["## Training", ""]
     if (run / "metrics.jsonl").is_file():
-        t = plot_training(read_metrics(run / "metrics.jsonl"), run / "training.png", unigram)
+        t = plot_training(read_metrics(run / "metrics.jsonl"), run / "training.png", r.unigram)
         if t["loss"]:
             md.append(f"- loss {t['loss'][0]:.3f} -> {t['loss'][1]:.3f} over {t['steps']} steps")
         if t["val_bpb"]:
@@ -317,8 +331,12 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
         md += ["", "![training](training.png)", ""]
     else:
         md += ["No `metrics.jsonl` in the run folder: training curves skipped.", ""]
+    return md
 
-    md += ["## Bits per byte", ""]
+
+def _bpb_section(r: _Run) -> list[str]:
+    bpb, unigram, cfg = r.ev.get("bpb", {}), r.unigram, r.cfg
+    md: list[str] = []
     if bpb and "error" not in bpb:
         md += [
             "| model | unigram baseline | val tokens | val bytes |",
@@ -333,10 +351,14 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
         md += comparison_lines(bpb["bpb"], cfg.get("num_params"))
     else:
         md += _not_evaluated(bpb)
+    return md
 
-    md += ["## Tokenizer efficiency", ""]
+
+def _tokenizer_section(r: _Run) -> list[str]:
+    run, meta = r.run, r.meta
+    md = ["## Tokenizer efficiency", ""]
     tok_dir = Path(meta["tokenizer"]) if meta.get("tokenizer") else None
-    found = tokenizer_report or find_tokenizer_report(run, tok_dir, tok_dir.parent if tok_dir else None)
+    found = r.tokenizer_report or find_tokenizer_report(run, tok_dir, tok_dir.parent if tok_dir else None)
     record = None
     if found is not None:
         record = json.loads(Path(found).read_text())
@@ -357,9 +379,13 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
         md += [f"| {n} | {'missing' if v is None else f'{v:.3f}'} |" for n, v in bars]
         md += ["", "![tokenizer](tokenizer.png)"]
     md.append("")
+    return md
 
-    md += ["## Compile rate", ""]
-    comp = ev.get("compile")
+
+def _compile_section(r: _Run) -> list[str]:
+    run, meta = r.run, r.meta
+    md: list[str] = []
+    comp = r.ev.get("compile")
     if comp and "error" not in comp:
         plot_compile(comp, run / "compile.png")
         lo, hi = comp["ci95"]
@@ -389,10 +415,13 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
         md += ["", "![compile](compile.png)", ""]
     else:
         md += _not_evaluated(comp)
-    md += _curve_lines(run)
+    return md
 
-    md += ["## Fill-in-the-middle", ""]
-    fim = ev.get("fim")
+
+def _fim_section(r: _Run) -> list[str]:
+    run = r.run
+    md: list[str] = []
+    fim = r.ev.get("fim")
     if fim and "error" not in fim:
         plot_fim(fim, run / "fim.png")
         md += [
@@ -414,8 +443,12 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
     else:
         md += _not_evaluated(fim)
 
-    md += ["## HumanEval-C++", ""]
-    he = ev.get("humaneval")
+    return md
+
+
+def _humaneval_section(r: _Run) -> list[str]:
+    md: list[str] = []
+    he = r.ev.get("humaneval")
     if he and "error" not in he:
         md += [
             f"{he['n_problems']} problems, {he['n_samples']} samples each: "
@@ -432,11 +465,12 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
     else:
         md += _not_evaluated(he)
 
-    if "longctx" in ev:  # only for runs evaluated with --tasks longctx (context stages)
-        md += ["## Long context", ""] + longctx_lines(ev["longctx"])
-    md += _bugfix_sections(ev)
+    return md
 
-    md += ["## Sample completions", ""]
+
+def _samples_section(r: _Run) -> list[str]:
+    md = ["## Sample completions", ""]
+    comp = r.ev.get("compile")
     samples = (comp or {}).get("samples", []) if comp and "error" not in comp else []
     if samples:
         for s in samples[:4]:
@@ -450,6 +484,36 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
             md += ["Completion:", _code(s["completion"]), ""]
     else:
         md += ["No samples (the compile task did not run).", ""]
+    return md
+
+
+# The report's section of each eval task (`cppllm.eval.tasks`), and the sections that follow some of them.
+SECTIONS: dict[str, Callable[[_Run], list[str]]] = {
+    "bpb": _bpb_section,
+    "compile": _compile_section,
+    "fim": _fim_section,
+    "humaneval": _humaneval_section,
+    "longctx": lambda r: longctx_lines(r.ev["longctx"]),
+    "humanevalfix": lambda r: _bugfix_section(r, "humanevalfix"),
+    "nullfix": lambda r: _bugfix_section(r, "nullfix"),
+}
+AFTER: dict[str, Callable[[_Run], list[str]]] = {
+    "bpb": _tokenizer_section,
+    "compile": lambda r: _curve_lines(r.run),
+}
+
+
+def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
+    """Write the PNGs into `run` and return the markdown."""
+    ev = json.loads((run / "eval.json").read_text()) if (run / "eval.json").is_file() else {}
+    cfg = json.loads((run / "config.json").read_text()) if (run / "config.json").is_file() else {}
+    r = _Run(run, ev, cfg, tokenizer_report)
+    md = _header(r) + _training_section(r)
+    for name, task in TASKS.items():
+        if name in ev or task.report_when_missing:
+            md += [f"## {task.title}", "", *SECTIONS[name](r)]
+        md += AFTER[name](r) if name in AFTER else []
+    md += _samples_section(r)
     return "\n".join(md) + "\n"
 
 

@@ -11,12 +11,12 @@ Keys are `GPT.state_dict()` names; `_orig_mod.` (torch.compile) and `module.` (D
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from cppllm.atomic import atomic_path, write_text
 from cppllm.model.config import GPTConfig
 from cppllm.model.gpt import GPT
 
@@ -86,11 +86,8 @@ def save_checkpoint_model(
     state = {k: v.detach().contiguous().cpu() for k, v in _clean(model.state_dict()).items()}
     if model.config.tie_embeddings:
         state.pop("lm_head.weight", None)
-    tmp = d / "model.safetensors.tmp"
-    save_file(state, str(tmp))
-    os.replace(tmp, d / "model.safetensors")
+    with atomic_path(d / "model.safetensors") as tmp:
+        save_file(state, str(tmp))
     cfg = {**(extra_config or {}), "model": model.config.to_dict()}
-    tmp = d / "config.json.tmp"
-    tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True))
-    os.replace(tmp, d / "config.json")
+    write_text(d / "config.json", json.dumps(cfg, indent=2, sort_keys=True))
     return d

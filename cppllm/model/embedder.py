@@ -16,7 +16,6 @@ other tool) plus `embed_head.safetensors` and an `embed` entry in `config.json`.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cppllm.atomic import atomic_path
 from cppllm.model.gpt import GPT
 
 POOLINGS = ("mean", "last")
@@ -114,9 +114,8 @@ def save_embedder(model: Embedder, ckpt_dir: str | Path, extra_config: dict[str,
 
     d = Path(ckpt_dir)
     save_checkpoint_model(model.gpt, d, {**extra_config, "embed": model.cfg.to_dict()})
-    tmp = d / "embed_head.safetensors.tmp"
-    save_file({"weight": model.head.weight.detach().contiguous().cpu()}, str(tmp))
-    os.replace(tmp, d / "embed_head.safetensors")
+    with atomic_path(d / "embed_head.safetensors") as tmp:
+        save_file({"weight": model.head.weight.detach().contiguous().cpu()}, str(tmp))
     return d
 
 

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from cppllm.atomic import atomic_dir, atomic_path
 from cppllm.model.config import GPTConfig
 from cppllm.model.gpt import GPT
 from cppllm.tokenizer.special import BOS_ID, END_TURN_ID, EOS_ID, PAD_ID
@@ -116,19 +115,6 @@ def llama_state_dict(model: GPT) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous() for k, v in sd.items()}
 
 
-def _fresh_dir(out: Path) -> Path:
-    tmp = out.with_name(f".{out.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    return tmp
-
-
-def _commit_dir(tmp: Path, out: Path) -> None:
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
-
-
 def export_hf(
     model: GPT, out_dir: str | Path, tokenizer_dir: str | Path | None = None, dtype: str = "fp32"
 ) -> Path:
@@ -148,17 +134,18 @@ def export_hf(
         hf_cfg = llama_config(cfg, dtype)
         tensors = {k: v.to(DTYPES[dtype]) for k, v in llama_state_dict(model).items()}
     out = Path(out_dir)
-    tmp = _fresh_dir(out)
-    save_file(tensors, str(tmp / "model.safetensors"), metadata={"format": "pt"})
-    hf_cfg.save_pretrained(str(tmp))
-    GenerationConfig(
-        bos_token_id=BOS_ID, eos_token_id=EOS_ID, pad_token_id=PAD_ID, max_length=cfg.max_seq_len
-    ).save_pretrained(str(tmp))
-    if tokenizer_dir is not None:
-        tok = _load_tokenizer(tokenizer_dir, cfg)
-        tok.save_transformers(tmp)
-    (tmp / "cppllm_config.json").write_text(json.dumps({"model": cfg.to_dict()}, indent=2, sort_keys=True))
-    _commit_dir(tmp, out)
+    with atomic_dir(out) as tmp:
+        save_file(tensors, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+        hf_cfg.save_pretrained(str(tmp))
+        GenerationConfig(
+            bos_token_id=BOS_ID, eos_token_id=EOS_ID, pad_token_id=PAD_ID, max_length=cfg.max_seq_len
+        ).save_pretrained(str(tmp))
+        if tokenizer_dir is not None:
+            tok = _load_tokenizer(tokenizer_dir, cfg)
+            tok.save_transformers(tmp)
+        (tmp / "cppllm_config.json").write_text(
+            json.dumps({"model": cfg.to_dict()}, indent=2, sort_keys=True)
+        )
     return out
 
 
@@ -235,8 +222,13 @@ def export_gguf(
         )
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    w = gguf.GGUFWriter(str(tmp), "llama")
+    with atomic_path(out) as tmp:
+        _write_gguf(gguf, str(tmp), model, cfg, dtype, tokenizer_dir)
+    return out
+
+
+def _write_gguf(gguf, tmp: str, model, cfg, dtype: str, tokenizer_dir) -> None:
+    w = gguf.GGUFWriter(tmp, "llama")
     w.add_name(f"cppllm-{cfg.name}")
     w.add_file_type(gguf.LlamaFileType.ALL_F32 if dtype == "fp32" else gguf.LlamaFileType.MOSTLY_F16)
     w.add_vocab_size(cfg.vocab_size)
@@ -266,8 +258,6 @@ def export_gguf(
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
     w.close()
-    os.replace(tmp, out)
-    return out
 
 
 def _add_gguf_tokenizer(w, tok, vocab_size: int) -> None:

@@ -2,7 +2,7 @@
 
 The code index chunks files into these units and the contrastive pair miner pairs them up (a doc comment
 with the function it documents, a header declaration with its definition). Built on the project's brace
-scanner (`cppllm.eval.cppscan`): `{ } ;` outside comments, literals and preprocessor lines, no parser. A
+scanner (`cppllm.cppscan`): `{ } ;` outside comments, literals and preprocessor lines, no parser. A
 unit's doc comment is the run of `//` / `/* */` comments directly above it (blank lines allowed only
 inside the run). Offsets are character offsets into the file; lines are 1-based and inclusive.
 Pure functions on strings, no torch, so pipeline steps can use it.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cppllm.eval.cppscan import _directive_end, is_function_head, scan, strip_comments
+from cppllm.cppscan import _directive_end, is_function_head, scan, strip_comments
 
 _LEADING_COMMENT = re.compile(r"\s*(//[^\n]*|/\*.*?\*/)", re.S)
 _CALL_NAME = re.compile(r"((?:\w+\s*::\s*)*~?\w+|operator\s*(?:\(\s*\)|[^\s(]+))\s*\(")

@@ -20,6 +20,8 @@ from pathlib import Path
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
+from cppllm.atomic import atomic_path
+
 __all__ = ["BASE_COLUMNS", "ShardReader", "ShardWriter", "shard_path"]
 
 BASE_COLUMNS = ("source", "path", "repo", "version")
@@ -125,8 +127,7 @@ class ShardWriter(PipelineStep):
         names = ["text", "id", *BASE_COLUMNS]
         names += sorted(set(union.names) - set(names))
         schema = pa.schema([union.field(n) for n in names])
-        tmp = out.with_name(f".{out.name}.tmp")
-        with pq.ParquetWriter(tmp, schema, compression=self.compression) as writer:
+        with atomic_path(out) as tmp, pq.ParquetWriter(tmp, schema, compression=self.compression) as writer:
             for p in parts:
                 t = pq.read_table(p)
                 cols = [
@@ -136,7 +137,6 @@ class ShardWriter(PipelineStep):
                     for n in names
                 ]
                 writer.write_table(pa.Table.from_arrays(cols, schema=schema), row_group_size=_BATCH_ROWS)
-        os.replace(tmp, out)
 
 
 class ShardReader(PipelineStep):

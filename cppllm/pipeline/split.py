@@ -39,6 +39,7 @@ GROUPING_TEXT = {
     "top_dir": "repo (else source) + top-level directory of path",
     "dir": "repo (else source) + directory of path",
 }
+DEFAULT_VAL_FRACTION = 0.01  # share of repository groups held out for validation (every writer's default)
 SHARE_TOLERANCE = 2.0  # a val share in [f / 2, 2 f] (of the bytes) counts as reaching the asked fraction f
 # with n * f >= 10 repositories expected in val (a large corpus), the hash rule is kept whatever the share
 TRUSTED_VAL_GROUPS = 10

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from cppllm.atomic import write_text
-from cppllm.eval.compile import CompileChecker, CompileConfig
 from cppllm.eval.sandbox import (
     SandboxDir,
     SandboxLimits,
@@ -39,6 +38,7 @@ from cppllm.eval.sandbox import (
     sanitizer_env,
     sanitizer_limits,
 )
+from cppllm.eval.syntax_check import CompileChecker, CompileConfig
 
 REQUIRED = ("id", "problem", "solution", "tests")
 # Stable drop reasons, in the order the checks run.

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cppllm.atomic import atomic_path
+
 EMBEDDED = "embedded"
 DEFAULT_HELDOUT = 0.05  # fraction of documents never used for training, kept for the report
 DEFAULT_HELDOUT_PROJECTS = 0.05  # fraction of whole projects (trees, repositories) never used for training
@@ -162,7 +164,7 @@ def _iter_source_tree(root: Path, name: str) -> Iterator[Doc]:
 def iter_docs(data: str | os.PathLike) -> Iterator[Doc]:
     """Every document under `data` (see the module docstring), streamed in a stable order."""
     if str(data) == EMBEDDED:
-        from cppllm.pipeline.corpus import embedded_roots
+        from cppllm.pipeline.readers.corpus import embedded_roots
 
         for root in embedded_roots():
             yield from _iter_source_tree(root.path, root.name)
@@ -190,7 +192,7 @@ def is_raw_source(data: str | os.PathLike) -> bool:
 def list_projects(data: str | os.PathLike) -> list[str]:
     """The distinct projects of `data`, sorted (documents' metadata only where the format allows)."""
     if str(data) == EMBEDDED:
-        from cppllm.pipeline.corpus import embedded_roots
+        from cppllm.pipeline.readers.corpus import embedded_roots
 
         return sorted({r.name for r in embedded_roots()})
     root = Path(data)
@@ -339,7 +341,7 @@ def sample_texts(
 
 
 def _normalizer():
-    from cppllm.pipeline.normalize import normalize
+    from cppllm.pipeline.clean.normalize import normalize
 
     return normalize
 
@@ -358,7 +360,6 @@ def write_docs_parquet(docs: Iterable[Doc], path: str | os.PathLike, *, source: 
         rows["path"].append(rel or d.key)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    pq.write_table(pa.table(rows), tmp)
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        pq.write_table(pa.table(rows), tmp)
     return out

@@ -10,7 +10,7 @@ trees or documents); `normalized` / `raw` are held-out files of the projects it 
 one or two trees) the report says so and falls back to the in-distribution figures, labelled.
 It prints a markdown table and writes `OUT/tokenizer_report.{md,json,png}` (PNG: bar chart).
 
-"Normalized" text is what the pipeline feeds the model (`cppllm.pipeline.normalize`); "raw" is the
+"Normalized" text is what the pipeline feeds the model (`cppllm.pipeline.clean.normalize`); "raw" is the
 source file as written. With pipeline documents as `--data` (already normalized) the raw rows need
 `--raw-data` (a source tree or `embedded`). A tiktoken encoding whose files are not available offline
 is shown as missing, with the reason. `--shr-compare` also trains one tokenizer per `>>` policy
@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cppllm.atomic import write_text
+from cppllm.atomic import atomic_path, write_text
 from cppllm.tokenizer.baselines import ENCODINGS, load_baselines
 from cppllm.tokenizer.data import (
     DEFAULT_HELDOUT,
@@ -63,7 +62,7 @@ def heldout_texts(
     """{"cross-project": [...], "normalized": [...], "raw": [... or None]}, at most `max_chars` each:
     held-out projects of `data` plus all of `heldout_data` (normalized), then held-out files of the
     trained projects (normalized and raw)."""
-    from cppllm.pipeline.normalize import normalize
+    from cppllm.pipeline.clean.normalize import normalize
 
     def take(docs, norm: bool = False) -> list[str]:
         out, n = [], 0
@@ -192,10 +191,9 @@ def plot(record: dict, path: Path) -> None:
     ax.set_title("Held-out C++: bytes per token")
     ax.legend()
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def shr_compare(

@@ -21,13 +21,13 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cppllm.atomic import atomic_path
 from cppllm.tokenizer.regex import DEFAULT_SHR, cpp_pattern
 from cppllm.tokenizer.special import N_SPECIAL_REQUIRED, SPECIAL_IDS, SPECIAL_TOKENS
 
@@ -125,14 +125,8 @@ class CppTokenizer:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         out = d / TOKENIZER_FILE
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".tokenizer.", suffix=".tmp")
-        os.close(fd)
-        try:
-            self._tk.save(tmp, pretty=True)
-            os.replace(tmp, out)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_path(out) as tmp:
+            self._tk.save(str(tmp), pretty=True)
         return out
 
     def to_json(self) -> str:

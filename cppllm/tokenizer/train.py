@@ -27,14 +27,16 @@ from cppllm.tokenizer.regex import DEFAULT_SHR, SHR_MODES
 from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 
 TRAIN_INFO_FILE = "tokenizer_train.json"
+DEFAULT_VOCAB_SIZE = 32000  # incl. special tokens; the data run's `--vocab-size` default too
+DEFAULT_MAX_CHARS = 2_000_000_000  # training budget in characters
 SUPERWORD_CHARS = 50_000_000  # stage 2's sample (pure Python BPE over distinct lines)
 
 
 def train_from_data(
     data: str | os.PathLike,
     *,
-    vocab_size: int = 32000,
-    max_chars: int | None = 2_000_000_000,
+    vocab_size: int = DEFAULT_VOCAB_SIZE,
+    max_chars: int | None = DEFAULT_MAX_CHARS,
     heldout: float = DEFAULT_HELDOUT,
     seed: int = 0,
     shr: str = DEFAULT_SHR,
@@ -124,9 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         help="pipeline output dir, parquet/jsonl dir or file, source tree, or 'embedded'",
     )
     ap.add_argument("--out", required=True, type=Path, help="output directory for tokenizer.json")
-    ap.add_argument("--vocab-size", type=int, default=32000, help="vocabulary size incl. special tokens")
     ap.add_argument(
-        "--max-chars", type=int, default=2_000_000_000, help="training budget in characters (0: no limit)"
+        "--vocab-size", type=int, default=DEFAULT_VOCAB_SIZE, help="vocabulary size incl. special tokens"
+    )
+    ap.add_argument(
+        "--max-chars", type=int, default=DEFAULT_MAX_CHARS, help="training budget in characters (0: no limit)"
     )
     ap.add_argument(
         "--heldout-fraction", type=float, default=DEFAULT_HELDOUT, help="documents kept out for the report"

@@ -26,12 +26,9 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-CKPT_DIR = "ckpt"
-LATEST = "latest"
-
-
-def step_dir_name(step: int) -> str:
-    return f"step_{step:06d}"
+from cppllm import layout
+from cppllm.atomic import atomic_path
+from cppllm.layout import CKPT_DIR, LATEST, step_dir_name
 
 
 def rng_state() -> dict[str, Any]:
@@ -71,9 +68,8 @@ def _full_state_dicts(module: nn.Module, optimizers: list[torch.optim.Optimizer]
 
 
 def _atomic_torch_save(obj: Any, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def save_train_checkpoint(
@@ -138,13 +134,8 @@ def _prune(ckpt_root: Path, keep: int) -> None:
 
 
 def find_checkpoint(path: str | Path) -> Path | None:
-    """A checkpoint folder from a run dir, its `ckpt/` dir, `latest`, or a step folder; None if none."""
-    p = Path(path)
-    for cand in (p, p / LATEST, p / CKPT_DIR / LATEST):
-        if (cand / "trainer.pt").is_file() and (cand / "model.safetensors").is_file():
-            return cand.resolve()
-    steps = sorted(q for q in (p / CKPT_DIR).glob("step_*") if (q / "trainer.pt").is_file())
-    return steps[-1] if steps else None
+    """A resumable checkpoint from a run dir, its `ckpt/` dir, `latest`, or a step folder; None if none."""
+    return layout.find_checkpoint(path, resumable=True)
 
 
 def load_trainer_files(ckpt: Path) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from cppllm.pipeline.indexed import IndexedReader, exists
+from cppllm.layout import data_root, find_split
+from cppllm.pipeline.pretokenize.indexed import IndexedReader, exists
 from cppllm.tokenizer.special import BOS_ID
 
 STATE_VERSION = 1
@@ -59,15 +60,9 @@ class DataSource:
 
 
 def _resolve(path: str, split: str) -> tuple[Path, Path | None]:
-    p = Path(path).expanduser()
-    if p.suffix in (".bin", ".idx") and exists(p.with_suffix("")):
-        p = p.with_suffix("")
-    if p.is_dir() and exists(p / "bin" / split):
-        return p / "bin" / split, p
-    if p.is_dir() and exists(p / split):
-        return p / split, p.parent if (p.parent / "manifest.json").is_file() else p
-    if exists(p):
-        return p, p.parent.parent if p.parent.name == "bin" else p.parent
+    prefix = find_split(path, split)
+    if prefix is not None:
+        return prefix, data_root(prefix)
     raise FileNotFoundError(
         f"no dataset at {path!r}: expected a pipeline output folder (with bin/{split}.bin/.idx), "
         f"a folder with {split}.bin/.idx, or a prefix P with P.bin and P.idx"

@@ -14,6 +14,8 @@ from typing import Any
 
 import torch
 
+from cppllm.atomic import write_text
+
 # Dense (no sparsity) bf16 peak FLOP/s per device, matched against torch.cuda.get_device_name().
 # First match wins, so more specific names come first.
 PEAK_BF16_FLOPS: list[tuple[str, float]] = [
@@ -87,9 +89,7 @@ class MetricsLog:
                 for line in path.read_text().splitlines()
                 if line.strip() and json.loads(line).get("step", 0) <= resume_step
             ]
-            tmp = path.with_suffix(".jsonl.tmp")
-            tmp.write_text("".join(line + "\n" for line in keep))
-            tmp.replace(path)
+            write_text(path, "".join(line + "\n" for line in keep))
 
     def log(self, record: dict[str, Any]) -> None:
         with self.path.open("a") as f:

@@ -19,6 +19,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from cppllm.layout import CKPT_DIR, find_checkpoint, find_tokenizer
 from cppllm.model.checkpoint import load_state_dict
 from cppllm.model.config import GPTConfig, get_preset
 from cppllm.model.gpt import GPT
@@ -81,8 +82,7 @@ class Parent:
         train = self.config.get("train", {})
         cands = [train.get("tokenizer")]
         for src in (self.config.get("data") or {}).values():  # runs that predate the resolved path
-            prefix = Path(src.get("prefix", ""))
-            cands += [prefix.parent.parent / "tokenizer", prefix.parent / "tokenizer"]
+            cands.append(find_tokenizer(Path(src.get("prefix", ""))))
         for c in filter(None, cands):
             if (Path(c) / "tokenizer.json").is_file() or Path(c).is_file():
                 return Path(c)
@@ -101,20 +101,16 @@ class Parent:
 
 def find_parent(path: str | Path) -> Parent:
     """The checkpoint of `--init-from`: a run dir (its latest checkpoint), a `ckpt/` dir or a step folder."""
-    p = Path(path).expanduser()
-    for cand in (p, p / "latest", p / "ckpt" / "latest"):
-        if (cand / "model.safetensors").is_file() and (cand / "config.json").is_file():
-            ckpt = cand.resolve()
-            break
-    else:
+    ckpt = find_checkpoint(path)
+    if ckpt is None:
         raise FileNotFoundError(
             f"--init-from {path}: no checkpoint (config.json + model.safetensors) in it, its latest/ "
-            "or its ckpt/latest/"
+            "or its ckpt/latest/ (or ckpt/step_*)"
         )
     config = json.loads((ckpt / "config.json").read_text())
     if "model" not in config:
         raise ValueError(f"--init-from {path}: {ckpt}/config.json has no 'model' entry")
-    run = ckpt.parent.parent if ckpt.parent.name == "ckpt" else ckpt
+    run = ckpt.parent.parent if ckpt.parent.name == CKPT_DIR else ckpt
     step = config.get("step")
     return Parent(ckpt=ckpt, run=run, step=int(step) if step is not None else None, config=config)
 

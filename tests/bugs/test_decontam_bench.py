@@ -7,7 +7,7 @@ from datatrove.data import Document
 
 from cppllm.bugs.families import FAMILIES
 from cppllm.bugs.template import plant
-from cppllm.pipeline.decontam import DecontamConfig, DecontaminationFilter, load_eval_texts
+from cppllm.pipeline.dedup.decontam import DecontamConfig, DecontaminationFilter, load_eval_texts
 
 
 def _item(family, split, seed):

@@ -97,8 +97,8 @@ def build_heldout_dir(
     root: Path, train_texts: list[str], val_texts: list[str], vocab_size: int = 512
 ) -> Path:
     """A pipeline-like folder: tokenizer/, bin/{train,val}, manifest.json; one val doc is FIM-formatted."""
-    from cppllm.pipeline.fim import FIMConfig, assemble
-    from cppllm.pipeline.indexed import IndexedWriter
+    from cppllm.pipeline.pretokenize.fim import FIMConfig, assemble
+    from cppllm.pipeline.pretokenize.indexed import IndexedWriter
     from cppllm.tokenizer.special import BOS_ID, EOS_ID
     from cppllm.tokenizer.tokenizer import train_tokenizer
 

@@ -13,7 +13,7 @@ from cppllm.eval.bugfix import (
     split_answer,
     well_formed,
 )
-from cppllm.eval.compile import CompileChecker, CompileConfig
+from cppllm.eval.syntax_check import CompileChecker, CompileConfig
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
 

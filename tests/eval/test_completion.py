@@ -1,6 +1,5 @@
 import pytest
 
-from cppllm.eval.compile import CompileChecker
 from cppllm.eval.completion import (
     Completion,
     ModelCompleter,
@@ -10,6 +9,7 @@ from cppllm.eval.completion import (
     wilson_interval,
 )
 from cppllm.eval.prompts import HeldOutDoc, cut_prompts
+from cppllm.eval.syntax_check import CompileChecker
 
 
 def test_wilson_interval_matches_hand_computed_values():

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from cppllm.eval.compile import CompileChecker
 from cppllm.eval.context import (
     attach_metadata,
     context_flags,
@@ -18,7 +17,8 @@ from cppllm.eval.context import (
     with_context,
 )
 from cppllm.eval.prompts import HeldOutDoc, candidates
-from cppllm.pipeline.readers.sources import DirectoryReader
+from cppllm.eval.syntax_check import CompileChecker
+from cppllm.pipeline.readers.trees import DirectoryReader
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from cppllm.eval.__main__ import latest_checkpoint
 from cppllm.eval.__main__ import main as eval_main
 from cppllm.eval.report import main as report_main
+from cppllm.layout import find_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def run_dir(tmp_path_factory, heldout_dir, tiny_model):
 
 
 def test_latest_checkpoint_is_the_newest_step(run_dir):
-    assert latest_checkpoint(run_dir).name == "step_000003"
+    assert find_checkpoint(run_dir).name == "step_000003"
 
 
 def test_eval_then_report(run_dir):

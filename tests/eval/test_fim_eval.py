@@ -1,6 +1,5 @@
 import pytest
 
-from cppllm.eval.compile import CompileChecker
 from cppllm.eval.completion import Completion
 from cppllm.eval.fim_eval import (
     edit_similarity,
@@ -11,7 +10,8 @@ from cppllm.eval.fim_eval import (
     make_tasks,
 )
 from cppllm.eval.prompts import HeldOutDoc
-from cppllm.pipeline.fim import FIMConfig, assemble
+from cppllm.eval.syntax_check import CompileChecker
+from cppllm.pipeline.pretokenize.fim import FIMConfig, assemble
 from cppllm.tokenizer.special import EOS_ID, FIM_MIDDLE_ID, FIM_PREFIX_ID, FIM_SUFFIX_ID
 
 
@@ -44,7 +44,9 @@ def test_prompts_are_the_training_format(tokenizer, heldout_files):
     enc = tokenizer.encode
     pieces = [enc(task.prefix), enc(task.middle), enc(task.suffix)]
     for mode in ("psm", "spm"):
-        training = assemble(mode, pieces, FIMConfig())  # what cppllm.pipeline.fim writes to the .bin
+        training = assemble(
+            mode, pieces, FIMConfig()
+        )  # what cppllm.pipeline.pretokenize.fim writes to the .bin
         prompt = fim_prompt(task, mode, enc, budget=10_000)
         assert training == prompt + pieces[1] + [EOS_ID]
     # Too long for the budget: the tokens nearest the hole are kept.

@@ -3,7 +3,6 @@ from math import comb
 
 import pytest
 
-from cppllm.eval.compile import CompileChecker, CompileConfig
 from cppllm.eval.completion import Completion
 from cppllm.eval.humaneval import (
     FIELDS,
@@ -14,6 +13,7 @@ from cppllm.eval.humaneval import (
     truncate_at_stop,
 )
 from cppllm.eval.sandbox import SandboxLimits
+from cppllm.eval.syntax_check import CompileChecker, CompileConfig
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from cppllm.eval.report import build_report
 from cppllm.loss import bits_per_byte
 from cppllm.model.config import get_preset
 from cppllm.model.gpt import GPT
-from cppllm.pipeline.indexed import IndexedWriter
+from cppllm.pipeline.pretokenize.indexed import IndexedWriter
 from cppllm.tokenizer.special import BOS_ID, EOS_ID
 from cppllm.tokenizer.tokenizer import train_tokenizer
 from cppllm.train.__main__ import main as train_main

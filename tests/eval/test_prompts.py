@@ -12,7 +12,7 @@ def test_load_heldout_restores_fim_documents_and_strips_framing(heldout_dir, tok
 
 @pytest.mark.parametrize("mode", ["psm", "spm"])
 def test_unfim_inverts_the_training_format(tokenizer, heldout_files, mode):
-    from cppllm.pipeline.fim import FIMConfig, assemble
+    from cppllm.pipeline.pretokenize.fim import FIMConfig, assemble
 
     text = heldout_files[1]
     cut1, cut2 = 17, len(text) // 2

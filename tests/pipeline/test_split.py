@@ -13,10 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 from datatrove.data import Document
 
-from cppllm.pipeline import indexed
-from cppllm.pipeline.binwriter import BinShardWriter, merge_shards
-from cppllm.pipeline.fim import FIMConfig
-from cppllm.pipeline.readers.sources import ArchiveReader
+from cppllm.pipeline.pretokenize import indexed
+from cppllm.pipeline.pretokenize.binwriter import BinShardWriter, merge_shards
+from cppllm.pipeline.pretokenize.fim import FIMConfig
+from cppllm.pipeline.readers.trees import ArchiveReader
 from cppllm.pipeline.split import (
     GROUPINGS,
     GroupTally,

@@ -13,8 +13,7 @@ import pytest
 from cppllm.pipeline.readers import make_reader
 from pipelines import plan as P
 from pipelines import sources as S
-from pipelines.cli import build_executors, build_parser
-from pipelines.milestone import milestone_def, source_caps
+from pipelines.cli import build_executors, parse_config, run_caps
 
 DOC = "int f{i}(int x) {{ return x * {i}; }}\n" + "// padding line for a realistic file size\n" * 20
 
@@ -102,16 +101,15 @@ def test_tiny_plan_caps_what_each_source_reads(local_sources, tmp_path):
 
 
 def test_a_run_builds_its_readers_with_the_plans_caps(tmp_path):
-    m = milestone_def("m1")
-    args = build_parser(m).parse_args(["--output", str(tmp_path), "--token-budget", "1000000"])
-    caps = source_caps("m1", args)
+    config = parse_config(S.M1, ["--output", str(tmp_path), "--token-budget", "1000000"])
+    caps = run_caps(config, S.M1)
     plan = P.build_plan(dataclasses.replace(S.M1, budget_tokens=1_000_000), steps=())
     assert caps == P.reader_caps(plan)
     assert sum(p.tokens_needed for p in plan.sources) == pytest.approx(1_000_000, abs=len(plan.sources))
     # libc++ lives in the LLVM tarball: its share is added to the one reader of that archive
     by_name = {p.name: p.cap_bytes for p in plan.sources}
     assert caps["llvm"] == by_name["llvm"] + by_name["libcxx"] and "libcxx" not in caps
-    built = P.chain_caps(build_executors(args, m))
+    built = P.chain_caps(build_executors(config, S.M1))
     assert sorted(built.values()) == sorted(caps.values())
     for stage, cap in built.items():
         assert cap == caps[next(n for n in caps if stage.endswith("_" + n))]
@@ -122,7 +120,7 @@ def test_dry_run_prints_the_caps_the_run_uses(tmp_path, capsys):
 
     assert main(["--dry-run", "--output", str(tmp_path), "--token-budget", "1000000"]) == 0
     out = capsys.readouterr().out
-    caps = source_caps("m1", build_parser(milestone_def("m1")).parse_args(["--token-budget", "1000000"]))
+    caps = run_caps(parse_config(S.M1, ["--token-budget", "1000000"]), S.M1)
     assert "reader caps" in out
     for name, cap in caps.items():
         assert any(name in line and f"{cap:,} bytes" in line for line in out.splitlines()), name

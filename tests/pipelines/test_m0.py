@@ -184,7 +184,8 @@ def test_privacy_and_decontamination_in_the_pipeline(tmp_path):
 def test_mixture_writes_one_bin_per_source_and_the_train_spec(tmp_path):
     """A milestone with a mixture: DIR/bin/<source>/ per source, and DIR/mixture.json for the loader."""
     from cppllm.train.data import parse_data_spec
-    from pipelines.cli import MilestoneDef, SourceSpec, run
+    from pipelines.cli import run
+    from pipelines.sources import Milestone, SourceSpec
 
     trees = {}
     for name, body in (
@@ -199,10 +200,12 @@ def test_mixture_writes_one_bin_per_source_and_the_train_spec(tmp_path):
                 "#include <cstdint>\n" + body.format(i=i) * (i + 2)
             )
         trees[name] = root
-    m = MilestoneDef(
+    m = Milestone(
         name="mix",
-        sources=lambda: [SourceSpec(name=n, spec=str(p), options={"source": n}) for n, p in trees.items()],
-        mixture=lambda: [("alpha", 0.75), ("beta", 0.25)],
+        preset="tiny",
+        specs=tuple(SourceSpec(name=n, spec=str(p), options={"source": n}) for n, p in trees.items()),
+        mixture=(("alpha", 0.75), ("beta", 0.25)),
+        near_dedup="off",
     )
     out = tmp_path / "out"
     argv = ["--output", str(out), "--no-license", "--workers", "1", "--tasks", "1", "--quiet"]

@@ -8,6 +8,7 @@ import pytest
 
 from pipelines import plan as P
 from pipelines import sources as S
+from pipelines.plan.__main__ import main as plan_main
 
 
 def test_disk_counts_a_shared_archive_once():
@@ -67,7 +68,7 @@ def test_local_sources_are_sized_from_disk_or_reported_missing(tmp_path, monkeyp
 
 
 def test_cli_prints_the_plan(capsys):
-    assert P.main(["m1", "--output", "data/m1"]) == 0
+    assert plan_main(["m1", "--output", "data/m1"]) == 0
     out = capsys.readouterr().out
     for s in S.M1.weights:
         assert s in out
@@ -77,14 +78,14 @@ def test_cli_prints_the_plan(capsys):
 
 
 def test_cli_json_and_errors(capsys, tmp_path):
-    assert P.main(["m2", "--json"]) == 0
+    assert plan_main(["m2", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert {s["name"]: s["weight"] for s in plan["sources"]} == S.M2.weights
     assert plan["disk"]["total"] > 0
-    assert P.main(["m1", "--calibrate", str(tmp_path)]) == 2
+    assert plan_main(["m1", "--calibrate", str(tmp_path)]) == 2
     assert "finished run" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        P.main(["m9"])
+        plan_main(["m9"])
 
 
 def test_milestone_dry_run_prints_the_plan_with_the_runs_stages(tmp_path, capsys):

@@ -18,7 +18,7 @@ from pipelines.plan import build_plan
 
 def test_every_mixture_source_resolves_and_weights_sum_to_one():
     known = S.catalog()
-    for m in S.MILESTONES.values():
+    for m in S.CATALOG_MILESTONES.values():
         assert abs(sum(m.weights.values()) - 1) < 1e-9
         assert set(m.weights) <= set(known)
         assert len(m.weights) == len(m.mixture)  # no source listed twice
@@ -84,7 +84,7 @@ def test_token_budget_is_chinchilla_from_the_preset_as_the_trainer_derives_it():
     assert 8e9 < S.M1.token_budget < 9e9  # 431M params (GQA d20) x 20
 
 
-@pytest.mark.parametrize("name", sorted(S.MILESTONES))
+@pytest.mark.parametrize("name", sorted(S.CATALOG_MILESTONES))
 def test_no_source_repeats_more_than_the_epoch_cap(name):
     plan = build_plan(name)
     for p in plan.sources:

@@ -130,8 +130,8 @@ def train_data(request, tmp_path_factory) -> Path:
         return request.getfixturevalue("m0_runs")[0]
     import numpy as np
 
-    from cppllm.pipeline.corpus import embedded_roots
-    from cppllm.pipeline.indexed import IndexedWriter
+    from cppllm.pipeline.pretokenize.indexed import IndexedWriter
+    from cppllm.pipeline.readers.corpus import embedded_roots
     from cppllm.tokenizer.special import BOS_ID, EOS_ID
     from cppllm.tokenizer.tokenizer import train_tokenizer
 

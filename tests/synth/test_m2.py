@@ -57,6 +57,7 @@ def test_m2_says_exactly_what_is_missing(tmp_path: Path, capsys, monkeypatch):
 
 def test_synthetic_endpoint_fills_the_m2_folders(tmp_path: Path, monkeypatch, scripted_server):
     from pipelines.milestone import missing
+    from pipelines.sources import M2
 
     monkeypatch.chdir(tmp_path)
     srv = scripted_server(lambda req, n: (200, _chat(EXERCISE if "exercise" in str(req) else TEXTBOOK), 0.0))
@@ -70,15 +71,13 @@ def test_synthetic_endpoint_fills_the_m2_folders(tmp_path: Path, monkeypatch, sc
         assert [p.name for p in folder.iterdir()] == [f"{kind}.jsonl"]  # documents only: the reader reads all
         docs = [json.loads(x) for x in (folder / f"{kind}.jsonl").read_text().splitlines()]
         assert len(docs) == 2 and {d["source"] for d in docs} == {f"synthetic-{kind}"}
-    import argparse
-
-    assert missing("m2", argparse.Namespace(source=None)) is None  # M2 can start
+    assert missing(M2) is None  # M2 can start
 
 
 def test_generated_docs_go_through_the_pipeline_steps(tmp_path: Path, monkeypatch, scripted_server):
     from cppllm.pipeline.readers.registry import make_reader
-    from pipelines.cli import build_parser
-    from pipelines.milestone import catalog_sources, milestone_def
+    from pipelines.cli import parse_config
+    from pipelines.sources import M2
     from pipelines.stages import data_steps
 
     monkeypatch.chdir(tmp_path)
@@ -92,11 +91,11 @@ def test_generated_docs_go_through_the_pipeline_steps(tmp_path: Path, monkeypatc
     assert rc == 0
     evals = tmp_path / "eval_prompts.jsonl"
     evals.write_text(json.dumps({"set": "humaneval", "text": EVAL_TEXT}) + "\n")
-    spec = next(s for s in catalog_sources("m2") if s.name == "synthetic-textbooks")
-    args = build_parser(milestone_def("m2")).parse_args(
-        ["--no-license", "--decontam", str(evals), "--output", str(tmp_path / "m2")]
+    spec = next(s for s in M2.reader_specs() if s.name == "synthetic-textbooks")
+    config = parse_config(M2, ["--no-license", "--decontam", str(evals), "--output", str(tmp_path / "m2")])
+    steps = data_steps(
+        config, reader=make_reader(spec.spec, **spec.options), audit_dir=str(tmp_path / "audit")
     )
-    steps = data_steps(args, reader=make_reader(spec.spec, **spec.options), audit_dir=str(tmp_path / "audit"))
     data = None
     for step in steps:
         data = step(data, rank=0, world_size=1)

@@ -31,7 +31,7 @@ def test_every_embedded_file_round_trips(tiny_tokenizer):
 def test_32k_tokenizer_engines_identical_on_every_raw_and_normalized_file():
     """README claim: with the 32K tokenizer, tiktoken's engine and HF's give the same ids on every
     embedded file, raw and normalized (the tiny tokenizer above has far fewer merges to disagree on)."""
-    from cppllm.pipeline.normalize import normalize
+    from cppllm.pipeline.clean.normalize import normalize
     from cppllm.tokenizer.data import split_docs
     from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 

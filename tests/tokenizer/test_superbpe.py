@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cppllm.pipeline.normalize import normalize
+from cppllm.pipeline.clean.normalize import normalize
 from cppllm.tokenizer.regex import pretokenize
 from cppllm.tokenizer.superbpe import CHUNK_PATTERN, add_superwords, learn_merges
 from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer

@@ -155,7 +155,7 @@ def test_engines_give_identical_ids(tiny_tokenizer, hf_engine, text):
 
 
 def test_engines_identical_on_corpus_sample(tiny_tokenizer, hf_engine, cpp_sample):
-    from cppllm.pipeline.normalize import normalize
+    from cppllm.pipeline.clean.normalize import normalize
 
     texts = list(cpp_sample.values())
     texts += [normalize(t) for t in texts]

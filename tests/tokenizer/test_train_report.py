@@ -14,7 +14,7 @@ from cppllm.tokenizer.train import main as train_main
 @pytest.fixture(scope="module")
 def pipeline_out(tmp_path_factory, cpp_sample):
     """A pipeline-style output dir (`docs/*.parquet`) holding the C++ sample."""
-    from cppllm.pipeline.normalize import normalize
+    from cppllm.pipeline.clean.normalize import normalize
 
     out = tmp_path_factory.mktemp("m0")
     docs = [Doc(k, normalize(t)) for k, t in sorted(cpp_sample.items())]

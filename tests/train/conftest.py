@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cppllm.pipeline.indexed import IndexedWriter
+from cppllm.pipeline.pretokenize.indexed import IndexedWriter
 from cppllm.tokenizer.special import BOS_ID, EOS_ID
 from cppllm.tokenizer.tokenizer import train_tokenizer
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from cppllm.pipeline.indexed import IndexedWriter
+from cppllm.pipeline.pretokenize.indexed import IndexedWriter
 from cppllm.tokenizer.special import BOS_ID, EOS_ID
 from cppllm.train.data import (
     DataSource,

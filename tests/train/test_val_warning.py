@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cppllm.pipeline.indexed import IndexedWriter
+from cppllm.pipeline.pretokenize.indexed import IndexedWriter
 from cppllm.train.__main__ import main
 from cppllm.train.data import parse_data_spec, val_split_warning
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import tarfile
 import zipfile
@@ -25,6 +24,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
+from cppllm.atomic import atomic_dir, write_text
 from cppllm.pipeline.readers.buildctx import BUILD_FILES
 from cppllm.pipeline.readers.cppfiles import DEFAULT_MAX_FILE_BYTES, is_cpp_path, is_extensionless
 
@@ -182,30 +182,22 @@ def extract_archive(
     report_path = dest.with_name(dest.name + REPORT_SUFFIX)
     if dest.is_dir() and report_path.is_file():
         return json.loads(report_path.read_text())["counts"]
-    tmp = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    ex = _Extractor(tmp, limits, archive.name)
-    try:
-        if zipfile.is_zipfile(archive):
-            ex.zip(archive)
-        elif tarfile.is_tarfile(archive):
-            ex.tar(archive)
-        else:
-            raise ValueError(f"{archive}: not a tar or zip archive")
-    except (tarfile.TarError, EOFError, zipfile.BadZipFile) as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ValueError(f"{archive}: corrupt or truncated archive ({e})") from e
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    # the tree first, then its report: a report on disk means the tree next to it is complete
+    report_path.unlink(missing_ok=True)
+    with atomic_dir(dest) as tmp:
+        ex = _Extractor(tmp, limits, archive.name)
+        try:
+            if zipfile.is_zipfile(archive):
+                ex.zip(archive)
+            elif tarfile.is_tarfile(archive):
+                ex.tar(archive)
+            else:
+                raise ValueError(f"{archive}: not a tar or zip archive")
+        except (tarfile.TarError, EOFError, zipfile.BadZipFile) as e:
+            raise ValueError(f"{archive}: corrupt or truncated archive ({e})") from e
     counts = dict(sorted(ex.counts.items()))
     report = {"archive": str(archive), "limits": asdict(limits), "members": ex.members, "counts": counts}
-    tmp_report = report_path.with_name(report_path.name + f".tmp-{os.getpid()}")
-    tmp_report.write_text(json.dumps(report, indent=1))
-    shutil.rmtree(dest, ignore_errors=True)
-    os.replace(tmp, dest)
-    os.replace(tmp_report, report_path)
+    write_text(report_path, json.dumps(report, indent=1))
     return counts
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cppllm.pipeline.corpus import CPP_EXTENSIONS
+from cppllm.pipeline.readers.corpus import CPP_EXTENSIONS
 
 __all__ = [
     "CPP_EXTENSIONS",

@@ -1,6 +1,6 @@
 """The embedded default corpus as a reader: the installed g++'s libstdc++ headers and torch's C++ headers.
 
-The roots come from `cppllm.pipeline.corpus.embedded_roots()` (found at run time, never a hard-coded
+The roots come from `cppllm.pipeline.readers.corpus.embedded_roots()` (found at run time, never a hard-coded
 path). `repo` is the root's name plus its top-level directory (`torch-include/ATen`,
 `torch-include/c10`, `libstdcxx/bits`, ...) so a train/val split by repo has more than two groups. Build context: torch's
 headers compile with `-I torch/include -I torch/include/torch/csrc/api/include` (as a torch extension
@@ -12,7 +12,7 @@ are still there when the eval runs.
 from __future__ import annotations
 
 from cppllm.pipeline.readers.buildctx import BuildContext
-from cppllm.pipeline.readers.sources import SourceTreeReader, Tree
+from cppllm.pipeline.readers.trees import SourceTreeReader, Tree
 
 # torch's C++ API headers include `<torch/...>` from both roots (`torch/extension.h`, `torch/all.h`).
 _TORCH_INCLUDE_DIRS = (".", "torch/csrc/api/include")
@@ -24,7 +24,7 @@ class EmbeddedCorpusReader(SourceTreeReader):
     name = "📚 embedded corpus"
 
     def trees(self, rank: int, world_size: int) -> list[Tree]:
-        from cppllm.pipeline.corpus import embedded_roots
+        from cppllm.pipeline.readers.corpus import embedded_roots
 
         trees, seen = [], {}
         for root in embedded_roots():

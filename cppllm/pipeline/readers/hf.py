@@ -258,7 +258,7 @@ class HFDatasetReader(BaseReader):
             raise
 
     def hydrator(self) -> Hydrator:
-        from cppllm.pipeline.readers.sources import default_cache_dir
+        from cppllm.pipeline.readers.trees import default_cache_dir
 
         return Hydrator(Path(self.cache_dir or default_cache_dir()) / "hydrate", **self.hydrate_opts)
 

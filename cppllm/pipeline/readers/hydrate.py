@@ -21,6 +21,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from cppllm.atomic import write_bytes
+
 GITHUB_RAW = "https://raw.githubusercontent.com/{repo}/{commit}/{path}"
 _PERMANENT = {400, 404, 410, 451}  # cached as misses; 401/403 are not (a token may fix them)
 _MISSING = b"\x00cppllm-missing\x00"  # cache marker for permanent misses: no real text has NUL
@@ -83,9 +85,7 @@ class Hydrator:
 
     def _store(self, dest: Path, data: bytes) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f"{dest.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, dest)
+        write_bytes(dest, data)
 
     def _request(self, url: str) -> urllib.request.Request:
         headers = {"User-Agent": "cppllm-hydrate/0.1"}

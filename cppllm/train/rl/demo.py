@@ -28,7 +28,7 @@ def _corpus(tasks_dir: Path) -> list[str]:
 
 
 def build_pretrain_data(root: Path, texts: list[str], vocab_size: int) -> None:
-    from cppllm.pipeline.indexed import IndexedWriter
+    from cppllm.pipeline.pretokenize.indexed import IndexedWriter
     from cppllm.tokenizer.special import BOS_ID, EOS_ID
     from cppllm.tokenizer.tokenizer import train_tokenizer
 

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from cppllm.eval import sandbox
-from cppllm.eval.compile import CompileChecker, CompileConfig
 from cppllm.eval.humaneval import execute
 from cppllm.eval.sandbox import SandboxLimits
+from cppllm.eval.syntax_check import CompileChecker, CompileConfig
 from cppllm.train.rl.rewards import Reply, Verdict, extract_code
 from cppllm.train.rl.tasks import Task
 

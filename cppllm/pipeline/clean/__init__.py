@@ -1,0 +1,1 @@
+"""Cleaning: C++ whitespace normalization (`normalize`) and BigCode quality filters (`filters`)."""
