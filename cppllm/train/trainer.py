@@ -159,7 +159,7 @@ def _build_loaders(cfg: TrainConfig, tok: CppTokenizer, info: DistInfo):
     if cfg.stage == "sft":
         from cppllm.train.chat_data import build_chat_loaders
 
-        loader, val, chats = build_chat_loaders(cfg, tok, rank=info.rank, world_size=info.world_size)
+        loader, val, chats = build_chat_loaders(cfg, tok, rank=info.dp_rank, world_size=info.dp_size)
         return loader, val, {"data": {}, "chats": chats}
     sources = parse_data_spec(cfg.data, "train")
     loader = MixtureLoader(
