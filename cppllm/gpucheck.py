@@ -11,6 +11,10 @@ Checks, each printed as it finishes and collected in a JSON summary:
     flash_sdpa                   attention forward with only the flash backend allowed, and the kernels the
                                  default path launches (profiler)
     fsdp_one_gpu                 FSDP2 (`fully_shard`) over a 1-rank process group: same losses as unsharded
+    context_parallel             the trainer's `--context-parallel 2` loss (`SequenceSplit`) in 2 processes
+                                 against one process: loss and gradients (fp32); NCCL with a GPU per rank,
+                                 else NCCL on one shared GPU if it allows it, else gloo (CUDA, then CPU
+                                 tensors); the backend used is reported. Correctness, not CP speed.
     kv_generation                greedy decoding with the KV cache equals a full forward per token; tokens/s
     hf_export                    `LlamaForCausalLM` from our export, on the same device: max |logit diff|
     projection                   d20 (M1) on 8xH100 in hours, from the MFU measured here
@@ -265,6 +269,112 @@ def check_fsdp(cc: CheckConfig, device: torch.device) -> dict:
     }
 
 
+def _cp_worker(rank: int, cc: CheckConfig, backend: str, device_name: str, port: int, out: str) -> None:
+    """One of the 2 ranks of `check_context_parallel` (spawned): one-process reference, then the CP loss."""
+    import torch.distributed as dist
+
+    from cppllm.train.context_parallel import SequenceSplit
+    from cppllm.train.distributed import DistInfo
+    from cppllm.train.trainer import TrainModule
+
+    if cc.dry_run:
+        torch.set_num_threads(1)
+    device = torch.device(device_name.replace("RANK", str(rank)))
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    dist.init_process_group(backend, init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+    try:
+        gpt = _model(cc, device)  # seeded: the same weights on both ranks
+        module = TrainModule(gpt, loss_impl="chunked", chunk=4096)  # fp32 both ways
+        x, y = _batch(CheckConfig(**{**asdict(cc), "batch": 2}), device, seed=3)
+        y = y.clone()  # a view of x's storage
+        y[0, : cc.seq // 3] = -1  # unevenly scored shards exercise the loss weighting
+        ref = module(x, y)
+        ref.backward()
+        ref_grads = {n: q.grad.clone() for n, q in gpt.named_parameters()}
+        gpt.zero_grad(set_to_none=True)
+        split = SequenceSplit(DistInfo(rank=rank, world_size=2, cp_size=2))
+        gpt.enable_context_parallel(split.cp)
+        loss = split.loss(module, x, y)
+        loss.backward()
+        loss = loss.detach()
+        dist.all_reduce(loss)
+        grad_diff = 0.0
+        for n, q in gpt.named_parameters():
+            dist.all_reduce(q.grad)  # DDP's mean over the 2 ranks
+            diff = (q.grad / 2 - ref_grads[n]).abs().max() / ref_grads[n].abs().max().clamp(min=1e-12)
+            grad_diff = max(grad_diff, float(diff))
+        if rank == 0:
+            write_text(Path(out), json.dumps({"loss_diff": abs(float(loss) / 2 - float(ref)),
+                                              "grad_rel_max_diff": grad_diff}))  # fmt: skip
+    finally:
+        dist.destroy_process_group()
+
+
+def _cp_attempts(device: torch.device) -> list[tuple[str, str]]:
+    """(backend, device of rank RANK) to try, best first."""
+    if device.type != "cuda":
+        return [("gloo", "cpu")]
+    if torch.cuda.device_count() >= 2:
+        return [("nccl", "cuda:RANK")]
+    one = f"cuda:{device.index or 0}"
+    return [("nccl", one), ("gloo", one), ("gloo", "cpu")]  # NCCL usually refuses two ranks on one GPU
+
+
+def check_context_parallel(cc: CheckConfig, device: torch.device, timeout_s: float = 180.0) -> dict:
+    import multiprocessing as mp
+
+    if cc.seq % 4:
+        return {"status": f"skipped: sequence {cc.seq} does not split into 4 chunks"}
+    import torch.distributed as dist
+
+    ctx = mp.get_context("spawn")
+    attempts: list[dict] = []
+    for backend, dev in _cp_attempts(device):
+        tried = {"backend": backend, "device": dev.replace("RANK", "<rank>")}
+        if backend == "nccl" and not dist.is_nccl_available():
+            attempts.append({**tried, "error": "NCCL is not in this torch build"})
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            out, port = Path(tmp) / "cp.json", _free_port()
+            procs = [
+                ctx.Process(target=_cp_worker, args=(r, cc, backend, dev, port, str(out))) for r in range(2)
+            ]
+            for proc in procs:
+                proc.start()
+            for proc in procs:
+                proc.join(timeout_s)
+            hung = [proc for proc in procs if proc.is_alive()]
+            for proc in hung:
+                proc.kill()
+                proc.join()
+            if hung or not out.is_file():
+                why = (
+                    f"timed out after {timeout_s:.0f} s"
+                    if hung
+                    else f"exit codes {[q.exitcode for q in procs]}"
+                )
+                attempts.append({**tried, "error": why})
+                continue
+            res = json.loads(out.read_text())
+        tol = 1e-4 if device.type == "cuda" else 1e-5
+        ok = res["loss_diff"] <= tol and res["grad_rel_max_diff"] <= 10 * tol
+        same_gpu = dev.startswith("cuda") and "RANK" not in dev
+        return {
+            "status": "ok" if ok else "fail",
+            **tried,
+            "ranks": 2,
+            **res,
+            "tolerance": tol,
+            "dtype": "fp32",
+            "failed_attempts": attempts,
+            "note": "2 ranks share one GPU: the CP path's correctness, not its speed"
+            if same_gpu
+            else ("CPU tensors" + (" (the GPU could not host 2 ranks)" if device.type == "cuda" else "")),
+        }
+    return {"status": "fail: no backend ran 2 context-parallel ranks", "failed_attempts": attempts}
+
+
 def check_generation(cc: CheckConfig, device: torch.device) -> dict:
     from cppllm.model.generate import generate
 
@@ -338,6 +448,7 @@ CHECKS: list[tuple[str, Callable]] = [
     ("loss_parity", check_loss_parity),
     ("flash_sdpa", check_flash),
     ("fsdp_one_gpu", check_fsdp),
+    ("context_parallel", check_context_parallel),
     ("kv_generation", check_generation),
     ("hf_export", check_hf_export),
 ]

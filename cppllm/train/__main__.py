@@ -89,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     a("--compile", action="store_true", help="torch.compile each transformer block")
     a("--fsdp", action="store_true", help="shard parameters, grads and optimizer state with FSDP2 (torchrun)")
+    a(
+        "--context-parallel",
+        type=int,
+        default=1,
+        metavar="N",
+        help="split every sequence over N ranks (torchrun; data-parallel size = ranks / N; "
+        "pretrain and lcft; --seq-len a multiple of 2N)",
+    )
     a("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps")
     a("--seed", type=int, default=0, help="seed of the model init and the data order")
     a("--no-bos-aligned", action="store_true", help="tile the token stream instead of starting rows at BOS")
@@ -143,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--stage rl needs --tasks KIND:DIR[,KIND:DIR...]")
     if args.stage != "rl" and not args.data:
         parser.error("--data is required (except with --stage rl, which reads --tasks)")
+    if args.context_parallel < 1 or (args.context_parallel > 1 and args.stage == "embed"):
+        parser.error("--context-parallel must be >= 1 (and 1 with --stage embed)")
     if args.stage == "embed":
         return _embed(args, parser)
     cfg = TrainConfig(
@@ -175,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         loss_chunk=args.loss_chunk,
         compile=args.compile,
         fsdp=args.fsdp,
+        context_parallel=args.context_parallel,
         device=args.device,
         seed=args.seed,
         bos_aligned=not args.no_bos_aligned,

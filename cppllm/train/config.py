@@ -65,6 +65,7 @@ class TrainConfig:
     loss_chunk: int | None = None  # rows of logits per chunk; None: 256 on CPU (cache-sized), 4096 on GPU
     compile: bool = False
     fsdp: bool = False
+    context_parallel: int = 1  # ranks sharing each sequence (cppllm.train.context_parallel); 1: off
     device: str = "auto"
     seed: int = 0
     bos_aligned: bool = True

@@ -2,6 +2,10 @@
 
 torchrun sets RANK / WORLD_SIZE / LOCAL_RANK; without them the trainer runs as a single process. The
 backend is NCCL on CUDA and gloo on CPU (so the multi-process path is tested on a laptop).
+
+With context parallelism (`--context-parallel N`) every N consecutive ranks share one sequence: they form a
+CP group and read the same batch, so the data-parallel rank/size (what the loaders see) is rank // N and
+world / N. Consecutive ranks keep a CP group inside a node, where its per-layer all-gathers are cheapest.
 """
 
 from __future__ import annotations
@@ -19,24 +23,42 @@ class DistInfo:
     rank: int = 0
     local_rank: int = 0
     world_size: int = 1
+    cp_size: int = 1  # ranks per context-parallel group (consecutive ranks share one sequence)
 
     @property
     def enabled(self) -> bool:
         return self.world_size > 1
 
     @property
+    def dp_rank(self) -> int:
+        """The data-parallel rank: which batch this rank reads (every rank of a CP group the same)."""
+        return self.rank // self.cp_size
+
+    @property
+    def dp_size(self) -> int:
+        """Data-parallel ranks: distinct batches per micro-step."""
+        return self.world_size // self.cp_size
+
+    @property
     def is_main(self) -> bool:
         return self.rank == 0
 
 
-def init_distributed(device_name: str) -> tuple[DistInfo, str]:
+def init_distributed(device_name: str, context_parallel: int = 1) -> tuple[DistInfo, str]:
     """Join the torchrun process group if launched by torchrun; returns (info, device name for this rank)."""
-    if "RANK" not in os.environ or int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+    world = int(os.environ.get("WORLD_SIZE", "1")) if "RANK" in os.environ else 1
+    if world % context_parallel or (context_parallel > 1 and world == 1):
+        raise ValueError(
+            f"--context-parallel {context_parallel} needs torchrun with a multiple of {context_parallel} "
+            f"ranks (got {world}): the ranks of a CP group split each sequence between them"
+        )
+    if world <= 1:
         return DistInfo(), device_name
     info = DistInfo(
         rank=int(os.environ["RANK"]),
         local_rank=int(os.environ.get("LOCAL_RANK", "0")),
-        world_size=int(os.environ["WORLD_SIZE"]),
+        world_size=world,
+        cp_size=context_parallel,
     )
     use_cuda = device_name.startswith("cuda") or (device_name == "auto" and torch.cuda.is_available())
     if use_cuda:
@@ -45,6 +67,12 @@ def init_distributed(device_name: str) -> tuple[DistInfo, str]:
     if not dist.is_initialized():
         dist.init_process_group(backend="nccl" if use_cuda else "gloo")
     return info, device_name
+
+
+def context_parallel_group(info: DistInfo) -> dist.ProcessGroup:
+    """This rank's CP group (ranks cp_size * dp_rank ...); collective: every rank creates every group."""
+    group, _ = dist.new_subgroups(group_size=info.cp_size)
+    return group
 
 
 def shutdown_distributed() -> None:

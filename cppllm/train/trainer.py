@@ -39,6 +39,7 @@ from cppllm.train.checkpoint import (
     set_rng_state,
 )
 from cppllm.train.config import RESUME_MUST_MATCH, TrainConfig
+from cppllm.train.context_parallel import SequenceSplit, check_context_parallel
 from cppllm.train.data import MixtureLoader, parse_data_spec, val_split_warning
 from cppllm.train.distributed import (
     DistInfo,
@@ -126,8 +127,8 @@ def _val_loader(sources, cfg: TrainConfig, info: DistInfo, tok_hash: str) -> Mix
             val,
             cfg.micro_batch,
             cfg.seq_len,
-            rank=info.rank,
-            world_size=info.world_size,
+            rank=info.dp_rank,  # a context-parallel group reads one batch
+            world_size=info.dp_size,
             seed=cfg.seed,
             # every val token scored once: BOS-aligned windows would score only document openings
             # (licence headers, include blocks), which flatters bpb
@@ -158,15 +159,15 @@ def _build_loaders(cfg: TrainConfig, tok: CppTokenizer, info: DistInfo):
     if cfg.stage == "sft":
         from cppllm.train.chat_data import build_chat_loaders
 
-        loader, val, chats = build_chat_loaders(cfg, tok, rank=info.rank, world_size=info.world_size)
+        loader, val, chats = build_chat_loaders(cfg, tok, rank=info.dp_rank, world_size=info.dp_size)
         return loader, val, {"data": {}, "chats": chats}
     sources = parse_data_spec(cfg.data, "train")
     loader = MixtureLoader(
         sources,
         cfg.micro_batch,
         cfg.seq_len,
-        rank=info.rank,
-        world_size=info.world_size,
+        rank=info.dp_rank,  # a context-parallel group reads one batch
+        world_size=info.dp_size,
         seed=cfg.seed,
         bos_aligned=cfg.bos_aligned,
         tokenizer_hash=tok.hash(),
@@ -179,7 +180,7 @@ def _build_loaders(cfg: TrainConfig, tok: CppTokenizer, info: DistInfo):
 
 def train(cfg: TrainConfig, *, resume: str | None = None, stop_at_step: int | None = None) -> dict[str, Any]:
     """Run (or resume) training; returns a summary. `resume`: a checkpoint path, 'latest' or 'auto'."""
-    info, device_name = init_distributed(cfg.device)
+    info, device_name = init_distributed(cfg.device, cfg.context_parallel)
     try:
         return Trainer(cfg, info, device_name, resume=resume).fit(stop_at_step=stop_at_step)
     finally:
@@ -209,11 +210,12 @@ class Trainer:
             n_params=count_params(model_cfg)["total"],
             n_embd=model_cfg.n_embd,
             max_seq_len=model_cfg.max_seq_len,
-            world_size=info.world_size,
+            world_size=info.dp_size,  # the batch splits over data-parallel ranks (= ranks without CP)
             tied=model_cfg.tie_embeddings,
             device_type=device.type,
         )
-        self.accum = cfg.grad_accum(info.world_size)
+        self.accum = cfg.grad_accum(info.dp_size)
+        self.cp_notes = check_context_parallel(cfg, info, model_cfg) if cfg.context_parallel > 1 else []
 
         self.ckpt = ckpt = self._find_resume(resume)
         saved_cfg, trainer_state = load_trainer_files(ckpt) if ckpt is not None else (None, None)
@@ -225,6 +227,10 @@ class Trainer:
             if parent is not None:
                 load_parent_weights(gpt, parent)
         self.gpt = gpt.to(device)
+        self.seq_split = None  # --context-parallel: this rank's part of every sequence
+        if cfg.context_parallel > 1:
+            self.seq_split = SequenceSplit(info)
+            gpt.enable_context_parallel(self.seq_split.cp)
         self.loader, self.val_loader, data_entries = self._build_loaders(cfg, tok, info)
         self.val_start = self.val_loader.state_dict() if self.val_loader is not None else None
         self.token_bytes = tok.token_bytes()
@@ -239,6 +245,8 @@ class Trainer:
             "model": model_cfg.to_dict(),
             "parent": parent.lineage() if parent is not None else None,
             "world_size": info.world_size,
+            "context_parallel": {"size": cfg.context_parallel, "data_parallel": info.dp_size}
+            | ({"approximations": self.cp_notes} if self.cp_notes else {}),
             "grad_accum": self.accum,
             "tokenizer_hash": tok.hash(),
             "tokenizer_vocab_size": tok.vocab_size,
@@ -321,6 +329,8 @@ class Trainer:
     def micro_loss(self, batch: Any, n_micro: int) -> torch.Tensor:
         """One micro-batch's share of the step's loss (the LM loss; the RL stage overrides it)."""
         x, y = (t.to(self.device, non_blocking=True) for t in batch)
+        if self.seq_split is not None:
+            return self.seq_split.loss(self.wrapped, x, y) / n_micro
         return self.wrapped(x, y) / n_micro
 
     def step(self, micro_batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, Any]:
@@ -375,7 +385,7 @@ class Trainer:
         self.gpt.update_router_bias()  # MoE: aux-loss-free balancing from this step's expert load
         self.step_no += 1
         # = batch_tokens for fixed-width rows; SFT rows are cut to their longest chat (this rank's x ranks)
-        self.tokens_seen += positions * self.info.world_size
+        self.tokens_seen += positions * self.info.dp_size
         return loss_sum, grad_norm
 
     # ----- validation -----
@@ -385,9 +395,11 @@ class Trainer:
         if val_loader is None:
             return None
         val_loader.load_state_dict(self.val_start)
-        per_batch = cfg.micro_batch * info.world_size
+        per_batch = cfg.micro_batch * info.dp_size
         n = max(1, min(cfg.val_tokens // (per_batch * cfg.seq_len), val_loader.num_rows // per_batch))
         batches = (val_loader.next_batch() for _ in range(n))
+        if self.seq_split is not None:  # each rank scores its shard; the sums below count every token once
+            batches = self.seq_split.shard_batches(batches)
         self.wrapped.eval()
         with self.autocast():
             nats, nbytes = bpb_sums(_TokenLosses(self.wrapped), batches, self.token_bytes, self.device)
@@ -441,7 +453,9 @@ class Trainer:
             print(
                 f"[train] {cfg.stage} {cfg.preset}: {self.run_config['num_params'] / 1e6:.2f}M params, "
                 f"{cfg.steps} steps x {cfg.batch_tokens} tokens ({cfg.micro_batch} x {cfg.seq_len} x "
-                f"{self.accum} accum x {info.world_size} ranks), {cfg.optimizer} + adamw, "
+                f"{self.accum} accum x {info.dp_size} ranks"
+                + (f", each sequence over {cfg.context_parallel} ranks" if self.seq_split else "")
+                + f"), {cfg.optimizer} + adamw, "
                 f"loss={self.loss_impl}, device={self.device}, out={self.out}"
                 + (f", from {self.parent.ckpt}" if self.parent is not None else ""),
                 file=sys.stderr,
