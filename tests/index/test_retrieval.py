@@ -55,3 +55,63 @@ def test_doc_queries_refused_on_an_index_with_doc_comments(tmp_path, capsys):
     r = json.loads((tmp_path / "r.json").read_text())
     assert r["queries"] == {"call": 1} and set(r["modes"]) == {"bm25"}
     assert any("--strip-docs" in n for n in r["notes"])
+
+
+DEV = {
+    "src/strings.cpp": """#include <string>
+
+// Counts how many times a character occurs in a string.
+int count_char(const std::string& s, char c) {
+  int n = 0;
+  for (char x : s) n += x == c;
+  return n;
+}
+
+// Reverses the characters of a string in place.
+void reverse_in_place(std::string& s) {
+  for (size_t i = 0, j = s.size(); i + 1 < j; ++i, --j) std::swap(s[i], s[j - 1]);
+}
+
+int count_spaces(const std::string& s) {
+  return count_char(s, ' ');
+}
+""",
+}
+
+
+def test_fusion_tuned_on_a_dev_index_of_other_repositories(tmp_path, embedder_ckpt, capsys):
+    from cppllm.eval.retrieval import fusion_grid
+    from cppllm.index import open_index
+    from cppllm.index.fusion import Fusion
+
+    write_repo(tmp_path / "src" / "geo")
+    write_repo(tmp_path / "devsrc" / "strs", DEV)
+    idx, dev = tmp_path / "idx", tmp_path / "dev"
+    for src, out in ((tmp_path / "src", idx), (tmp_path / "devsrc", dev)):
+        assert index_main(["build", "--run", str(embedder_ckpt), "--source", str(src), "--out", str(out),
+                           "--strip-docs", "--no-progress"]) == 0  # fmt: skip
+    out = tmp_path / "r.json"
+    argv = ["--index", str(idx), "--dev-index", str(dev), "--write-fusion", "--out", str(out)]
+    assert main(argv) == 0
+    r = json.loads(out.read_text())
+    f = r["fusion"]
+    assert f["tuned_on"]["repositories"] == ["strs"] and f["tuned_on"]["queries"] == {"call": 1, "doc": 2}
+    grid = f["tuned_on"]["grid"]
+    assert len(grid) == len(fusion_grid()) and f["tuned_on"]["dev_mrr"] == max(g["mrr"] for g in grid)
+    # the chosen fusion is the first grid entry with the best dev MRR
+    best = next(g for g in grid if g["mrr"] == f["tuned_on"]["dev_mrr"])
+    assert (f["method"], f["dense_weight"]) == (best["method"], best["dense_weight"])
+    assert set(r["modes"]) == {"dense", "bm25", "hybrid", "hybrid_rrf"}
+    assert "tuned on ['strs']" in capsys.readouterr().err
+    # written into the measured index: open_index(...).search now fuses that way
+    assert open_index(idx).fusion == Fusion(method=f["method"], dense_weight=f["dense_weight"])
+    # never tuned on the measured repositories, nor without the same embedder
+    with pytest.raises(ValueError, match="shares repositories"):
+        main(["--index", str(idx), "--dev-index", str(idx)])
+    bm_only = tmp_path / "bm"
+    assert index_main(["build", "--source", str(tmp_path / "devsrc"), "--out", str(bm_only), "--strip-docs",
+                       "--no-progress"]) == 0  # fmt: skip
+    with pytest.raises(ValueError, match="embedder"):
+        main(["--index", str(idx), "--dev-index", str(bm_only)])
+    with pytest.raises(SystemExit):
+        main(["--index", str(idx), "--write-fusion"])
