@@ -228,6 +228,9 @@ def evaluate(index_dir: str | Path, queries: str, *, max_per_kind: int = 300, k_
             kind: sum(1 for q in qs if q["kind"] == kind) for kind in sorted({q["kind"] for q in qs})
         },
         "queries_without_target": dropped,
+        "query_source": queries
+        if queries != "auto"
+        else f"auto (seed {seed}, at most {max_per_kind} per kind)",
         **held_out_note(index.meta, set(index.meta.get("repos") or [])),
         "fusion": tuned or {**fusion.to_dict(), "tuned_on": index.meta.get("fusion", {}).get("tuned_on")},
         "modes": {},
@@ -255,12 +258,12 @@ def evaluate(index_dir: str | Path, queries: str, *, max_per_kind: int = 300, k_
 
 
 def format_table(result: dict[str, Any]) -> str:
-    lines = [f"{'mode':8} {'queries':8} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6} {'ms/q':>7}"]
+    lines = [f"{'mode':10} {'queries':8} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6} {'ms/q':>7}"]
     for mode, res in result["modes"].items():
         for kind, m in res.items():
             if kind == "ms_per_query":
                 continue
-            lines.append(f"{mode:8} {kind:8} {m['recall@1']:6.3f} {m['recall@5']:6.3f} {m['recall@10']:6.3f} "
+            lines.append(f"{mode:10} {kind:8} {m['recall@1']:6.3f} {m['recall@5']:6.3f} {m['recall@10']:6.3f} "
                          f"{m['mrr']:6.3f} {res['ms_per_query']:7.1f}")  # fmt: skip
     return "\n".join(lines)
 

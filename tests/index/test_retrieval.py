@@ -115,3 +115,28 @@ def test_fusion_tuned_on_a_dev_index_of_other_repositories(tmp_path, embedder_ck
         main(["--index", str(idx), "--dev-index", str(bm_only)])
     with pytest.raises(SystemExit):
         main(["--index", str(idx), "--write-fusion"])
+
+
+def _result(dense: float, bm25: float, hybrid: float, queries: dict) -> dict:
+    modes = {m: {"all": {"mrr": v}} for m, v in (("dense", dense), ("bm25", bm25), ("hybrid", hybrid))}
+    return {"repositories": ["icu", "llvm"], "query_source": "auto (seed 0, at most 300 per kind)",
+            "queries": queries, "modes": modes,
+            "fusion": {"method": "convex", "dense_weight": 0.3, "tuned_on": {"repositories": ["v8"]}}}  # fmt: skip
+
+
+def test_bench_retrieval_table_rows_on_the_same_queries_only(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "benchmarks" / "bench_retrieval.py"
+    spec = importlib.util.spec_from_file_location("bench_retrieval", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(_result(0.05, 0.44, 0.44, {"doc": 300})))
+    b.write_text(json.dumps(_result(0.2, 0.44, 0.47, {"doc": 300})))
+    assert bench.main([f"old={a}", f"new={b}"]) == 0
+    rows = [x for x in capsys.readouterr().out.splitlines() if x.startswith("| new")]
+    assert rows == ["| new | 0.200 | 0.470 (convex w=0.3, tuned on v8) | - | 0.440 | - | - | - |"]
+    b.write_text(json.dumps(_result(0.2, 0.44, 0.47, {"doc": 299})))
+    assert bench.main([f"old={a}", f"new={b}"]) == 1  # other queries: not one table
