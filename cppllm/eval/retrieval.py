@@ -11,7 +11,8 @@ python -m cppllm.eval.retrieval --index idx --queries auto --out retrieval.json
   which holds the line verbatim, is left out of the ranking.
 `--queries FILE`: JSON lines `{"query", "repo", "path", "line", "kind"?}`; the target is the smallest
 chunk of that file whose line span holds `line`.
-The report says whether the index's repositories are held out from the embedder's contrastive training
+Scores are given for all queries, per query kind and per repository (`by_repo`). The report says whether
+the index's repositories are held out from the embedder's contrastive training
 pairs (read from the embed run's `pairs/stats.json`): "held out" means other repositories, not other files.
 
 Hybrid fusion (`cppllm.index.fusion`) is tuned on a dev split, never on the measured index:
@@ -249,9 +250,14 @@ def evaluate(index_dir: str | Path, queries: str, *, max_per_kind: int = 300, k_
         for kind in result["queries"]:
             sel = [i for i, q in enumerate(qs) if q["kind"] == kind]
             per_kind[kind] = score([ranked[i] for i in sel], [qs[i]["target"] for i in sel])
+        by_repo = {}
+        for repo in sorted({q["repo"] for q in qs}):
+            sel = [i for i, q in enumerate(qs) if q["repo"] == repo]
+            by_repo[repo] = score([ranked[i] for i in sel], [qs[i]["target"] for i in sel])
         result["modes"][mode] = {
             "all": score(ranked, [q["target"] for q in qs]),
             **per_kind,
+            "by_repo": by_repo,
             "ms_per_query": 1000 * latency,
         }
     return result
@@ -261,7 +267,7 @@ def format_table(result: dict[str, Any]) -> str:
     lines = [f"{'mode':10} {'queries':8} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6} {'ms/q':>7}"]
     for mode, res in result["modes"].items():
         for kind, m in res.items():
-            if kind == "ms_per_query":
+            if kind in ("ms_per_query", "by_repo"):
                 continue
             lines.append(f"{mode:10} {kind:8} {m['recall@1']:6.3f} {m['recall@5']:6.3f} {m['recall@10']:6.3f} "
                          f"{m['mrr']:6.3f} {res['ms_per_query']:7.1f}")  # fmt: skip

@@ -44,6 +44,7 @@ def test_auto_queries_dense_bm25_hybrid(tmp_path, embedder_ckpt, capsys):
     for mode in r["modes"].values():
         assert 0.0 <= mode["all"]["mrr"] <= 1.0 and mode["all"]["recall@10"] >= mode["all"]["recall@1"]
     assert r["held_out"] is None  # the fixture embedder has no pair statistics: said, not guessed
+    assert r["modes"]["bm25"]["by_repo"]["geo"] == r["modes"]["bm25"]["all"]  # one repository here
     assert "R@1" in capsys.readouterr().out
 
 
