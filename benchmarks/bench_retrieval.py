@@ -16,19 +16,22 @@ import sys
 from pathlib import Path
 
 
-def _mrr(result: dict, mode: str, kind: str = "all") -> str:
+def _mrr(result: dict, mode: str, kind: str = "all", by: str = "kind") -> str:
     m = result["modes"].get(mode)
+    if m and by == "repo":
+        m = m.get("by_repo")
     return f"{m[kind]['mrr']:.3f}" if m and kind in m else "-"
 
 
-def table(rows: list[tuple[str, dict]]) -> str:
-    """Markdown rows (label, result) -> the table; raises ValueError when the queries differ."""
+def table(rows: list[tuple[str, dict]], by: str = "kind") -> str:
+    """Markdown rows (label, result) -> the table, with MRR columns per query kind or per repository
+    (`by`); raises ValueError when the queries differ."""
     first = rows[0][1]
     for label, r in rows:
         key = (r["repositories"], r.get("query_source"), r["queries"])
         if key != (first["repositories"], first.get("query_source"), first["queries"]):
             raise ValueError(f"{label}: other queries {key} than {rows[0][0]}")
-    kinds = sorted(first["queries"])
+    kinds = sorted(first["queries"]) if by == "kind" else sorted(first["repositories"])
     head = ["change", "dense MRR", "hybrid MRR (fusion, tuned on)", "plain RRF MRR", "BM25 MRR"]
     head += [f"{m} {k}" for k in kinds for m in ("dense", "hybrid", "BM25")]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -39,9 +42,10 @@ def table(rows: list[tuple[str, dict]]) -> str:
         fusion = f"{f.get('method', 'rrf')} w={f.get('dense_weight', 0.5)}, {where}"
         cells = [label, _mrr(r, "dense"), f"{_mrr(r, 'hybrid')} ({fusion})", _mrr(r, "hybrid_rrf"),
                  _mrr(r, "bm25")]  # fmt: skip
-        cells += [_mrr(r, m, k) for k in kinds for m in ("dense", "hybrid", "bm25")]
+        cells += [_mrr(r, m, k, by) for k in kinds for m in ("dense", "hybrid", "bm25")]
         lines.append("| " + " | ".join(cells) + " |")
-    q = ", ".join(f"{n} {k}" for k, n in first["queries"].items())
+    counts = first["queries"] if by == "kind" else first.get("queries_by_repo", {})
+    q = ", ".join(f"{n} {k}" for k, n in counts.items())
     lines.append(
         f"\n(index repositories {', '.join(first['repositories'])}; {q} queries, the same in every row)"
     )
@@ -51,6 +55,12 @@ def table(rows: list[tuple[str, dict]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("results", nargs="+", help="LABEL=FILE.json (cppllm.eval.retrieval --out), in row order")
+    p.add_argument(
+        "--by",
+        choices=("kind", "repo"),
+        default="kind",
+        help="extra MRR columns per query kind or repository",
+    )
     args = p.parse_args(argv)
     rows = []
     for item in args.results:
@@ -59,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"{item}: expected LABEL=FILE.json")
         rows.append((label, json.loads(Path(path).read_text())))
     try:
-        print(table(rows))
+        print(table(rows, args.by))
     except ValueError as e:
         print(f"[bench_retrieval] {e}", file=sys.stderr)
         return 1

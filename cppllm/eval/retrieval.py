@@ -228,6 +228,9 @@ def evaluate(index_dir: str | Path, queries: str, *, max_per_kind: int = 300, k_
         "queries": {
             kind: sum(1 for q in qs if q["kind"] == kind) for kind in sorted({q["kind"] for q in qs})
         },
+        "queries_by_repo": {
+            repo: sum(1 for q in qs if q["repo"] == repo) for repo in sorted({q["repo"] for q in qs})
+        },
         "queries_without_target": dropped,
         "query_source": queries
         if queries != "auto"

@@ -119,7 +119,8 @@ def test_fusion_tuned_on_a_dev_index_of_other_repositories(tmp_path, embedder_ck
 
 
 def _result(dense: float, bm25: float, hybrid: float, queries: dict) -> dict:
-    modes = {m: {"all": {"mrr": v}} for m, v in (("dense", dense), ("bm25", bm25), ("hybrid", hybrid))}
+    modes = {m: {"all": {"mrr": v}, "by_repo": {"icu": {"mrr": v / 2}}}
+             for m, v in (("dense", dense), ("bm25", bm25), ("hybrid", hybrid))}  # fmt: skip
     return {"repositories": ["icu", "llvm"], "query_source": "auto (seed 0, at most 300 per kind)",
             "queries": queries, "modes": modes,
             "fusion": {"method": "convex", "dense_weight": 0.3, "tuned_on": {"repositories": ["v8"]}}}  # fmt: skip
@@ -139,5 +140,8 @@ def test_bench_retrieval_table_rows_on_the_same_queries_only(tmp_path, capsys):
     assert bench.main([f"old={a}", f"new={b}"]) == 0
     rows = [x for x in capsys.readouterr().out.splitlines() if x.startswith("| new")]
     assert rows == ["| new | 0.200 | 0.470 (convex w=0.3, tuned on v8) | - | 0.440 | - | - | - |"]
+    assert bench.main(["--by", "repo", f"old={a}", f"new={b}"]) == 0
+    rows = [x for x in capsys.readouterr().out.splitlines() if x.startswith("| new")]
+    assert rows[0].endswith("| 0.100 | 0.235 | 0.220 | - | - | - |")  # icu, then llvm (no scores)
     b.write_text(json.dumps(_result(0.2, 0.44, 0.47, {"doc": 299})))
     assert bench.main([f"old={a}", f"new={b}"]) == 1  # other queries: not one table
