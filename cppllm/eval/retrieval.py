@@ -11,7 +11,8 @@ python -m cppllm.eval.retrieval --index idx --queries auto --out retrieval.json
   which holds the line verbatim, is left out of the ranking.
 `--queries FILE`: JSON lines `{"query", "repo", "path", "line", "kind"?}`; the target is the smallest
 chunk of that file whose line span holds `line`.
-Scores are given for all queries, per query kind and per repository (`by_repo`). The report says whether
+Scores are given for all queries, per query kind and per repository (`by_repo`); `vs_bm25` is each mode's
+MRR minus BM25's with a 95% paired bootstrap interval over the queries. The report says whether
 the index's repositories are held out from the embedder's contrastive training
 pairs (read from the embed run's `pairs/stats.json`): "held out" means other repositories, not other files.
 
@@ -118,6 +119,31 @@ def score(ranked: list[list[int]], targets: list[int]) -> dict[str, float]:
     out = {f"recall@{k}": sum(1 for x in ranks if x is not None and x <= k) / n for k in KS}
     out["mrr"] = sum(1.0 / x for x in ranks if x is not None) / n
     return out
+
+
+def reciprocal_ranks(ranked: list[list[int]], targets: list[int]) -> list[float]:
+    """1 / rank of each query's target in its ranked list (0 when absent): the per-query MRR terms."""
+    return [1.0 / (r.index(t) + 1) if t in r else 0.0 for r, t in zip(ranked, targets, strict=True)]
+
+
+def paired_bootstrap(
+    a: list[float], b: list[float], *, samples: int = 2000, seed: int = 0
+) -> dict[str, float]:
+    """Mean of a - b over paired per-query values, its 95% bootstrap interval (queries resampled with
+    replacement, the same draw for both sides) and the share of resamples where a does not beat b."""
+    import numpy as np
+
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if d.size == 0:
+        return {"diff": 0.0, "ci95": [0.0, 0.0], "p_not_better": 1.0}
+    rng = np.random.default_rng(seed)
+    means = d[rng.integers(0, d.size, size=(samples, d.size))].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return {
+        "diff": float(d.mean()),
+        "ci95": [float(lo), float(hi)],
+        "p_not_better": float((means <= 0).mean()),
+    }
 
 
 def held_out_note(index_meta: dict, index_repos: set[str]) -> dict[str, Any]:
@@ -241,6 +267,7 @@ def evaluate(index_dir: str | Path, queries: str, *, max_per_kind: int = 300, k_
         "notes": notes,
     }
     texts = [q["query"] for q in qs]
+    rr: dict[str, list[float]] = {}
     for mode in modes:
         t0 = time.perf_counter()
         if mode == "hybrid_rrf":  # plain RRF, next to the tuned fusion
@@ -257,11 +284,16 @@ def evaluate(index_dir: str | Path, queries: str, *, max_per_kind: int = 300, k_
         for repo in sorted({q["repo"] for q in qs}):
             sel = [i for i, q in enumerate(qs) if q["repo"] == repo]
             by_repo[repo] = score([ranked[i] for i in sel], [qs[i]["target"] for i in sel])
+        rr[mode] = reciprocal_ranks(ranked, [q["target"] for q in qs])
         result["modes"][mode] = {
             "all": score(ranked, [q["target"] for q in qs]),
             **per_kind,
             "by_repo": by_repo,
             "ms_per_query": 1000 * latency,
+        }
+    if "bm25" in rr:  # is a mode's MRR above BM25's by more than the choice of queries explains?
+        result["vs_bm25"] = {
+            m: paired_bootstrap(v, rr["bm25"], seed=seed) for m, v in rr.items() if m != "bm25"
         }
     return result
 
@@ -317,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     print(format_table(result))
+    for mode, b in result.get("vs_bm25", {}).items():
+        print(f"{mode} - bm25 MRR: {b['diff']:+.3f} (95% paired bootstrap interval {b['ci95'][0]:+.3f} .. "
+              f"{b['ci95'][1]:+.3f})")  # fmt: skip
     return 0
 
 

@@ -123,6 +123,7 @@ def _result(dense: float, bm25: float, hybrid: float, queries: dict) -> dict:
              for m, v in (("dense", dense), ("bm25", bm25), ("hybrid", hybrid))}  # fmt: skip
     return {"repositories": ["icu", "llvm"], "query_source": "auto (seed 0, at most 300 per kind)",
             "queries": queries, "modes": modes,
+            "vs_bm25": {"hybrid": {"diff": hybrid - bm25, "ci95": [0.01, 0.05]}},
             "fusion": {"method": "convex", "dense_weight": 0.3, "tuned_on": {"repositories": ["v8"]}}}  # fmt: skip
 
 
@@ -139,9 +140,22 @@ def test_bench_retrieval_table_rows_on_the_same_queries_only(tmp_path, capsys):
     b.write_text(json.dumps(_result(0.2, 0.44, 0.47, {"doc": 300})))
     assert bench.main([f"old={a}", f"new={b}"]) == 0
     rows = [x for x in capsys.readouterr().out.splitlines() if x.startswith("| new")]
-    assert rows == ["| new | 0.200 | 0.470 (convex w=0.3, tuned on v8) | - | 0.440 | - | - | - |"]
+    assert rows == [
+        "| new | 0.200 | 0.470 (convex w=0.3, tuned on v8) | - | 0.440 | +0.030 (+0.010 .. +0.050) | - | - | - |"
+    ]
     assert bench.main(["--by", "repo", f"old={a}", f"new={b}"]) == 0
     rows = [x for x in capsys.readouterr().out.splitlines() if x.startswith("| new")]
     assert rows[0].endswith("| 0.100 | 0.235 | 0.220 | - | - | - |")  # icu, then llvm (no scores)
     b.write_text(json.dumps(_result(0.2, 0.44, 0.47, {"doc": 299})))
     assert bench.main([f"old={a}", f"new={b}"]) == 1  # other queries: not one table
+
+
+def test_paired_bootstrap_interval():
+    from cppllm.eval.retrieval import paired_bootstrap, reciprocal_ranks
+
+    assert reciprocal_ranks([[3, 1], [5], [7, 8, 9]], [1, 6, 9]) == [0.5, 0.0, pytest.approx(1 / 3)]
+    better = paired_bootstrap([1.0, 0.5, 1.0, 1.0] * 25, [0.5, 0.5, 0.25, 1.0] * 25)
+    assert better["diff"] == pytest.approx(0.3125) and 0 < better["ci95"][0] < 0.3125 < better["ci95"][1]
+    assert better["p_not_better"] == 0.0
+    same = paired_bootstrap([1.0, 0.0] * 50, [0.0, 1.0] * 50)
+    assert same["ci95"][0] < 0 < same["ci95"][1] and 0.3 < same["p_not_better"] < 0.7
