@@ -159,3 +159,20 @@ def test_paired_bootstrap_interval():
     assert better["p_not_better"] == 0.0
     same = paired_bootstrap([1.0, 0.0] * 50, [0.0, 1.0] * 50)
     assert same["ci95"][0] < 0 < same["ci95"][1] and 0.3 < same["p_not_better"] < 0.7
+
+
+def test_the_measured_hybrid_uses_the_fusion_tuned_on_dev(tmp_path, embedder_ckpt, monkeypatch):
+    import cppllm.eval.retrieval as retrieval
+    from cppllm.index.fusion import Fusion
+
+    write_repo(tmp_path / "src" / "geo")
+    write_repo(tmp_path / "devsrc" / "strs", DEV)
+    idx, dev = tmp_path / "idx", tmp_path / "dev"
+    for src, out in ((tmp_path / "src", idx), (tmp_path / "devsrc", dev)):
+        assert index_main(["build", "--run", str(embedder_ckpt), "--source", str(src), "--out", str(out),
+                           "--strip-docs", "--no-progress"]) == 0  # fmt: skip
+    # a one-entry grid: dense weight 1 keeps the dense order, so the measured hybrid must score as dense
+    monkeypatch.setattr(retrieval, "fusion_grid", lambda: [Fusion(method="convex", dense_weight=1.0)])
+    r = retrieval.evaluate(idx, "auto", dev_index=dev)
+    assert (r["fusion"]["method"], r["fusion"]["dense_weight"]) == ("convex", 1.0)
+    assert r["modes"]["hybrid"]["all"] == r["modes"]["dense"]["all"] != r["modes"]["hybrid_rrf"]["all"]
