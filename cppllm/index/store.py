@@ -236,8 +236,10 @@ def build_index(
     notes: list[str] = []
     old_chunks: list[dict] = []
     old_vecs = None
+    old_meta: dict[str, Any] = {}
     if update:
         old = CodeIndex(out)
+        old_meta = old.meta
         run = run or old.meta.get("embedder")
         strip_docs = old.meta.get("strip_docs", strip_docs)
         faiss_kind = faiss_kind if faiss_kind != "auto" else old.meta.get("faiss_requested", "auto")
@@ -320,6 +322,8 @@ def build_index(
         "repos": sorted({r["repo"] for r in rows}),
         "notes": notes,
     }
+    if old_meta.get("fusion") and old_meta.get("embedder") == embedder_ckpt:
+        meta["fusion"] = old_meta["fusion"]  # an update keeps the fusion tuned for this embedder
     write_text(out / "index.json", json.dumps(meta, indent=2))
     return BuildReport(chunks=len(rows), embedded=len(todo) if run else 0, removed_files=removed,
                        changed_files=changed if update else 0, faiss=kind,

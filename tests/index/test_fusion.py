@@ -63,3 +63,6 @@ def test_hybrid_search_uses_the_fusion_in_index_json(tmp_path, embedder_ckpt):
             assert index.fusion == Fusion(method=method, dense_weight=w)
             alone = [h.id for h in index.search(q, k=3, mode=mode)]
             assert [h.id for h in index.search(q, k=3, mode="hybrid")][: len(alone)] == alone
+    # an update (same embedder) keeps the tuned fusion
+    assert main(["update", "--index", str(idx), "--source", str(tmp_path / "src"), "--no-progress"]) == 0
+    assert open_index(idx).fusion == Fusion(method="convex", dense_weight=1.0)
