@@ -185,7 +185,7 @@ def load_queries(index, queries: str, *, max_per_kind: int, seed: int, notes: li
 def tune_fusion(dev_dir: str | Path, index, *, max_per_kind: int, k_max: int, seed: int) -> dict[str, Any]:
     """The fusion of `fusion_grid()` with the best MRR on the dev index's auto queries (first of equals).
     The dev index must share the measured index's embedder and none of its repositories."""
-    from cppllm.index.fusion import fuse
+    from cppllm.index.fusion import candidate_depth, fuse
     from cppllm.index.store import open_index
 
     dev = open_index(dev_dir)
@@ -200,8 +200,9 @@ def tune_fusion(dev_dir: str | Path, index, *, max_per_kind: int, k_max: int, se
     if not qs:
         raise ValueError(f"--dev-index {dev_dir}: no queries to tune on")
     texts = [q["query"] for q in qs]
-    d_ids, d_scores = dev.dense_ranking(dev.embed_queries(texts), k_max)
-    b_ids, b_scores = dev.bm25_ranking(texts, k_max)
+    depth = candidate_depth(k_max)  # the lists `search(..., mode="hybrid")` fuses
+    d_ids, d_scores = dev.dense_ranking(dev.embed_queries(texts), depth)
+    b_ids, b_scores = dev.bm25_ranking(texts, depth)
     grid = []
     for f in fusion_grid():
         ranked = [[i for i, _ in fuse((d_ids[j], d_scores[j]), (b_ids[j], b_scores[j]), f, k_max)

@@ -43,6 +43,11 @@ class Fusion:
         return cls(method=meta.get("method", "rrf"), dense_weight=float(meta.get("dense_weight", 0.5)))
 
 
+def candidate_depth(k: int) -> int:
+    """How deep each list is read before fusing, for `k` fused results."""
+    return max(100, 4 * k)
+
+
 def _normalised(ids: Sequence[int], scores: Sequence[float]) -> dict[int, float]:
     pairs = [(int(i), float(s)) for i, s in zip(ids, scores, strict=True) if i >= 0]
     if not pairs:

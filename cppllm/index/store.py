@@ -30,7 +30,7 @@ import numpy as np
 
 from cppllm.atomic import write_text
 from cppllm.index.chunks import Chunk, SourceFile, chunk_file, code_tokens
-from cppllm.index.fusion import Fusion, fuse
+from cppllm.index.fusion import Fusion, candidate_depth, fuse
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -160,7 +160,7 @@ class CodeIndex:
             raise ValueError(f"{self.root} has no dense vectors (built without --run): use mode bm25")
         if not self.chunks:
             return [[] for _ in queries]
-        depth = k if mode != "hybrid" else max(100, 4 * k)
+        depth = k if mode != "hybrid" else candidate_depth(k)
         rankings = []
         if mode in ("dense", "hybrid"):
             rankings.append(self.dense_ranking(self.embed_queries(queries), depth, **knobs))
