@@ -10,17 +10,15 @@ folder (`DIR/docs/**/*.parquet`, DataTrove's `text`/`id`/`metadata` columns).
 from __future__ import annotations
 
 import hashlib
-import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cppllm.pipeline.codeunits import extract_units, line_of
+from cppllm.tokenizer.identifiers import WORD, identifier_parts
 
 CHUNK_KINDS = ("function", "class", "file_header")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
-_SUBWORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,10 +93,10 @@ def _without(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> s
 def code_tokens(text: str) -> list[str]:
     """BM25 terms of code or prose: every identifier lower-cased, plus its camelCase/snake_case parts."""
     out: list[str] = []
-    for w in _WORD.findall(text):
+    for w in WORD.findall(text):
         lw = w.lower()
         out.append(lw)
-        parts = [p.lower() for piece in w.split("_") for p in _SUBWORD.findall(piece)]
+        parts = identifier_parts(w)
         if len(parts) > 1:
             out.extend(p for p in parts if len(p) > 1)
     return out

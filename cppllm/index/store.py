@@ -12,8 +12,9 @@ FAISS kind (`--faiss auto`): exact inner product (`IndexFlatIP`) up to `flat_max
 and embeds only chunks of files whose content hash changed or that are new, drops chunks of removed files,
 and rebuilds FAISS and BM25 from the kept + new rows (the embedding is the expensive part).
 
-Hybrid search fuses the dense and BM25 rankings by reciprocal rank fusion (Cormack et al., SIGIR 2009):
-score = sum over the two rankings of 1 / (60 + rank), over each one's top `max(100, 4k)`.
+Hybrid search fuses the dense and BM25 rankings, each one's top `max(100, 4k)`, with the index's fusion
+(`cppllm.index.fusion`: weighted RRF or a convex combination of normalised scores, its dense weight chosen
+on dev repositories; plain RRF, k=60, when `index.json` records none).
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ import numpy as np
 
 from cppllm.atomic import write_text
 from cppllm.index.chunks import Chunk, SourceFile, chunk_file, code_tokens
+from cppllm.index.fusion import Fusion, candidate_depth, fuse
 
 MODES = ("hybrid", "dense", "bm25")
-RRF_K = 60
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +93,11 @@ class CodeIndex:
         self._embedder = None
 
     @property
+    def fusion(self) -> Fusion:
+        """How hybrid search fuses dense and BM25 (`index.json` "fusion"; plain RRF when absent)."""
+        return Fusion.from_meta(self.meta.get("fusion"))
+
+    @property
     def has_dense(self) -> bool:
         return self.meta.get("embedder") is not None
 
@@ -119,7 +125,7 @@ class CodeIndex:
         from cppllm.model.embedder import encode_texts
 
         model, tok = self.embedder()
-        return encode_texts(model, tok, queries, device=self.device).numpy()
+        return encode_texts(model, tok, queries, role="query", device=self.device).numpy()
 
     def dense_ranking(self, qvec: np.ndarray, k: int, *, ef_search: int = 64, nprobe: int = 8):
         """(ids, scores) of the top `k` chunks by inner product for each row of `qvec` (Q, D)."""
@@ -144,14 +150,17 @@ class CodeIndex:
         """The `k` best chunks for a natural-language or code query."""
         return self.search_batch([query], k, mode, **knobs)[0]
 
-    def search_batch(self, queries: list[str], k: int = 10, mode: str = "hybrid", **knobs) -> list[list[Hit]]:
+    def search_batch(
+        self, queries: list[str], k: int = 10, mode: str = "hybrid", *, fusion: Fusion | None = None, **knobs
+    ) -> list[list[Hit]]:
+        """`search` for many queries; `fusion` overrides the index's hybrid fusion."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if mode != "bm25" and not self.has_dense:
             raise ValueError(f"{self.root} has no dense vectors (built without --run): use mode bm25")
         if not self.chunks:
             return [[] for _ in queries]
-        depth = k if mode != "hybrid" else max(100, 4 * k)
+        depth = k if mode != "hybrid" else candidate_depth(k)
         rankings = []
         if mode in ("dense", "hybrid"):
             rankings.append(self.dense_ranking(self.embed_queries(queries), depth, **knobs))
@@ -160,11 +169,8 @@ class CodeIndex:
         out = []
         for qi in range(len(queries)):
             if mode == "hybrid":
-                fused: dict[int, float] = {}
-                for ids, _ in rankings:
-                    for r, i in enumerate(i for i in ids[qi] if i >= 0):
-                        fused[int(i)] = fused.get(int(i), 0.0) + 1.0 / (RRF_K + r + 1)
-                best = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+                (d_ids, d_scores), (b_ids, b_scores) = rankings
+                best = fuse((d_ids[qi], d_scores[qi]), (b_ids[qi], b_scores[qi]), fusion or self.fusion, k)
             else:
                 ids, scores = rankings[0]
                 best = [(int(i), float(s)) for i, s in zip(ids[qi], scores[qi], strict=True) if i >= 0][:k]
@@ -230,8 +236,10 @@ def build_index(
     notes: list[str] = []
     old_chunks: list[dict] = []
     old_vecs = None
+    old_meta: dict[str, Any] = {}
     if update:
         old = CodeIndex(out)
+        old_meta = old.meta
         run = run or old.meta.get("embedder")
         strip_docs = old.meta.get("strip_docs", strip_docs)
         faiss_kind = faiss_kind if faiss_kind != "auto" else old.meta.get("faiss_requested", "auto")
@@ -285,8 +293,8 @@ def build_index(
         step = 256
         for s in tqdm(range(0, len(todo), step), desc="embed chunks", disable=not progress):
             idx = todo[s : s + step]
-            vecs[idx] = encode_texts(model, tok, [rows[i]["text"] for i in idx], batch_size=batch_size,
-                                     device=device).numpy()  # fmt: skip
+            vecs[idx] = encode_texts(model, tok, [rows[i]["text"] for i in idx], role="doc",
+                                     batch_size=batch_size, device=device).numpy()  # fmt: skip
         embed_s = time.perf_counter() - te
         import faiss
 
@@ -314,6 +322,8 @@ def build_index(
         "repos": sorted({r["repo"] for r in rows}),
         "notes": notes,
     }
+    if old_meta.get("fusion") and old_meta.get("embedder") == embedder_ckpt:
+        meta["fusion"] = old_meta["fusion"]  # an update keeps the fusion tuned for this embedder
     write_text(out / "index.json", json.dumps(meta, indent=2))
     return BuildReport(chunks=len(rows), embedded=len(todo) if run else 0, removed_files=removed,
                        changed_files=changed if update else 0, faiss=kind,

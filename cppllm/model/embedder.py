@@ -9,6 +9,12 @@ Which one is better is measured on held-out pairs (README "Code index"), not ass
 `max_tokens`, right-padded in a batch (padding after the last real token cannot change a causal model's
 earlier positions, and is left out of the mean).
 
+Input text can be normalised before tokenizing (`EmbedConfig`, fixed at training time and stored with the
+embedder, so index and queries always match the training): `split_identifiers` rewrites identifiers as
+their lower-cased words (`getNumElements` -> `get num elements`, the splitting BM25 uses), so a doc-comment
+query and the code share tokens; `query_prefix` / `doc_prefix` mark the two sides (E5, arXiv 2212.03533:
+"query: " / "passage: "). `encode_texts(..., role="query" | "doc")` picks the side.
+
 On disk an embedder is a normal GPT checkpoint (`config.json` + `model.safetensors`, loadable by every
 other tool) plus `embed_head.safetensors` and an `embed` entry in `config.json`.
 """
@@ -26,8 +32,10 @@ from torch import nn
 
 from cppllm.atomic import atomic_path
 from cppllm.model.gpt import GPT
+from cppllm.tokenizer.identifiers import split_identifiers
 
 POOLINGS = ("mean", "last")
+ROLES = ("query", "doc")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,6 +43,9 @@ class EmbedConfig:
     pooling: str = "mean"
     dim: int | None = None  # output width (default: the model's n_embd)
     max_tokens: int = 256  # inputs are cut to this many tokens (bos and eos included)
+    split_identifiers: bool = False  # identifiers -> lower-cased words before tokenizing (both sides)
+    query_prefix: str = ""  # prepended to queries (e.g. "query: ")
+    doc_prefix: str = ""  # prepended to indexed code / positives (e.g. "code: ")
 
     def __post_init__(self) -> None:
         if self.pooling not in POOLINGS:
@@ -44,6 +55,14 @@ class EmbedConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def prepare(self, text: str, role: str) -> str:
+        """The string the model reads for `text` on side `role` ("query" or "doc")."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+        if self.split_identifiers:
+            text = split_identifiers(text)
+        return (self.query_prefix if role == "query" else self.doc_prefix) + text
 
 
 class Embedder(nn.Module):
@@ -87,14 +106,21 @@ def batch_ids(
 
 @torch.no_grad()
 def encode_texts(
-    model: Embedder, tok, texts: list[str], *, batch_size: int = 32, device: str | torch.device = "cpu"
+    model: Embedder,
+    tok,
+    texts: list[str],
+    *,
+    role: str = "doc",
+    batch_size: int = 32,
+    device: str | torch.device = "cpu",
 ) -> torch.Tensor:
-    """Unit embeddings (N, dim) of `texts` (float32, on the CPU); longest-first batches for less padding."""
+    """Unit embeddings (N, dim) of `texts` read as `role` ("query" or "doc": see `EmbedConfig.prepare`),
+    float32 on the CPU; longest-first batches for less padding."""
     model.eval()
     out = torch.empty(len(texts), model.dim)
     if not texts:
         return out
-    ids = tok.encode_batch(texts)
+    ids = tok.encode_batch([model.cfg.prepare(t, role) for t in texts])
     order = sorted(range(len(texts)), key=lambda i: -len(ids[i]))
     for s in range(0, len(order), batch_size):
         idx = order[s : s + batch_size]

@@ -1,10 +1,12 @@
 """Contrastive training pairs mined from C++ repositories without labels (for `--stage embed`).
 
-Four kinds, each a (query, positive) pair the code itself provides:
+Five kinds, each a (query, positive) pair the code itself provides:
 - `doc`: a function's or class's leading doc comment -> its code (the comment removed);
 - `decl_def`: a function declaration in a header (with its doc comment) -> its definition elsewhere;
 - `test_call`: a test function -> the repository function it calls (the one named most like the test);
-- `signature`: a function's name and signature -> its body.
+- `signature`: a function's name and signature -> its body;
+- `call`: a line of a (non-test) function that calls a repository function -> that function's definition
+  (its short name unique in the repository; one pair per callee, from its first caller in path order).
 Each pair also gets a hard negative: the repository function whose identifiers overlap most with the
 positive's (Jaccard over identifier sets, among a deterministic sample), so in-batch negatives are not the
 only ones. Units come from `cppllm.pipeline.codeunits`. Pairs are split by repository (`split.group_key`,
@@ -34,7 +36,7 @@ from cppllm.atomic import write_text
 from cppllm.pipeline.codeunits import Unit, calls, extract_units, line_of
 from cppllm.pipeline.split import group_in_val, group_key
 
-KINDS = ("doc", "decl_def", "test_call", "signature")
+KINDS = ("doc", "decl_def", "test_call", "signature", "call")
 HEADER_EXTENSIONS = (".h", ".hh", ".hpp", ".hxx", ".h++", ".inl", ".ipp", ".tcc", ".cuh")
 _TEST_PATH = re.compile(r"(^|/)(tests?|unittests?|testing)/|(^|[/_])test_|_tests?\.\w+$|Test\.\w+$", re.I)
 _IDENT = re.compile(r"[A-Za-z_]\w{2,}")
@@ -140,6 +142,7 @@ def mine_pairs(
                     counts["dropped_body_too_short"] += 1
     _decl_def_pairs(files, units, defs, add, counts)
     _test_pairs(defs, add, counts)
+    _call_pairs(defs, add, counts)
     return out
 
 
@@ -187,6 +190,25 @@ def _test_pairs(defs: list[_Def], add, counts: Counter) -> None:
                                             -called.index(n)))  # fmt: skip
         d = targets[callee]
         add("test_call", t.code, d.code, d.path, d.unit.start, d.unit.short_name)
+
+
+def _call_pairs(defs: list[_Def], add, counts: Counter) -> None:
+    targets = _unique(((d.unit.short_name, d) for d in defs), Counter(), "overloaded")
+    done: set[str] = set()
+    for caller in defs:
+        if is_test_path(caller.path):
+            continue
+        body = caller.code[caller.unit.body_start - caller.unit.start :]
+        for name in calls(body):
+            d = targets.get(name)
+            if d is None or d is caller or name in done:
+                continue
+            m = re.search(rf"^.*\b{re.escape(name)}\s*\(.*$", body, re.M)
+            if m is None:  # the call spans lines in a way the line search misses
+                counts["dropped_call_line_not_found"] += 1
+                continue
+            done.add(name)
+            add("call", m.group().strip(), d.code, d.path, d.unit.start, d.unit.short_name)
 
 
 class PairMiner(PipelineStep):

@@ -128,6 +128,11 @@ def _parser() -> argparse.ArgumentParser:
     e("--pair-kinds", help="embed: comma-separated pair kinds to train on (default: all)")
     e("--pairs-per-batch", type=int, default=16, help="embed: (query, positive) pairs per step")
     e("--lr", type=float, default=1e-4, help="embed: AdamW learning rate of every parameter")
+    e("--split-identifiers", action="store_true",
+      help="embed: read identifiers as lower-cased words (getNumElements -> get num elements), both sides")  # fmt: skip
+    e("--query-prefix", default="", help="embed: text prepended to every query (e.g. 'query: ')")
+    e("--doc-prefix", default="", help="embed: text prepended to every code side (e.g. 'code: ')")
+    e("--symmetric-loss", action="store_true", help="embed: InfoNCE both ways (query->code + code->query)")
     return p
 
 
@@ -232,6 +237,10 @@ def _embed(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         lr=args.lr,
         weight_decay=args.weight_decay,
         temperature=args.infonce_temperature,
+        split_identifiers=args.split_identifiers,
+        query_prefix=args.query_prefix,
+        doc_prefix=args.doc_prefix,
+        symmetric=args.symmetric_loss,
         hard_negatives=not args.no_hard_negatives,
         kinds=tuple(k for k in (args.pair_kinds or "").split(",") if k),
         eval_every=args.eval_every or 50,

@@ -7,7 +7,8 @@ Data: the pair miner's `DIR/pairs/{train,val}.jsonl` (`cppllm.pipeline.pairs`; `
 against every positive of the batch (in-batch negatives) plus every mined hard negative of the batch,
 temperature `tau` (DPR, arXiv 2004.04906; E5, arXiv 2212.03533). The model is the parent's GPT (weights and
 config unchanged: `stages.STAGE_MAY_CHANGE["embed"]` is empty) with the pooling/head of
-`cppllm.model.embedder`. Optimizer: AdamW, linear warmup then linear decay to 0.
+`cppllm.model.embedder`. `symmetric` adds the reverse direction, each positive against every query of the
+batch (the "bidirectional" loss of GTE, arXiv 2308.03281). Optimizer: AdamW, linear warmup then linear decay to 0.
 
 Every `--eval-every` steps and at the end, the held-out pairs (other repositories) are scored by
 recall@1 and MRR of query -> positive among all held-out positives, logged to `metrics.jsonl`. The run
@@ -45,6 +46,10 @@ class EmbedTrainConfig:
     warmup_frac: float = 0.05
     weight_decay: float = 0.0
     temperature: float = 0.05
+    split_identifiers: bool = False  # EmbedConfig input normalisation (stored with the embedder)
+    query_prefix: str = ""
+    doc_prefix: str = ""
+    symmetric: bool = False  # add the code -> query direction (in-batch queries as its negatives)
     hard_negatives: bool = True
     kinds: tuple[str, ...] = ()  # pair kinds to train on (default: all)
     eval_every: int = 50
@@ -67,6 +72,17 @@ def info_nce(
     cands = p if n is None else torch.cat([p, n], dim=0)  # (B + M, D)
     logits = q @ cands.T / temperature  # (B, B + M)
     return F.cross_entropy(logits, torch.arange(q.shape[0], device=q.device))
+
+
+def contrastive_loss(
+    q: torch.Tensor, p: torch.Tensor, n: torch.Tensor | None, *, temperature: float, symmetric: bool
+) -> torch.Tensor:
+    """The embed stage's loss: `info_nce(q, p, n)`, averaged with `info_nce(p, q)` (each positive against
+    every query of the batch) when `symmetric`."""
+    loss = info_nce(q, p, n, temperature=temperature)
+    if symmetric:
+        loss = (loss + info_nce(p, q, temperature=temperature)) / 2
+    return loss
 
 
 def pairs_file(data: str | Path, split: str) -> Path:
@@ -99,8 +115,8 @@ def pair_retrieval(model, tok, rows: list[dict], device) -> dict[str, float]:
 
     if not rows:
         return {}
-    q = encode_texts(model, tok, [r["query"] for r in rows], device=device)
-    p = encode_texts(model, tok, [r["positive"] for r in rows], device=device)
+    q = encode_texts(model, tok, [r["query"] for r in rows], role="query", device=device)
+    p = encode_texts(model, tok, [r["positive"] for r in rows], role="doc", device=device)
     scores = q @ p.T
     rank = (scores > scores.diag()[:, None]).sum(1)  # 0 = the positive scores highest
     return {
@@ -131,8 +147,9 @@ def train_embed(cfg: EmbedTrainConfig) -> dict[str, Any]:
     torch.manual_seed(cfg.seed)
     gpt = load_checkpoint_model(parent.ckpt)
     ecfg = EmbedConfig(
-        pooling=cfg.pooling, dim=cfg.dim, max_tokens=min(cfg.max_tokens, gpt.config.max_seq_len)
-    )
+        pooling=cfg.pooling, dim=cfg.dim, max_tokens=min(cfg.max_tokens, gpt.config.max_seq_len),
+        split_identifiers=cfg.split_identifiers, query_prefix=cfg.query_prefix, doc_prefix=cfg.doc_prefix,
+    )  # fmt: skip
     model = Embedder(gpt, ecfg)
     head = parent.ckpt / "embed_head.safetensors"
     if head.is_file() and parent.config.get("embed", {}).get("dim") == cfg.dim:  # continue an embed run
@@ -166,8 +183,9 @@ def train_embed(cfg: EmbedTrainConfig) -> dict[str, Any]:
     def lr_mult(step: int) -> float:
         return min(1.0, (step + 1) / warm) * min(1.0, (cfg.steps - step) / max(1, cfg.steps - warm))
 
-    def encode(texts: list[str]) -> torch.Tensor:
-        x, lengths = batch_ids(tok.encode_batch(texts), bos=tok.bos_id, eos=tok.eos_id, pad=tok.pad_id,
+    def encode(texts: list[str], role: str) -> torch.Tensor:
+        ids = tok.encode_batch([ecfg.prepare(t, role) for t in texts])
+        x, lengths = batch_ids(ids, bos=tok.bos_id, eos=tok.eos_id, pad=tok.pad_id,
                                max_tokens=ecfg.max_tokens)  # fmt: skip
         return model(x.to(dev), lengths.to(dev))
 
@@ -190,11 +208,11 @@ def train_embed(cfg: EmbedTrainConfig) -> dict[str, Any]:
         batch = [train_rows[order.pop()] for _ in range(min(cfg.batch_size, len(train_rows)))]
         for g in opt.param_groups:
             g["lr"] = cfg.lr * lr_mult(step)
-        q = encode([r["query"] for r in batch])
-        p = encode([r["positive"] for r in batch])
+        q = encode([r["query"] for r in batch], "query")
+        p = encode([r["positive"] for r in batch], "doc")
         negs = [r["negative"] for r in batch if r.get("negative")] if cfg.hard_negatives else []
-        n = encode(negs) if negs else None
-        loss = info_nce(q, p, n, temperature=cfg.temperature)
+        n = encode(negs, "doc") if negs else None
+        loss = contrastive_loss(q, p, n, temperature=cfg.temperature, symmetric=cfg.symmetric)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

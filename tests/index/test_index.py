@@ -116,3 +116,33 @@ def test_build_from_pipeline_output_parquet(tmp_path):
     )
     hit = open_index(tmp_path / "idx").search("split a string on a delimiter", k=1, mode="bm25")[0]
     assert (hit.repo, hit.path, hit.name, hit.commit) == ("geo", "src/text.cpp", "split_string", "abc123")
+
+
+def test_queries_and_chunks_are_read_as_their_side(tmp_path, embedder_ckpt):
+    """An embedder trained with prefixes / identifier splitting: the index embeds chunks as "doc" and
+    queries as "query", as the embed stage did."""
+    import torch
+
+    from cppllm.model.embedder import EmbedConfig, Embedder, encode_texts, load_embedder, save_embedder
+    from cppllm.tokenizer.tokenizer import CppTokenizer
+
+    plain, _ = load_embedder(embedder_ckpt)
+    cfg = EmbedConfig(max_tokens=64, split_identifiers=True, query_prefix="query: ", doc_prefix="code: ")
+    model = Embedder(plain.gpt, cfg)
+    tok_dir = embedder_ckpt.parents[2] / "tokenizer"
+    ckpt = save_embedder(model, tmp_path / "run" / "ckpt" / "latest",
+                         {"train": {"stage": "embed", "tokenizer": str(tok_dir)}})  # fmt: skip
+    write_repo(tmp_path / "src" / "geo")
+    idx = tmp_path / "idx"
+    assert main(["build", "--run", str(ckpt), "--source", str(tmp_path / "src"), "--out", str(idx),
+                 "--no-progress"]) == 0  # fmt: skip
+    index = open_index(idx)
+    model, _ = load_embedder(ckpt)
+    assert model.cfg == cfg  # stored with the checkpoint
+    tok = CppTokenizer.load(tok_dir)
+    text = index.chunks[0]["text"]
+    as_doc = encode_texts(model, tok, [text], role="doc")
+    as_query = encode_texts(model, tok, [text], role="query")
+    assert not torch.allclose(as_doc, as_query)
+    assert np.allclose(np.load(idx / "vectors.npy")[0], as_doc[0].numpy(), atol=1e-5)
+    assert np.allclose(index.embed_queries([text])[0], as_query[0].numpy(), atol=1e-5)

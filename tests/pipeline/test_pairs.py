@@ -112,3 +112,27 @@ def test_step_counts_and_cli_split_by_repository(tmp_path):
     assert stats["splits"]["val"]["pairs"] == len(rows["val"]) > 0
     step = PairMiner(val_fraction=0.0)
     assert list(step.run(iter([]))) == []
+
+
+CALLS = """namespace geo {
+
+double square(double x) {
+  return x * x;
+}
+
+double norm2(double x, double y) {
+  double s = 0;
+  s += square(x) + square(y);
+  return s;
+}
+
+}  // namespace geo
+"""
+
+
+def test_call_pairs_from_call_lines_to_the_callee():
+    pairs = mine_pairs({"src/norm.cpp": CALLS, "tests/distance_test.cpp": TEST}, "geo")
+    (call,) = [p for p in pairs if p.kind == "call"]
+    assert call.query == "s += square(x) + square(y);"
+    assert call.positive.startswith("double square(double x)") and call.line == 3
+    assert call.negative.startswith("double norm2")  # the only other function

@@ -12,7 +12,7 @@ import torch
 from cppllm.model.embedder import EmbedConfig, Embedder, batch_ids, load_embedder
 from cppllm.model.gpt import GPT
 from cppllm.train.__main__ import main
-from cppllm.train.embed import info_nce
+from cppllm.train.embed import contrastive_loss, info_nce
 
 MICRO = [
     "--preset", "tiny", "--model", "n_layer=1", "--model", "n_embd=32", "--model", "n_head=2",
@@ -41,6 +41,31 @@ def test_info_nce_equals_the_hand_computation():
         / 3
     )
     assert info_nce(q, p, None, temperature=t).item() == pytest.approx(inbatch, rel=1e-5)
+
+
+def test_symmetric_loss_adds_the_code_to_query_direction_by_hand():
+    g = torch.Generator().manual_seed(1)
+    q, p = (torch.nn.functional.normalize(torch.randn(3, 4, generator=g), dim=-1) for _ in range(2))
+    t = 0.2
+    back = sum(
+        -math.log(math.exp(float(p[i] @ q[i]) / t) / sum(math.exp(float(p[i] @ c) / t) for c in q))
+        for i in range(3)
+    ) / 3  # fmt: skip
+    forward = info_nce(q, p, None, temperature=t).item()
+    assert contrastive_loss(q, p, None, temperature=t, symmetric=False).item() == pytest.approx(forward)
+    got = contrastive_loss(q, p, None, temperature=t, symmetric=True).item()
+    assert got == pytest.approx((forward + back) / 2, rel=1e-5) and got != pytest.approx(forward)
+
+
+def test_prepare_splits_identifiers_and_prefixes_each_side():
+    cfg = EmbedConfig(split_identifiers=True, query_prefix="query: ", doc_prefix="code: ")
+    assert cfg.prepare("int getNumElements() { return num_elems_; }", "doc") == (
+        "code: int get num elements() { return num elems; }"
+    )
+    assert cfg.prepare("Returns the size.", "query") == "query: returns the size."
+    assert EmbedConfig().prepare("getNumElements", "query") == "getNumElements"  # off by default
+    with pytest.raises(ValueError, match="role"):
+        cfg.prepare("x", "passage")
 
 
 def test_pooling_ignores_padding_and_last_is_the_eos_position():
@@ -86,7 +111,7 @@ def test_embed_stage_trains_from_a_parent_and_saves_an_embedder(data_dir, tmp_pa
     out = tmp_path / "embed"
     argv = ["--stage", "embed", "--init-from", str(base), "--data", str(pairs), "--out", str(out),
             "--steps", "30", "--pairs-per-batch", "8", "--lr", "3e-3", "--eval-every", "30", "--seq-len", "32",
-            "--no-progress"]  # fmt: skip
+            "--no-progress", "--split-identifiers", "--query-prefix", "q: ", "--symmetric-loss"]  # fmt: skip
     assert main(argv) == 0
     recs = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     losses = [r["loss"] for r in recs if "loss" in r]
@@ -95,6 +120,8 @@ def test_embed_stage_trains_from_a_parent_and_saves_an_embedder(data_dir, tmp_pa
     assert cfg["parent"]["run"] == str(base.resolve()) and cfg["train"]["stage"] == "embed"
     model, trained = load_embedder(out / "ckpt" / "latest")
     assert trained and model.cfg.pooling == "mean"
+    # the input normalisation is part of the embedder: index and queries read text as training did
+    assert model.cfg.split_identifiers and model.cfg.query_prefix == "q: " and model.cfg.doc_prefix == ""
     # the GPT part stays a plain checkpoint: the base's loader reads it
     plain, trained = load_embedder(base / "ckpt" / "latest")
     assert not trained
