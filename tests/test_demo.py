@@ -76,20 +76,20 @@ def test_real_demo_end_to_end_on_a_small_subset(tmp_path):
 def test_long_recipe_keeps_every_checkpoint_and_adds_the_curve_stage(tmp_path, monkeypatch):
     seen = []
 
-    def run(c):
-        seen.append(c)
-        return 0
+    def stage(name):
+        def run(c):
+            seen.append((name, c))
+            return 0
 
-    monkeypatch.setattr(demo, "STAGES", ())
-    monkeypatch.setattr(
-        demo, "CURVE", demo.Stage(name="curve", done=lambda c: bool(seen), run=run, artefact=lambda c: c.run)
-    )
+        return demo.Stage(name=name, done=lambda c: name in dict(seen), run=run, artefact=lambda c: c.run)
+
+    monkeypatch.setattr(demo, "STAGES", (stage("train"), stage("report")))
+    monkeypatch.setattr(demo, "CURVE", stage("curve"))
     assert demo.main(["--long", "--data", str(tmp_path / "d"), "--run", str(tmp_path / "r")]) == 0
-    (c,) = seen
-    assert (
-        c.long and c.steps == demo.LONG_STEPS and c.keep_ckpts == 0 and c.ckpt_every == demo.LONG_STEPS // 6
-    )
+    assert [name for name, _ in seen] == ["train", "curve", "report"]  # the report shows the curve
+    c = seen[0][1]
+    assert c.long and c.steps == demo.LONG_STEPS and c.keep_ckpts == 0 and c.ckpt_every == 250
     assert c.max_bytes == 20_000_000 and c.val_fraction == 0.1 and c.data == tmp_path / "d"
     seen.clear()
     assert demo.main(["--data", str(tmp_path / "d"), "--run", str(tmp_path / "r")]) == 0
-    assert seen == []  # plain `make demo` has no curve stage
+    assert [name for name, _ in seen] == ["train", "report"]  # plain `make demo` has no curve stage
