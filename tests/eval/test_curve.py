@@ -61,6 +61,10 @@ def test_curve_measures_every_checkpoint_and_the_baseline_then_resumes(
     assert all(p["ok"] == sum(p["oks"]) and "vs_bigram" in p for p in curve["steps"].values())
     assert curve["verdict"]["step"] == 4 and "p_fisher" in curve["verdict"]["vs_bigram"]
     assert (run / "compile_curve.png").stat().st_size > 0
+    from cppllm.eval.report import build_report
+
+    md = build_report(run)
+    assert "| unigram baseline | " in md and "Verdict (one-sided tests, the last checkpoint): step 4:" in md
     capsys.readouterr()
     assert curve_main(argv) == 0  # a rerun measures nothing again
     err = capsys.readouterr().err
