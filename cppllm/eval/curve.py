@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     from cppllm.eval.completion import ModelCompleter, evaluate_compile
     from cppllm.eval.context import select_in_context, with_context
     from cppllm.eval.ngram import BigramCompleter, UnigramCompleter
-    from cppllm.eval.prompts import cut_prompts, load_heldout
+    from cppllm.eval.prompts import Prompt, cut_prompts, load_heldout
     from cppllm.model.checkpoint import load_checkpoint_model
     from cppllm.pipeline.indexed import IndexedReader
     from cppllm.tokenizer.tokenizer import CppTokenizer
@@ -200,19 +200,31 @@ def main(argv: list[str] | None = None) -> int:
     if curve.get("settings") != settings:
         curve = {"settings": settings, "steps": {}}
     tok = CppTokenizer.load(paths["tokenizer"])
-    counts: dict[str, Any] = {}
-    docs, counts = load_heldout(paths["val"], tok.decode, max_docs=args.max_docs)
-    docs = _with_metadata(docs, paths["val"], counts)
     checker = CompileChecker()
+    # The selection (minutes of reference compiles in a big tree) is kept next to the curve, so a rerun
+    # that follows the training run measures the new checkpoints only.
+    prompts_path = run / "compile_curve_prompts.json"
+    key = {k: getattr(args, k) for k in ("samples", "seed", "pool", "max_docs")} | {"val": str(paths["val"])}
+    cached = json.loads(prompts_path.read_text()) if prompts_path.is_file() else {}
     try:
-        pool, contexts = with_context(cut_prompts(docs, args.samples * args.pool, seed=args.seed), docs)
-        order = np.random.default_rng(args.seed).permutation(len(pool))
-        prompts, picked = select_in_context([pool[i] for i in order], args.samples, checker, jobs=args.jobs)
-        if not prompts:
-            print(f"error: no prompt compiles in context: {picked}", file=sys.stderr)
-            return 1
-        curve.update(n_prompts=len(prompts), heldout=counts, selection={"contexts": dict(contexts), **picked})
-        print(f"[curve] {len(prompts)} prompts; selection {picked}", file=sys.stderr)
+        if cached.get("key") == key and "selection" in curve:
+            prompts = [Prompt(**{**d, "flags": tuple(d["flags"])}) for d in cached["prompts"]]
+            print(f"[curve] {len(prompts)} prompts chosen before ({prompts_path})", file=sys.stderr)
+        else:
+            docs, counts = load_heldout(paths["val"], tok.decode, max_docs=args.max_docs)
+            docs = _with_metadata(docs, paths["val"], counts)
+            pool, contexts = with_context(cut_prompts(docs, args.samples * args.pool, seed=args.seed), docs)
+            order = np.random.default_rng(args.seed).permutation(len(pool))
+            prompts, picked = select_in_context(
+                [pool[i] for i in order], args.samples, checker, jobs=args.jobs
+            )
+            if not prompts:
+                print(f"error: no prompt compiles in context: {picked}", file=sys.stderr)
+                return 1
+            curve.update(heldout=counts, selection={"contexts": dict(contexts), **picked})
+            write_text(prompts_path, json.dumps({"key": key, "prompts": [q.to_dict() for q in prompts]}))
+            print(f"[curve] {len(prompts)} prompts; selection {picked}", file=sys.stderr)
+        curve["n_prompts"] = len(prompts)
 
         def measure(completer) -> dict[str, Any]:
             section = evaluate_compile(

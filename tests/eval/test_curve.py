@@ -69,6 +69,7 @@ def test_curve_measures_every_checkpoint_and_the_baseline_then_resumes(
     assert curve_main(argv) == 0  # a rerun measures nothing again
     err = capsys.readouterr().err
     assert "[curve] step" not in err and "bigram baseline" not in err
+    assert "3 prompts chosen before" in err and "selection" not in err  # no reference compiled again
 
 
 def test_compare_is_exact_and_one_sided():
