@@ -127,19 +127,20 @@ def plot_curve(curve: dict[str, Any], path: Path) -> None:
         ys = [p["rate"] for p in pts]
         err = [[p["rate"] - p["ci95"][0] for p in pts], [p["ci95"][1] - p["rate"] for p in pts]]
         ax.errorbar(xs, ys, yerr=err, marker="o", capsize=4, color="tab:green", label="model (95% CI)")
-    for key, style, label in (
-        ("bigram", "tab:red", "bigram baseline"),
-        ("unigram", "tab:orange", "unigram baseline"),
-        ("reference", "tab:gray", "reference ceiling"),
+    for key, style, ls, label in (
+        ("bigram", "tab:red", "--", "bigram baseline"),
+        ("unigram", "tab:orange", ":", "unigram baseline"),
+        ("reference", "tab:gray", "--", "reference ceiling"),
     ):
         s = curve.get(key)
         if s and s.get("rate") is not None:
-            ax.axhline(s["rate"], color=style, ls="--", label=f"{label} {s['ok']}/{s['n']}")
+            ax.axhline(s["rate"], color=style, ls=ls, label=f"{label} {s['ok']}/{s['n']}")
             if key == "bigram":
                 ax.axhspan(s["ci95"][0], s["ci95"][1], color=style, alpha=0.1)
     ax.set(
         xlabel="training step",
         ylabel="share of completions compiling",
+        xlim=(0, max([p["step"] for p in pts], default=1) * 1.05),
         ylim=(0, 1.05),
         title=f"compile rate in build context ({curve['n_prompts']} held-out prompts)",
     )
