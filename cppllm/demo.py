@@ -13,9 +13,11 @@ Stages, each skipped when its output is already complete (so a rerun is fast; `-
 5. report     `runs/demo/report.md` with plots.
 
 `--long` (`make demo-long`, about an hour on 2 cores) is the CPU recipe for a model that writes C++ that
-compiles: a larger corpus subset, `LONG_STEPS` training steps with every checkpoint kept, and a sixth stage,
-6. curve      compile rate of every checkpoint on one set of held-out prompts checked in their tree's build
-              context, next to a bigram baseline of the same data (`cppllm.eval.curve`): `compile_curve.png`.
+compiles: a larger corpus subset, `LONG_STEPS` training steps with every checkpoint kept, and one more
+stage before the report,
+   curve      compile rate of every checkpoint on one set of held-out prompts checked in their tree's build
+              context, next to bigram and unigram baselines of the same data, with the last checkpoint
+              tested against them (`cppllm.eval.curve`): `compile_curve.{json,png}`.
 Its outputs go to `data/demo-long` and `runs/demo-long`.
 """
 
