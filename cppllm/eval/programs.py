@@ -5,7 +5,10 @@
 The held-out prompts of `cppllm.eval.compile` depend on the source tree they were cut from (its include
 paths: `cppllm.eval.context`). These do not: each program is a whole translation unit that was verified
 to build, pass its tests and run ASan/UBSan-clean, so a prompt cut from it (the program up to a function's
-opening brace; the reference is the function's real body) compiles with the standard library alone.
+opening brace; the reference is the function's real body) needs the standard library alone. Not every cut
+compiles on its own (a member function that uses data members declared further down its class), so, like
+the in-context prompts, candidates are kept only where the reference compiles (`select_in_context`, skips
+counted by reason): the reference ceiling is 100% by construction and the yield is reported.
 
 Sources, one JSON object a line, told apart by their fields:
 - `cppllm.bugs make` items (`DIR/items.jsonl`): every file of `fixed_files` (the fixed, verified version);
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tokenizer", help="tokenizer folder (default: from the run's config.json)")
     p.add_argument("--programs", action="append", required=True, help="items.jsonl / kept.jsonl (repeatable)")
     p.add_argument("--samples", type=int, default=48, help="prompts (one completion each)")
+    p.add_argument("--pool", type=int, default=3, help="candidate prompts per kept one")
     p.add_argument("--max-new-tokens", type=int, default=160, help="sampled tokens per completion")
     p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature")
     p.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass")
@@ -86,11 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="prompt choice and sampling seed")
     args = p.parse_args(argv)
 
+    import numpy as np
     import torch
 
     from cppllm.eval.__main__ import _SafeDecode, resolve_inputs
     from cppllm.eval.compile import CompileChecker
     from cppllm.eval.completion import ModelCompleter, evaluate_compile
+    from cppllm.eval.context import select_in_context
     from cppllm.model.checkpoint import load_checkpoint_model
     from cppllm.tokenizer.tokenizer import CppTokenizer
 
@@ -105,15 +111,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no checkpoint or tokenizer found for {args.run}", file=sys.stderr)
         return 2
     docs, counts = load_programs(Path(f) for f in args.programs)
-    prompts = program_prompts(docs, args.samples, seed=args.seed)
-    if not prompts:
-        print(f"error: no function to cut a prompt from in {args.programs} ({counts})", file=sys.stderr)
-        return 1
-    tok = CppTokenizer.load(paths["tokenizer"])
-    model = load_checkpoint_model(paths["ckpt"])
-    completer = ModelCompleter(model, _SafeDecode(tok), temperature=args.temperature, top_p=args.top_p)
+    pool = program_prompts(docs, args.samples * args.pool, seed=args.seed)
+    pool = [pool[i] for i in np.random.default_rng(args.seed).permutation(len(pool))]
     checker = CompileChecker()
     try:
+        prompts, picked = select_in_context(
+            pool, args.samples, checker, jobs=args.jobs, max_include_bytes=None
+        )
+        if not prompts:
+            print(
+                f"error: no prompt whose reference compiles in {args.programs} ({counts}, {picked})",
+                file=sys.stderr,
+            )
+            return 1
+        tok = CppTokenizer.load(paths["tokenizer"])
+        model = load_checkpoint_model(paths["ckpt"])
+        completer = ModelCompleter(model, _SafeDecode(tok), temperature=args.temperature, top_p=args.top_p)
         with torch.inference_mode():
             section = evaluate_compile(
                 prompts,
@@ -131,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         "programs": [str(f) for f in args.programs],
         "sources": counts,
         "n_programs": len(docs),
+        "selection": picked,
         **section,
     }
     out_path = Path(args.run) / "programs_compile.json"
@@ -139,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     ref = section["reference"]
     print(
         f"[programs] {section['ok']}/{section['n']} function completions compile [95% CI {lo:.1%}, {hi:.1%}]; "
-        f"reference ceiling {ref['ok']}/{ref['n']}; {len(docs)} programs ({counts}) -> {out_path}"
+        f"reference ceiling {ref['ok']}/{ref['n']}; {len(docs)} programs ({counts}); selection {picked} "
+        f"-> {out_path}"
     )
     return 0
 
