@@ -179,13 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from cppllm.eval.__main__ import _SafeDecode, _with_metadata, resolve_inputs
-    from cppllm.eval.compile import CompileChecker
+    from cppllm.eval.syntax_check import CompileChecker
     from cppllm.eval.completion import ModelCompleter, evaluate_compile
     from cppllm.eval.context import select_in_context, with_context
     from cppllm.eval.ngram import BigramCompleter, UnigramCompleter
     from cppllm.eval.prompts import Prompt, cut_prompts, load_heldout
     from cppllm.model.checkpoint import load_checkpoint_model
-    from cppllm.pipeline.indexed import IndexedReader
+    from cppllm.pipeline.pretokenize.indexed import IndexedReader
     from cppllm.tokenizer.tokenizer import CppTokenizer
 
     run = Path(args.run)

@@ -2,7 +2,7 @@
 
     python -m cppllm.eval.programs --run runs/demo --programs bugs/items.jsonl [--programs kept.jsonl]
 
-The held-out prompts of `cppllm.eval.compile` depend on the source tree they were cut from (its include
+The held-out prompts of `cppllm.eval.syntax_check` depend on the source tree they were cut from (its include
 paths: `cppllm.eval.context`). These do not: each program is a whole translation unit that was verified
 to build, pass its tests and run ASan/UBSan-clean, so a prompt cut from it (the program up to a function's
 opening brace; the reference is the function's real body) needs the standard library alone. Not every cut
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from cppllm.eval.__main__ import _SafeDecode, resolve_inputs
-    from cppllm.eval.compile import CompileChecker
+    from cppllm.eval.syntax_check import CompileChecker
     from cppllm.eval.completion import ModelCompleter, evaluate_compile
     from cppllm.eval.context import select_in_context
     from cppllm.model.checkpoint import load_checkpoint_model

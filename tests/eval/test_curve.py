@@ -10,7 +10,7 @@ import pytest
 
 from cppllm.eval.curve import main as curve_main
 from cppllm.eval.ngram import BigramCompleter
-from cppllm.pipeline.indexed import IndexedReader
+from cppllm.pipeline.pretokenize.indexed import IndexedReader
 
 
 def test_bigram_completions_only_use_pairs_seen_in_training(heldout_dir, tokenizer):
