@@ -76,20 +76,44 @@ def test_real_demo_end_to_end_on_a_small_subset(tmp_path):
 def test_long_recipe_keeps_every_checkpoint_and_adds_the_curve_stage(tmp_path, monkeypatch):
     seen = []
 
-    def run(c):
-        seen.append(c)
-        return 0
+    def stage(name):
+        def run(c):
+            seen.append((name, c))
+            return 0
 
-    monkeypatch.setattr(demo, "STAGES", ())
-    monkeypatch.setattr(
-        demo, "CURVE", demo.Stage(name="curve", done=lambda c: bool(seen), run=run, artefact=lambda c: c.run)
-    )
+        return demo.Stage(name=name, done=lambda c: name in dict(seen), run=run, artefact=lambda c: c.run)
+
+    monkeypatch.setattr(demo, "STAGES", (stage("train"), stage("report")))
+    monkeypatch.setattr(demo, "CURVE", stage("curve"))
     assert demo.main(["--long", "--data", str(tmp_path / "d"), "--run", str(tmp_path / "r")]) == 0
-    (c,) = seen
-    assert (
-        c.long and c.steps == demo.LONG_STEPS and c.keep_ckpts == 0 and c.ckpt_every == demo.LONG_STEPS // 6
-    )
+    assert [name for name, _ in seen] == ["train", "curve", "report"]  # the report shows the curve
+    c = seen[0][1]
+    assert c.long and c.steps == demo.LONG_STEPS and c.keep_ckpts == 0 and c.ckpt_every == 250
     assert c.max_bytes == 20_000_000 and c.val_fraction == 0.1 and c.data == tmp_path / "d"
     seen.clear()
     assert demo.main(["--data", str(tmp_path / "d"), "--run", str(tmp_path / "r")]) == 0
-    assert seen == []  # plain `make demo` has no curve stage
+    assert [name for name, _ in seen] == ["train", "report"]  # plain `make demo` has no curve stage
+
+
+def test_long_headline_carries_the_verdict_and_old_points_are_measured_again(tmp_path):
+    import json
+
+    from cppllm.eval.curve import add_tests
+
+    c = demo.DemoConfig(data=tmp_path / "d", run=tmp_path / "r", long=True)
+    ck = c.run / "ckpt" / "step_000010"
+    ck.mkdir(parents=True)
+    (ck / "config.json").write_text("{}")
+    (ck / "model.safetensors").write_bytes(b"")
+    oks = [True] * 12 + [False] * 36
+    curve = {
+        "steps": {"10": {"step": 10, "n": 48, "ok": 12, "ci95": [0.15, 0.39], "oks": oks}},
+        "bigram": {"ok": 1, "n": 48, "oks": [True] + [False] * 47},
+    }
+    add_tests(curve)
+    (c.run / "compile_curve.json").write_text(json.dumps(curve))
+    assert "step 10: 12/48 compile" in demo.headline(c) and "at 95%: shown" in demo.headline(c)
+    assert demo._curve_done(c)
+    del curve["steps"]["10"]["oks"], curve["verdict"]  # a point from before the paired tests
+    (c.run / "compile_curve.json").write_text(json.dumps(curve))
+    assert not demo._curve_done(c)

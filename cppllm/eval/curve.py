@@ -1,13 +1,16 @@
-"""Compile rate against training steps, next to a bigram baseline and the reference ceiling.
+"""Compile rate against training steps, next to bigram/unigram baselines and the reference ceiling.
 
     python -m cppllm.eval.curve --run runs/demo-long [--data data/demo-long] [--samples 48]
 
 One prompt set is chosen once (held-out files, checked in their tree's build context, kept where the real
 continuation compiles: `cppllm.eval.context`), then every checkpoint `RUN/ckpt/step_*` completes it with
 the same sampling settings and seed, and so does a bigram model of the same training split
-(`cppllm.eval.ngram`), measured in the same run. Writes `RUN/compile_curve.json` after every point (a
-rerun skips the points already measured, so it can follow a training run that is still going) and
-`RUN/compile_curve.png`.
+(`cppllm.eval.ngram`) and a unigram model, measured in the same run. Every point is tested against the
+baselines on the same prompts (`compare`: one-sided Fisher's exact test, and the exact McNemar test on the
+prompts where the two disagree); the verdict is read at the last checkpoint only (fixed in advance, so the
+earlier points are descriptive, not a search for the best p-value): its 95% interval excludes 0 and
+Fisher's p < 0.05 against the bigram. Writes `RUN/compile_curve.json` after every point (a rerun skips the
+points already measured, so it can follow a training run that is still going) and `RUN/compile_curve.png`.
 """
 
 from __future__ import annotations
@@ -33,9 +36,84 @@ def checkpoints(run: Path) -> list[tuple[int, Path]]:
     return sorted(out)
 
 
+ALPHA = 0.05
+BASELINES = ("bigram", "unigram")
+
+
 def _point(section: dict[str, Any]) -> dict[str, Any]:
-    keep = ("n", "ok", "rate", "ci95", "errors", "ends", "by_kind")
+    keep = ("n", "ok", "rate", "ci95", "errors", "ends", "by_kind", "oks")
     return {k: section[k] for k in keep if k in section}
+
+
+def compare(model_oks: list[bool], baseline_oks: list[bool], *, alpha: float = ALPHA) -> dict[str, Any]:
+    """One-sided tests that the model compiles more often than a baseline on the same prompts.
+
+    `p_fisher`: Fisher's exact test on the 2x2 table of compiles/fails (as if the two were independent
+    samples: conservative here). `p_mcnemar`: exact McNemar test, a binomial test on the prompts where
+    exactly one of the two compiles (uses the pairing). `above`: `p_fisher < alpha`.
+    """
+    from scipy.stats import binomtest, fisher_exact
+
+    if len(model_oks) != len(baseline_oks):
+        raise ValueError(f"not the same prompts: {len(model_oks)} vs {len(baseline_oks)} results")
+    n, a, b = len(model_oks), sum(model_oks), sum(baseline_oks)
+    _, p_fisher = fisher_exact([[a, n - a], [b, n - b]], alternative="greater")
+    only_model = sum(m and not x for m, x in zip(model_oks, baseline_oks, strict=True))
+    only_base = sum(x and not m for m, x in zip(model_oks, baseline_oks, strict=True))
+    disc = only_model + only_base
+    p_mcnemar = binomtest(only_model, disc, 0.5, alternative="greater").pvalue if disc else 1.0
+    return {
+        "n": n,
+        "model_ok": a,
+        "baseline_ok": b,
+        "only_model": only_model,
+        "only_baseline": only_base,
+        "p_fisher": float(p_fisher),
+        "p_mcnemar": float(p_mcnemar),
+        "alpha": alpha,
+        "above": bool(p_fisher < alpha),
+    }
+
+
+def add_tests(curve: dict[str, Any]) -> dict[str, Any] | None:
+    """Test every point against the baselines (`vs_bigram`, `vs_unigram`) and set `curve["verdict"]`:
+    the last checkpoint's interval excludes 0 and it is above the bigram (Fisher, one-sided, 5%)."""
+    for pt in curve.get("steps", {}).values():
+        for key in BASELINES:
+            base = curve.get(key, {})
+            if "oks" in pt and "oks" in base:
+                pt[f"vs_{key}"] = compare(pt["oks"], base["oks"])
+    last = max(curve.get("steps", {}).values(), key=lambda p: p["step"], default=None)
+    if last is None or "vs_bigram" not in last:
+        curve.pop("verdict", None)
+        return None
+    verdict = {
+        "step": last["step"],
+        "ok": last["ok"],
+        "n": last["n"],
+        "ci95": last["ci95"],
+        "ci95_excludes_zero": last["ci95"][0] > 0,
+        **{f"vs_{k}": last[f"vs_{k}"] for k in BASELINES if f"vs_{k}" in last},
+    }
+    verdict["shown"] = verdict["ci95_excludes_zero"] and verdict["vs_bigram"]["above"]
+    curve["verdict"] = verdict
+    return verdict
+
+
+def verdict_line(v: dict[str, Any]) -> str:
+    """The verdict in one sentence (the CLI, the demo headline and the report print it)."""
+    lo, hi = v["ci95"]
+    parts = [f"step {v['step']}: {v['ok']}/{v['n']} compile [95% CI {lo:.1%}, {hi:.1%}]"]
+    for key in BASELINES:
+        t = v.get(f"vs_{key}")
+        if t:
+            parts.append(
+                f"vs {key} {t['baseline_ok']}/{t['n']}: Fisher p={t['p_fisher']:.2g}, "
+                f"McNemar p={t['p_mcnemar']:.2g} ({t['only_model']} prompts only the model, "
+                f"{t['only_baseline']} only the {key})"
+            )
+    shown = "shown" if v["shown"] else "NOT shown"
+    return "; ".join(parts) + f". Above zero and above the bigram at 95%: {shown}."
 
 
 def plot_curve(curve: dict[str, Any], path: Path) -> None:
@@ -49,21 +127,34 @@ def plot_curve(curve: dict[str, Any], path: Path) -> None:
         ys = [p["rate"] for p in pts]
         err = [[p["rate"] - p["ci95"][0] for p in pts], [p["ci95"][1] - p["rate"] for p in pts]]
         ax.errorbar(xs, ys, yerr=err, marker="o", capsize=4, color="tab:green", label="model (95% CI)")
-    for key, style, label in (
-        ("bigram", "tab:red", "bigram baseline"),
-        ("reference", "tab:gray", "reference ceiling"),
+    for key, style, ls, label in (
+        ("bigram", "tab:red", "--", "bigram baseline"),
+        ("unigram", "tab:orange", ":", "unigram baseline"),
+        ("reference", "tab:gray", "--", "reference ceiling"),
     ):
         s = curve.get(key)
         if s and s.get("rate") is not None:
-            ax.axhline(s["rate"], color=style, ls="--", label=f"{label} {s['ok']}/{s['n']}")
+            ax.axhline(s["rate"], color=style, ls=ls, label=f"{label} {s['ok']}/{s['n']}")
             if key == "bigram":
                 ax.axhspan(s["ci95"][0], s["ci95"][1], color=style, alpha=0.1)
     ax.set(
         xlabel="training step",
         ylabel="share of completions compiling",
+        xlim=(0, max([p["step"] for p in pts], default=1) * 1.05),
         ylim=(0, 1.05),
         title=f"compile rate in build context ({curve['n_prompts']} held-out prompts)",
     )
+    v = curve.get("verdict")
+    if v:
+        t = v["vs_bigram"]
+        ax.text(
+            0.99,
+            0.02,
+            f"step {v['step']} vs bigram: Fisher p={t['p_fisher']:.2g}, McNemar p={t['p_mcnemar']:.2g}",
+            transform=ax.transAxes,
+            ha="right",
+            fontsize=8,
+        )
     ax.legend(loc="upper left", fontsize=8)
     _save(fig, path)
 
@@ -90,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     from cppllm.eval.__main__ import _SafeDecode, _with_metadata, resolve_inputs
     from cppllm.eval.completion import ModelCompleter, evaluate_compile
     from cppllm.eval.context import select_in_context, with_context
-    from cppllm.eval.ngram import BigramCompleter
-    from cppllm.eval.prompts import cut_prompts, load_heldout
+    from cppllm.eval.ngram import BigramCompleter, UnigramCompleter
+    from cppllm.eval.prompts import Prompt, cut_prompts, load_heldout
     from cppllm.eval.syntax_check import CompileChecker
     from cppllm.model.checkpoint import load_checkpoint_model
     from cppllm.pipeline.pretokenize.indexed import IndexedReader
@@ -110,33 +201,49 @@ def main(argv: list[str] | None = None) -> int:
     if curve.get("settings") != settings:
         curve = {"settings": settings, "steps": {}}
     tok = CppTokenizer.load(paths["tokenizer"])
-    counts: dict[str, Any] = {}
-    docs, counts = load_heldout(paths["val"], tok.decode, max_docs=args.max_docs)
-    docs = _with_metadata(docs, paths["val"], counts)
     checker = CompileChecker()
+    # The selection (minutes of reference compiles in a big tree) is kept next to the curve, so a rerun
+    # that follows the training run measures the new checkpoints only.
+    prompts_path = run / "compile_curve_prompts.json"
+    key = {k: getattr(args, k) for k in ("samples", "seed", "pool", "max_docs")} | {"val": str(paths["val"])}
+    cached = json.loads(prompts_path.read_text()) if prompts_path.is_file() else {}
     try:
-        pool, contexts = with_context(cut_prompts(docs, args.samples * args.pool, seed=args.seed), docs)
-        order = np.random.default_rng(args.seed).permutation(len(pool))
-        prompts, picked = select_in_context([pool[i] for i in order], args.samples, checker, jobs=args.jobs)
-        if not prompts:
-            print(f"error: no prompt compiles in context: {picked}", file=sys.stderr)
-            return 1
-        curve.update(n_prompts=len(prompts), heldout=counts, selection={"contexts": dict(contexts), **picked})
-        print(f"[curve] {len(prompts)} prompts; selection {picked}", file=sys.stderr)
+        if cached.get("key") == key and "selection" in curve:
+            prompts = [Prompt(**{**d, "flags": tuple(d["flags"])}) for d in cached["prompts"]]
+            print(f"[curve] {len(prompts)} prompts chosen before ({prompts_path})", file=sys.stderr)
+        else:
+            docs, counts = load_heldout(paths["val"], tok.decode, max_docs=args.max_docs)
+            docs = _with_metadata(docs, paths["val"], counts)
+            pool, contexts = with_context(cut_prompts(docs, args.samples * args.pool, seed=args.seed), docs)
+            order = np.random.default_rng(args.seed).permutation(len(pool))
+            prompts, picked = select_in_context(
+                [pool[i] for i in order], args.samples, checker, jobs=args.jobs
+            )
+            if not prompts:
+                print(f"error: no prompt compiles in context: {picked}", file=sys.stderr)
+                return 1
+            curve.update(heldout=counts, selection={"contexts": dict(contexts), **picked})
+            write_text(prompts_path, json.dumps({"key": key, "prompts": [q.to_dict() for q in prompts]}))
+            print(f"[curve] {len(prompts)} prompts; selection {picked}", file=sys.stderr)
+        curve["n_prompts"] = len(prompts)
 
         def measure(completer) -> dict[str, Any]:
-            return evaluate_compile(
+            section = evaluate_compile(
                 prompts,
                 completer,
                 checker,
                 max_new_tokens=args.max_new_tokens,
                 seed=args.seed,
                 reference=False,
-                keep_samples=4,
+                keep_samples=len(prompts),  # every prompt's result, in prompt order: the paired tests
                 jobs=args.jobs,
             )
+            section["oks"] = [s["ok"] for s in section["samples"]]
+            section["samples"] = section["samples"][:4]
+            return section
 
         def save() -> None:
+            add_tests(curve)
             write_text(out_path, json.dumps(curve, indent=2))
             plot_curve(curve, run / "compile_curve.png")
 
@@ -148,20 +255,21 @@ def main(argv: list[str] | None = None) -> int:
                 [reference_unit(q) for q in prompts], jobs=args.jobs, flags=[q.flags for q in prompts]
             )
             curve["reference"] = rate_summary([r.ok for r in refs], [r.category for r in refs])
-        if "bigram" not in curve:
+        for key, cls in (("bigram", BigramCompleter), ("unigram", UnigramCompleter)):
+            if "oks" in curve.get(key, {}):  # a point from before the paired tests is measured again
+                continue
             t0 = time.time()
-            bigram = BigramCompleter(IndexedReader(paths["train"]).tokens, tok)
-            curve["bigram"] = {**_point(measure(bigram)), "train_tokens": bigram.train_tokens}
+            baseline = cls(IndexedReader(paths["train"]).tokens, tok)
+            curve[key] = {**_point(measure(baseline)), "train_tokens": baseline.train_tokens}
             print(
-                f"[curve] bigram baseline {curve['bigram']['ok']}/{curve['bigram']['n']} "
-                f"({time.time() - t0:.0f} s)",
+                f"[curve] {key} baseline {curve[key]['ok']}/{curve[key]['n']} ({time.time() - t0:.0f} s)",
                 file=sys.stderr,
             )
             save()
         ckpts = checkpoints(run)
         todo = [c for i, c in enumerate(ckpts) if i % args.every == 0 or i == len(ckpts) - 1]
         for step, folder in todo:
-            if str(step) in curve["steps"]:
+            if "oks" in curve["steps"].get(str(step), {}):
                 continue
             t0 = time.time()
             model = load_checkpoint_model(folder)
@@ -180,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         checker.close()
     print(f"[curve] wrote {out_path} and {run / 'compile_curve.png'}", file=sys.stderr)
+    if curve.get("verdict"):
+        print(f"[curve] {verdict_line(curve['verdict'])}")
     return 0
 
 

@@ -1,11 +1,12 @@
-"""Bigram sampling baseline for the compile rate: what token statistics alone write after a prompt.
+"""Bigram and unigram sampling baselines for the compile rate: what token statistics alone write.
 
 A model's compile rate means something only next to a baseline that knows the data but not the language:
 this one samples each next token from the training split's bigram counts p(next | previous token),
 conditioned on the prompt's last token, until `<eos>` or the token budget (the model's settings). It
 implements the `Completer` protocol of `cppllm.eval.completion`, so its completions go through the same
 cut, closers and compiler as the model's. Counts are sparse (one sorted array of (previous, next) pairs),
-so a 64k vocabulary costs memory in proportion to the distinct pairs seen, not V^2.
+so a 64k vocabulary costs memory in proportion to the distinct pairs seen, not V^2. `UnigramCompleter`
+ignores the previous token too: every token is drawn from the training split's token frequencies.
 """
 
 from __future__ import annotations
@@ -63,3 +64,10 @@ class BigramCompleter:
                     break
             out.append(Completion(text=tok.decode(new), finished=finished))
         return out
+
+
+class UnigramCompleter(BigramCompleter):
+    """`Completer` sampling every token from the token frequencies of `train_ids`, prompt ignored."""
+
+    def _sample(self, prev: int, rng: np.random.Generator) -> int:
+        return int(np.searchsorted(self._unigram, rng.integers(self._unigram[-1]), side="right"))

@@ -267,13 +267,25 @@ def _curve_lines(run: Path) -> list[str]:
         return []
     cv = json.loads(path.read_text())
     md = ["## Compile rate against training steps", ""]
-    md += ["| step | compile rate | 95% CI |", "|---:|---:|---|"]
+    md += ["| step | compile rate | 95% CI | vs bigram: Fisher p / McNemar p |", "|---:|---:|---|---|"]
     for pt in sorted(cv.get("steps", {}).values(), key=lambda p: p["step"]):
-        md.append(f"| {pt['step']} | {pt['ok']}/{pt['n']} | {_pct(pt['ci95'][0])} - {_pct(pt['ci95'][1])} |")
-    for key, label in (("bigram", "bigram baseline"), ("reference", "reference ceiling")):
+        t = pt.get("vs_bigram")
+        test = f"{t['p_fisher']:.2g} / {t['p_mcnemar']:.2g}" if t else "-"
+        md.append(
+            f"| {pt['step']} | {pt['ok']}/{pt['n']} | {_pct(pt['ci95'][0])} - {_pct(pt['ci95'][1])} | {test} |"
+        )
+    for key, label in (
+        ("bigram", "bigram baseline"),
+        ("unigram", "unigram baseline"),
+        ("reference", "reference ceiling"),
+    ):
         if key in cv:
             b = cv[key]
-            md.append(f"| {label} | {b['ok']}/{b['n']} | {_pct(b['ci95'][0])} - {_pct(b['ci95'][1])} |")
+            md.append(f"| {label} | {b['ok']}/{b['n']} | {_pct(b['ci95'][0])} - {_pct(b['ci95'][1])} | |")
+    if cv.get("verdict"):
+        from cppllm.eval.curve import verdict_line
+
+        md += ["", f"Verdict (one-sided tests, the last checkpoint): {verdict_line(cv['verdict'])}"]
     md += ["", "![compile curve](compile_curve.png)", ""]
     return md
 
