@@ -58,7 +58,9 @@ def failure_site(text: str, ws: Workspace) -> dict[str, Any] | None:
         "",
     )
     headline = re.sub(r"^==\d+==ERROR: ", "", headline)
-    headline = re.sub(r" on address 0x[0-9a-f]+.*$| \(pc 0x[0-9a-f]+.*\)$| at pc 0x[0-9a-f]+.*$", "", headline)
+    headline = re.sub(
+        r" on address 0x[0-9a-f]+.*$| \(pc 0x[0-9a-f]+.*\)$| at pc 0x[0-9a-f]+.*$", "", headline
+    )
     for m in _FRAME.finditer(text):
         f = _in_repo(ws, m.group("file"))
         if f:
