@@ -25,7 +25,7 @@ _DIAG = re.compile(
     r"^(?P<file>[^\s:][^:\n]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<sev>fatal error|error|warning|note): (?P<msg>.*)$",
     re.M,
 )
-_FRAME = re.compile(r"#\d+ 0x[0-9a-f]+ in (?P<sym>.+?) (?P<file>\S+?):(?P<line>\d+)(?::\d+)?\s*$", re.M)
+_FRAME = re.compile(r"#\d+ (?:0x[0-9a-f]+ )?in (?P<sym>.+?) (?P<file>\S+?):(?P<line>\d+)(?::\d+)?\s*$", re.M)
 _UBSAN = re.compile(r"^(?P<file>\S+?):(?P<line>\d+):\d+: runtime error: (?P<msg>.*)$", re.M)
 _CHECK = re.compile(r"^(?P<file>\S+?):(?P<line>\d+): in (?P<sym>\w+): (?P<msg>CHECK.*)$", re.M)
 CXX_SUFFIXES = (".cpp", ".cc", ".cxx", ".c++", ".hpp", ".hh", ".hxx", ".h", ".ipp", ".tpp")
@@ -57,7 +57,7 @@ def failure_site(text: str, ws: Workspace) -> dict[str, Any] | None:
         (ln.strip() for ln in text.splitlines() if "ERROR: AddressSanitizer" in ln or "runtime error:" in ln),
         "",
     )
-    headline = re.sub(r"^==\d+==ERROR: ", "", headline)
+    headline = re.sub(r"^==(?:\d+==)?ERROR: |^\S+?:\d+:\d+: ", "", headline)
     headline = re.sub(
         r" on address 0x[0-9a-f]+.*$| \(pc 0x[0-9a-f]+.*\)$| at pc 0x[0-9a-f]+.*$", "", headline
     )
@@ -73,6 +73,13 @@ def failure_site(text: str, ws: Workspace) -> dict[str, Any] | None:
             return {"file": _in_repo(ws, m.group("file")), "line": int(m.group("line")), "symbol": sym,
                     "message": m.group("msg").strip()}  # fmt: skip
     return None
+
+
+def _deterministic(text: str) -> str:
+    """A report without what changes run to run (frame pcs, pids, stack addresses): shorter, reproducible."""
+    text = re.sub(r"(#\d+) 0x[0-9a-f]+ in ", r"\1 in ", text)
+    text = re.sub(r"^==\d+==", "==", text, flags=re.M)
+    return re.sub(r" (at pc|bp|sp) 0x[0-9a-f]+", "", text)
 
 
 def detect(ws: Workspace) -> str | None:
@@ -174,7 +181,7 @@ def run_tests(ws: Workspace, budget: Any, *, sanitize: bool = True) -> dict[str,
         return {"ok": False, "status": status, "system": system, "sanitize": sanitize, "diagnostics": diags,
                 "text": text}  # fmt: skip
     res = _job(ws, test, limits, env, trusted=False)
-    output = ws.scrub(res.stderr + "\n" + res.stdout).strip()
+    output = _deterministic(ws.scrub(res.stderr + "\n" + res.stdout).strip())
     if res.timed_out or res.signal in (signal.SIGKILL, signal.SIGXCPU):
         status = "timeout"
     elif res.memory_exceeded:

@@ -202,7 +202,11 @@ def edit(ws: Workspace, args: dict[str, Any], budget: Budget) -> dict[str, Any]:
     return {
         "ok": True,
         "changed": [ws.rel(p)],
-        "text": f"replaced lines {start}-{end} of {ws.rel(p)} with {len(new)} lines:\n{shown}",
+        "text": (
+            f"inserted {len(new)} line(s) before line {start} of {ws.rel(p)}:\n{shown}"
+            if end < start
+            else f"replaced lines {start}-{end} of {ws.rel(p)} with {len(new)} line(s):\n{shown}"
+        ),
     }
 
 

@@ -10,7 +10,8 @@ sampled completions), `fim` (fill-in-the-middle, PSM and SPM), `humaneval` (Mult
 `longctx` (bpb by position and identifier recall by distance on long held-out documents, next to the
 run's parent model: `cppllm.eval.longctx`), `humanevalfix` (HumanEvalPack C++ bug fixing, pass@k) and
 `nullfix` (held-out null-pointer bug items of `python -m cppllm.bugs make`, fixed given the sanitizer
-report; `cppllm.eval.bugfix`).
+report; `cppllm.eval.bugfix`), `agentfix` (the model as a tool-using agent fixing held-out planted-bug
+repositories, `--agentfix-data`; `cppllm.agent.bench`).
 A task that cannot run (no dataset, no compiler, no sandbox for HumanEval's programs) is recorded with its
 error and the exit status is 1. The isolation obtained (`cppllm.eval.sandbox.isolation_record`) is written
 to `meta.sandbox` and to each section that compiles or runs model output.
@@ -29,7 +30,7 @@ from typing import Any
 from cppllm.atomic import write_text
 from cppllm.eval.sandbox import add_sandbox_flags, apply_sandbox_flags, describe, isolation_record
 
-TASKS = ("bpb", "compile", "fim", "humaneval", "longctx", "humanevalfix", "nullfix")
+TASKS = ("bpb", "compile", "fim", "humaneval", "longctx", "humanevalfix", "nullfix", "agentfix")
 
 
 def latest_checkpoint(run: Path) -> Path | None:
@@ -177,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         help="HF dataset or local HumanEvalPack .jsonl",
     )
     p.add_argument("--nullfix-data", help="a `python -m cppllm.bugs make --split bench` folder (nullfix)")
-    p.add_argument("--bugfix-limit", type=int, default=None, help="first N humanevalfix/nullfix problems")
+    p.add_argument(
+        "--bugfix-limit", type=int, default=None, help="first N humanevalfix/nullfix/agentfix problems"
+    )
+    p.add_argument("--agentfix-data", help="a `python -m cppllm.bugs make --split bench` folder (agentfix)")
+    p.add_argument("--agent-max-steps", type=int, default=20, help="agentfix: assistant turns per task")
     p.add_argument("--pass-k", default="1,10,100", help="k values of pass@k (those <= samples are reported)")
     p.add_argument("--max-new-tokens", type=int, default=256, help="sampled tokens per completion")
     p.add_argument("--fim-max-new-tokens", type=int, default=None, help="tokens per FIM fill (default: half)")
@@ -306,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
                     section = _run_compile(docs, completer, checker, args, prompt_rows)
                 elif task == "fim":
                     section = _run_fim(docs, completer, checker, args, prompt_rows)
+                elif task == "agentfix":
+                    from cppllm.agent.bench import run_task as run_agentfix
+
+                    section = run_agentfix(model, tok, args)
                 elif task in ("humanevalfix", "nullfix"):
                     from cppllm.eval.bugfix import run_task
 
@@ -498,6 +507,11 @@ def _headline(task: str, s: dict[str, Any]) -> str:
             f"{m}: EM {s[m]['exact_match']:.1%} ES {s[m]['edit_similarity']:.2f}"
             for m in ("psm", "spm")
             if m in s
+        )
+    if task == "agentfix":
+        return (
+            f"solved {s['solved']}/{s['n']} = {s['solve_rate']:.1%}, {s['steps_per_task']:.1f} steps/task, "
+            f"malformed calls {s['malformed_call_rate']:.1%}"
         )
     head = " ".join(f"{k} {v:.1%}" for k, v in s["pass_at_k"].items() if v is not None)
     if task == "nullfix" and s.get("grounded_reasoning_rate") is not None:

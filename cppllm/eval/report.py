@@ -250,6 +250,26 @@ def _bugfix_sections(ev: dict[str, Any]) -> list[str]:
     return md
 
 
+def _agentfix_section(sec: dict[str, Any] | None) -> list[str]:
+    """agentfix (`cppllm.agent.bench`): solve rate, steps and calls per task, malformed-call rate."""
+    if sec is None:
+        return []
+    md = ["## agentfix (agent fixes held-out planted-bug repositories with tools)", ""]
+    if "error" in sec:
+        return md + _not_evaluated(sec)
+    lo, hi = sec["ci95"]
+    md += [
+        f"{sec['solved']}/{sec['n']} solved = {_pct(sec['solve_rate'])} [95% CI {_pct(lo)}, {_pct(hi)}] within "
+        f"{sec['max_steps']} steps; {sec['steps_per_task']:.1f} steps and {sec['tool_calls_per_task']:.1f} tool "
+        f"calls per task; malformed calls {_pct(sec['malformed_call_rate'])}.",
+        "",
+        "Stops: " + ", ".join(f"{k} {v}" for k, v in sec["stops"].items())
+        + "; final tests: " + ", ".join(f"{k} {v}" for k, v in sec["final_status"].items()),
+        "",
+    ]  # fmt: skip
+    return md
+
+
 def _selection_lines(sel: dict[str, Any] | None) -> list[str]:
     """How the compile prompts were chosen: build contexts found, and prompts skipped by reason."""
     if not sel:
@@ -435,6 +455,7 @@ def build_report(run: Path, *, tokenizer_report: Path | None = None) -> str:
     if "longctx" in ev:  # only for runs evaluated with --tasks longctx (context stages)
         md += ["## Long context", ""] + longctx_lines(ev["longctx"])
     md += _bugfix_sections(ev)
+    md += _agentfix_section(ev.get("agentfix"))
 
     md += ["## Sample completions", ""]
     samples = (comp or {}).get("samples", []) if comp and "error" not in comp else []

@@ -123,6 +123,9 @@ def check_messages(row: Any) -> str | None:
         calls = m.get("tool_calls")
         if calls is not None and (m["role"] != "assistant" or not _valid_calls(calls)):
             return "bad_tool_calls"
+    tools = row.get("tools")
+    if tools is not None and not (isinstance(tools, list) and all(isinstance(t, dict) for t in tools)):
+        return "bad_tools"
     if not any(m["role"] == "assistant" for m in messages):
         return "no_assistant_turn"
     return None

@@ -41,3 +41,16 @@ def chat_tok(cpp_sample):
     from cppllm.tokenizer.tokenizer import train_tokenizer
 
     return train_tokenizer(list(cpp_sample.values())[:20], 600)
+
+
+@pytest.fixture(scope="session")
+def bench_items(tmp_path_factory) -> Path:
+    """A verified item of the held-out families (a null dereference), made once."""
+    if shutil.which("g++") is None or shutil.which("make") is None:
+        pytest.skip("g++/make not installed")
+    from cppllm.bugs.__main__ import main
+
+    out = tmp_path_factory.mktemp("agentbench")
+    argv = ["make", "--kinds", "null_deref", "--n", "1", "--split", "bench", "--seed", "0"]
+    assert main([*argv, "--out", str(out), "--workers", "2", "--no-progress"]) == 0
+    return out
