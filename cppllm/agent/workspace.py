@@ -12,6 +12,7 @@ import contextlib
 import difflib
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from cppllm.eval.sandbox import NOBODY_GID, NOBODY_UID, SandboxDir, _can_drop_to_nobody
@@ -26,7 +27,13 @@ class ToolError(ValueError):
 
 
 def _ignore(directory: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in SKIP_DIRS}
+    """Build folders, and anything that is not a file, folder or symlink (a FIFO would block the copy)."""
+    out = set()
+    for n in names:
+        mode = os.lstat(os.path.join(directory, n)).st_mode
+        if n in SKIP_DIRS or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+            out.add(n)
+    return out
 
 
 def _tree_bytes(top: Path) -> int:

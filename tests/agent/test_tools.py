@@ -138,6 +138,19 @@ def test_endless_tests_time_out(ring_repo):
         assert out["seconds"] < 30
 
 
+def test_flooding_tests_are_capped_and_fifos_are_not_copied(ring_repo):
+    from cppllm.agent.protocol import truncate
+
+    os.mkfifo(ring_repo / "pipe")  # copying it would block forever
+    mk = ring_repo / "Makefile"
+    mk.write_text(mk.read_text().replace("\t./$(BIN)", "\tyes flood | head -c 50000000; exit 1"))
+    with Workspace(ring_repo) as ws:
+        assert not (ws.root / "pipe").exists()
+        out = call(ws, "run_tests", sanitize=False)
+        assert out["status"] == "failed" and len(out["text"]) < 2 * Budget().output_bytes
+        assert len(truncate(out["text"], Budget().result_chars)) < Budget().result_chars + 200
+
+
 def test_bad_calls_are_results_not_exceptions(ring_repo):
     with Workspace(ring_repo) as ws:
         assert "unknown tool" in call(ws, "rm_rf")["error"]
