@@ -175,3 +175,27 @@ def test_cli_errors_are_clean(ring_repo, tmp_path, capsys):
     assert "needs --model" in capsys.readouterr().err
     assert main(["--run", str(tmp_path / "r"), "--repo", str(tmp_path / "nope"), "--task", "x",
                  "--policy", f"replay:{FIXTURES / 'ring_fix.json'}"]) == 2  # fmt: skip
+
+
+def test_cli_with_a_model_checkpoint(ring_repo, chat_tok, tmp_path):
+    from cppllm.model.checkpoint import save_checkpoint_model
+
+    ckpt = tmp_path / "ckpt"
+    save_checkpoint_model(_tiny_model(chat_tok.vocab_size), ckpt, {"step": 1})
+    chat_tok.save(tmp_path / "tok")
+    run = tmp_path / "run"
+    argv = ["--run", str(run), "--repo", str(ring_repo), "--task", TASK, "--model", str(ckpt)]
+    argv += [
+        "--tokenizer",
+        str(tmp_path / "tok"),
+        "--max-steps",
+        "2",
+        "--max-new-tokens",
+        "16",
+        "--device",
+        "cpu",
+    ]
+    assert main(argv) == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["config"]["policy"] == "model" and 1 <= summary["steps"] <= 2
+    assert summary["sandbox"]["programs"] in ("sandboxed", "unsandboxed")
