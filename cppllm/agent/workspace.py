@@ -17,8 +17,11 @@ from pathlib import Path
 
 from cppllm.eval.sandbox import NOBODY_GID, NOBODY_UID, SandboxDir, _can_drop_to_nobody
 
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "build", "build-asan", "cmake-build-debug", "__pycache__"})
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", "build", "build-asan", "cmake-build-debug", "__pycache__", ".cppllm-index"}
+)
 MAX_REPO_BYTES = 64 << 20
+MAX_REPO_FILES = 20_000
 MAX_TEXT_BYTES = 1 << 20  # larger files are not remembered for the diff (and not editable)
 
 
@@ -36,12 +39,14 @@ def _ignore(directory: str, names: list[str]) -> set[str]:
     return out
 
 
-def _tree_bytes(top: Path) -> int:
-    total = 0
+def _tree_size(top: Path) -> tuple[int, int]:
+    """(bytes, files) of the tree the copy would hold."""
+    total = count = 0
     for d, dirs, files in os.walk(top):
         dirs[:] = [x for x in dirs if x not in SKIP_DIRS]
         total += sum(os.lstat(os.path.join(d, f)).st_size for f in files)
-    return total
+        count += len(files)
+    return total, count
 
 
 class Workspace:
@@ -60,11 +65,13 @@ class Workspace:
         self.test_command = test_command  # run_tests' command where no CMake/Makefile test target exists
         if not self.repo.is_dir():
             raise FileNotFoundError(f"{repo}: not a directory")
-        size = _tree_bytes(self.repo)
+        size, count = _tree_size(self.repo)
         if size > max_bytes:
             raise ValueError(
                 f"{repo}: {size >> 20} MiB of files, over the {max_bytes >> 20} MiB workspace budget"
             )
+        if count > MAX_REPO_FILES:
+            raise ValueError(f"{repo}: {count} files, over the {MAX_REPO_FILES}-file workspace budget")
         self._dir = SandboxDir(prefix="cppllm-agent-")
         self.sandbox_dir = self._dir.path  # the sandboxed jobs' work dir (their .stdout/.stderr live here)
         self.root = self.sandbox_dir / "repo"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -214,3 +215,21 @@ def test_cli_prints_the_json_result(ring_repo, capsys):
     out = json.loads(capsys.readouterr().out)
     assert rc == 0 and ("\n+" + FIX + "\n") in out["diff"]
     assert main(["--repo", str(ring_repo), "read_file", '{"path": "../x"}']) == 1
+
+
+def test_index_is_found_under_the_repo_or_the_run_and_budgets_refuse_big_repos(ring_repo, tmp_path):
+    from cppllm.agent.__main__ import find_index
+
+    run = tmp_path / "run"
+    assert find_index(None, ring_repo, run) is None
+    (run / "index").mkdir(parents=True)
+    (run / "index" / "index.json").write_text("{}")
+    assert find_index(None, ring_repo, run) == run / "index"
+    (ring_repo / ".cppllm-index").mkdir()
+    (ring_repo / ".cppllm-index" / "index.json").write_text("{}")
+    assert find_index(None, ring_repo, run) == ring_repo / ".cppllm-index"
+    assert find_index("elsewhere", ring_repo, run) == Path("elsewhere")
+    with Workspace(ring_repo) as ws:
+        assert not any(f.startswith(".cppllm-index") for f in ws.files())  # the index is no repository file
+    with pytest.raises(ValueError, match="workspace budget"):
+        Workspace(ring_repo, max_bytes=1000)
