@@ -3,7 +3,7 @@
 Finds the run's latest checkpoint (`runs/NAME/ckpt/latest`, else the newest `step_*`), its data and
 tokenizer from `runs/NAME/config.json` (or `--ckpt`, `--data`, `--tokenizer`), runs the tasks and merges
 their sections into `runs/NAME/eval.json` (atomic write; tasks run later add to it). The prompt sets used
-are written to `runs/NAME/eval_prompts.jsonl` for decontamination (`cppllm.pipeline.decontam`).
+are written to `runs/NAME/eval_prompts.jsonl` for decontamination (`cppllm.pipeline.dedup.decontam`).
 
 Tasks: `bpb` (bits per byte on the held-out split, and the unigram baseline), `compile` (compile rate of
 sampled completions), `fim` (fill-in-the-middle, PSM and SPM), `humaneval` (MultiPL-E HumanEval-C++ pass@k),
@@ -113,7 +113,7 @@ def run_bpb(model, tok, paths, args, device) -> dict[str, Any]:
 
     from cppllm.eval.unigram import token_counts, unigram_bpb
     from cppllm.loss import bits_per_byte
-    from cppllm.pipeline.indexed import IndexedReader
+    from cppllm.pipeline.pretokenize.indexed import IndexedReader
 
     if paths["val"] is None:
         raise FileNotFoundError("no val split found (pass --data DIR with bin/val.{bin,idx})")
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         # What compiles and runs model output gets, recorded before anything runs (report.md's header).
         report["meta"]["sandbox"] = isolation_record()
         print(f"[eval] {describe(report['meta']['sandbox'])}", file=sys.stderr)
-        from cppllm.eval.compile import CompileChecker, CompileConfig
+        from cppllm.eval.syntax_check import CompileChecker, CompileConfig
         from cppllm.eval.completion import ModelCompleter
 
         bar = None
@@ -416,7 +416,7 @@ def _run_fim(docs, completer, checker, args, prompt_rows) -> dict[str, Any]:
 
 
 def _run_humaneval(completer, args, prompt_rows) -> dict[str, Any]:
-    from cppllm.eval.compile import CompileChecker, CompileConfig
+    from cppllm.eval.syntax_check import CompileChecker, CompileConfig
     from cppllm.eval.humaneval import evaluate_humaneval, load_problems
 
     problems = load_problems(args.humaneval_source, limit=args.humaneval_limit)
@@ -441,7 +441,7 @@ def _run_longctx(model, tok, paths, args, device) -> dict[str, Any]:
 
     from cppllm.eval.longctx import evaluate_longctx, long_documents
     from cppllm.model.checkpoint import load_checkpoint_model
-    from cppllm.pipeline.indexed import IndexedReader
+    from cppllm.pipeline.pretokenize.indexed import IndexedReader
 
     data = Path(args.longctx_data) if args.longctx_data else paths["val"]
     prefix = _split_prefix(data, "val") if data is not None else None
