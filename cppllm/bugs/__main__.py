@@ -3,6 +3,8 @@
 make    generate programs of varied families, plant one bug of each requested kind, verify both versions
         in the sandbox (ASan + UBSan), keep the verified ones: DIR/items.jsonl + DIR/summary.json
 to-sft  the verified training items as chat conversations with grounded reasoning (cppllm.bugs.sft)
+to-agent-sft  the verified training items as repositories worked by an expert with the agent's tools:
+        tool-use conversations for SFT (cppllm.agent.trajectories)
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         default="function",
         help="assistant content: the fixed function or a unified diff",
     )
+    ag = sub.add_parser("to-agent-sft", help="verified items -> expert tool-use trajectories (SFT layout)")
+    ag.add_argument("dir", type=Path, help="a `make` output folder (or an items.jsonl)")
+    ag.add_argument("--out", type=Path, required=True, help="trajectories .jsonl")
+    ag.add_argument("--workers", type=int, default=2, help="trajectories run in parallel (each builds twice)")
+    ag.add_argument("--limit", type=int, default=None, help="first N items only")
+    ag.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
 
     if args.cmd == "make":
@@ -92,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     if not path.is_file():
         print(f"error: no items at {path} (run `python -m cppllm.bugs make` first)", file=sys.stderr)
         return 2
+    if args.cmd == "to-agent-sft":
+        from cppllm.agent.trajectories import to_agent_sft  # the agent's tools run the trajectories
+
+        items = read_jsonl(path)[: args.limit]
+        print(json.dumps(to_agent_sft(items, args.out, workers=args.workers, progress=not args.no_progress)))
+        return 0
     counts = to_sft(read_jsonl(path), args.out, fmt=args.format)
     print(json.dumps(counts))
     return 0

@@ -10,7 +10,8 @@ sampled completions), `fim` (fill-in-the-middle, PSM and SPM), `humaneval` (Mult
 `longctx` (bpb by position and identifier recall by distance on long held-out documents, next to the
 run's parent model: `cppllm.eval.longctx`), `humanevalfix` (HumanEvalPack C++ bug fixing, pass@k) and
 `nullfix` (held-out null-pointer bug items of `python -m cppllm.bugs make`, fixed given the sanitizer
-report; `cppllm.eval.bugfix`).
+report; `cppllm.eval.bugfix`), `agentfix` (the model as a tool-using agent fixing held-out planted-bug
+repositories, `--agentfix-data`; `cppllm.agent.bench`).
 A task that cannot run (no dataset, no compiler, no sandbox for HumanEval's programs) is recorded with its
 error and the exit status is 1. The isolation obtained (`cppllm.eval.sandbox.isolation_record`) is written
 to `meta.sandbox` and to each section that compiles or runs model output.
@@ -152,7 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         help="HF dataset or local HumanEvalPack .jsonl",
     )
     p.add_argument("--nullfix-data", help="a `python -m cppllm.bugs make --split bench` folder (nullfix)")
-    p.add_argument("--bugfix-limit", type=int, default=None, help="first N humanevalfix/nullfix problems")
+    p.add_argument(
+        "--bugfix-limit", type=int, default=None, help="first N humanevalfix/nullfix/agentfix problems"
+    )
+    p.add_argument("--agentfix-data", help="a `python -m cppllm.bugs make --split bench` folder (agentfix)")
+    p.add_argument("--agent-max-steps", type=int, default=20, help="agentfix: assistant turns per task")
     p.add_argument("--pass-k", default="1,10,100", help="k values of pass@k (those <= samples are reported)")
     p.add_argument("--max-new-tokens", type=int, default=256, help="sampled tokens per completion")
     p.add_argument("--fim-max-new-tokens", type=int, default=None, help="tokens per FIM fill (default: half)")
@@ -281,6 +286,10 @@ def main(argv: list[str] | None = None) -> int:
                     section = _run_compile(docs, completer, checker, args, prompt_rows)
                 elif task == "fim":
                     section = _run_fim(docs, completer, checker, args, prompt_rows)
+                elif task == "agentfix":
+                    from cppllm.agent.bench import run_task as run_agentfix
+
+                    section = run_agentfix(model, tok, args)
                 elif task in ("humanevalfix", "nullfix"):
                     from cppllm.eval.bugfix import run_task
 

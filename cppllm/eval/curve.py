@@ -159,6 +159,38 @@ def plot_curve(curve: dict[str, Any], path: Path) -> None:
     _save(fig, path)
 
 
+def _select_prompts(args, run: Path, paths: dict, tok, checker, curve: dict[str, Any]) -> list:
+    """The curve's prompts, each compiling in its build context; chosen once and kept next to the curve.
+
+    The selection (minutes of reference compiles in a big tree) is kept, so a rerun that follows the
+    training run measures the new checkpoints only. Empty (with the reason printed) when none compiles."""
+    import numpy as np
+
+    from cppllm.eval.__main__ import _with_metadata
+    from cppllm.eval.context import select_in_context, with_context
+    from cppllm.eval.prompts import Prompt, cut_prompts, load_heldout
+
+    prompts_path = run / "compile_curve_prompts.json"
+    key = {k: getattr(args, k) for k in ("samples", "seed", "pool", "max_docs")} | {"val": str(paths["val"])}
+    cached = json.loads(prompts_path.read_text()) if prompts_path.is_file() else {}
+    if cached.get("key") == key and "selection" in curve:
+        prompts = [Prompt(**{**d, "flags": tuple(d["flags"])}) for d in cached["prompts"]]
+        print(f"[curve] {len(prompts)} prompts chosen before ({prompts_path})", file=sys.stderr)
+        return prompts
+    docs, counts = load_heldout(paths["val"], tok.decode, max_docs=args.max_docs)
+    docs = _with_metadata(docs, paths["val"], counts)
+    pool, contexts = with_context(cut_prompts(docs, args.samples * args.pool, seed=args.seed), docs)
+    order = np.random.default_rng(args.seed).permutation(len(pool))
+    prompts, picked = select_in_context([pool[i] for i in order], args.samples, checker, jobs=args.jobs)
+    if not prompts:
+        print(f"error: no prompt compiles in context: {picked}", file=sys.stderr)
+        return []
+    curve.update(heldout=counts, selection={"contexts": dict(contexts), **picked})
+    write_text(prompts_path, json.dumps({"key": key, "prompts": [q.to_dict() for q in prompts]}))
+    print(f"[curve] {len(prompts)} prompts; selection {picked}", file=sys.stderr)
+    return prompts
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m cppllm.eval.curve", description=__doc__.split("\n")[0])
     p.add_argument("--run", required=True, help="run folder with ckpt/step_* checkpoints")
@@ -175,14 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--every", type=int, default=1, help="measure every k-th checkpoint (the last always)")
     args = p.parse_args(argv)
 
-    import numpy as np
     import torch
 
-    from cppllm.eval.__main__ import _SafeDecode, _with_metadata, resolve_inputs
+    from cppllm.eval.__main__ import _SafeDecode, resolve_inputs
     from cppllm.eval.completion import ModelCompleter, evaluate_compile
-    from cppllm.eval.context import select_in_context, with_context
     from cppllm.eval.ngram import BigramCompleter, UnigramCompleter
-    from cppllm.eval.prompts import Prompt, cut_prompts, load_heldout
     from cppllm.eval.syntax_check import CompileChecker
     from cppllm.model.checkpoint import load_checkpoint_model
     from cppllm.pipeline.pretokenize.indexed import IndexedReader
@@ -202,29 +231,10 @@ def main(argv: list[str] | None = None) -> int:
         curve = {"settings": settings, "steps": {}}
     tok = CppTokenizer.load(paths["tokenizer"])
     checker = CompileChecker()
-    # The selection (minutes of reference compiles in a big tree) is kept next to the curve, so a rerun
-    # that follows the training run measures the new checkpoints only.
-    prompts_path = run / "compile_curve_prompts.json"
-    key = {k: getattr(args, k) for k in ("samples", "seed", "pool", "max_docs")} | {"val": str(paths["val"])}
-    cached = json.loads(prompts_path.read_text()) if prompts_path.is_file() else {}
     try:
-        if cached.get("key") == key and "selection" in curve:
-            prompts = [Prompt(**{**d, "flags": tuple(d["flags"])}) for d in cached["prompts"]]
-            print(f"[curve] {len(prompts)} prompts chosen before ({prompts_path})", file=sys.stderr)
-        else:
-            docs, counts = load_heldout(paths["val"], tok.decode, max_docs=args.max_docs)
-            docs = _with_metadata(docs, paths["val"], counts)
-            pool, contexts = with_context(cut_prompts(docs, args.samples * args.pool, seed=args.seed), docs)
-            order = np.random.default_rng(args.seed).permutation(len(pool))
-            prompts, picked = select_in_context(
-                [pool[i] for i in order], args.samples, checker, jobs=args.jobs
-            )
-            if not prompts:
-                print(f"error: no prompt compiles in context: {picked}", file=sys.stderr)
-                return 1
-            curve.update(heldout=counts, selection={"contexts": dict(contexts), **picked})
-            write_text(prompts_path, json.dumps({"key": key, "prompts": [q.to_dict() for q in prompts]}))
-            print(f"[curve] {len(prompts)} prompts; selection {picked}", file=sys.stderr)
+        prompts = _select_prompts(args, run, paths, tok, checker, curve)
+        if not prompts:
+            return 1
         curve["n_prompts"] = len(prompts)
 
         def measure(completer) -> dict[str, Any]:

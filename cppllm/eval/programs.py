@@ -94,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from cppllm.eval.__main__ import _SafeDecode, resolve_inputs
-    from cppllm.eval.syntax_check import CompileChecker
     from cppllm.eval.completion import ModelCompleter, evaluate_compile
     from cppllm.eval.context import select_in_context
+    from cppllm.eval.syntax_check import CompileChecker
     from cppllm.model.checkpoint import load_checkpoint_model
     from cppllm.tokenizer.tokenizer import CppTokenizer
 

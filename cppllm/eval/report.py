@@ -245,6 +245,24 @@ def _bugfix_section(r: _Run, key: str) -> list[str]:
     return [line + ".", "", "Outcomes: " + ", ".join(f"{k} {v}" for k, v in sec["status"].items()), ""]
 
 
+def _agentfix_section(r: _Run) -> list[str]:
+    """agentfix (`cppllm.agent.bench`): solve rate, steps and calls per task, malformed-call rate."""
+    sec = r.ev.get("agentfix")
+    if not sec or "error" in sec:
+        return _not_evaluated(sec)
+    lo, hi = sec["ci95"]
+    md = [
+        f"{sec['solved']}/{sec['n']} solved = {_pct(sec['solve_rate'])} [95% CI {_pct(lo)}, {_pct(hi)}] within "
+        f"{sec['max_steps']} steps; {sec['steps_per_task']:.1f} steps and {sec['tool_calls_per_task']:.1f} tool "
+        f"calls per task; malformed calls {_pct(sec['malformed_call_rate'])}.",
+        "",
+        "Stops: " + ", ".join(f"{k} {v}" for k, v in sec["stops"].items())
+        + "; final tests: " + ", ".join(f"{k} {v}" for k, v in sec["final_status"].items()),
+        "",
+    ]  # fmt: skip
+    return md
+
+
 def _selection_lines(sel: dict[str, Any] | None) -> list[str]:
     """How the compile prompts were chosen: build contexts found, and prompts skipped by reason."""
     if not sel:
@@ -508,6 +526,7 @@ SECTIONS: dict[str, Callable[[_Run], list[str]]] = {
     "longctx": lambda r: longctx_lines(r.ev["longctx"]),
     "humanevalfix": lambda r: _bugfix_section(r, "humanevalfix"),
     "nullfix": lambda r: _bugfix_section(r, "nullfix"),
+    "agentfix": _agentfix_section,
 }
 AFTER: dict[str, Callable[[_Run], list[str]]] = {
     "bpb": _tokenizer_section,

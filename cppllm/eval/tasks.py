@@ -51,6 +51,13 @@ def _pass_at_k(s: Section) -> str:
     return head
 
 
+def _agentfix(s: Section) -> str:
+    return (
+        f"solved {s['solved']}/{s['n']} = {s['solve_rate']:.1%}, {s['steps_per_task']:.1f} steps/task, "
+        f"malformed calls {s['malformed_call_rate']:.1%}"
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class EvalTask:
     name: str
@@ -96,6 +103,13 @@ TASKS: dict[str, EvalTask] = {
             title="nullfix (held-out null-pointer bugs)",
             runs_model_code=True,
             headline=_pass_at_k,
+        ),
+        EvalTask(
+            name="agentfix",
+            title="agentfix (agent fixes held-out planted-bug repositories with tools)",
+            runs_model_code=True,
+            report_when_missing=False,  # only runs evaluated with --tasks agentfix --agentfix-data
+            headline=_agentfix,
         ),
     )
 }

@@ -4,6 +4,7 @@ Input: JSON lines `{"messages": [...]}` (a file, or a folder of `*.jsonl`), or a
 a `messages` column (a `datasets.save_to_disk` folder, a folder of `*.parquet` files, or `hf:NAME[:SPLIT]`). A row that is not
 valid JSON or not a valid conversation (`cppllm.tokenizer.chat.check_messages`), or whose rendering does
 not fit the context, is counted under a drop reason and reported, never silently lost and never a crash.
+Tool-use rows (`cppllm.agent`) also carry `"tools"`, the JSON schemas the template lists in a system turn.
 
 Rows are padded, not packed: each row holds one conversation followed by `<|pad|>`, and every target that
 is not an assistant token (prompt turns, role tokens, padding) is -1, so the loss and the bits per byte
@@ -94,7 +95,7 @@ class ChatSet:
         for row, why in iter_rows(path):
             why = why or check_messages(row)
             if why is None:
-                ids, mask = render(row["messages"], self.tokenizer)
+                ids, mask = render(row["messages"], self.tokenizer, tools=row.get("tools"))
                 if len(ids) > self.seq_len + 1:
                     why = "too_long"
                 elif not any(mask[1:]):
