@@ -53,6 +53,8 @@ class GenerateConfig:
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     records_per_chunk: int = 100
     docs_dir: Path | None = None  # where the documents go (default DIR/docs); must hold nothing else
+    decontam: bool = True  # check every output against the eval sets (`cppllm.synth.decontam`)
+    eval_files: tuple[str, ...] = ()  # `{"set", "text"}` JSONL of the eval sets (`write_eval_sets`)
 
     @property
     def docs_path(self) -> Path:
