@@ -56,6 +56,10 @@ class MilestoneDef:
     # bytes each default source's reader may take (its share of the token budget, `pipelines.plan`)
     caps: Callable[[argparse.Namespace], dict[str, int]] | None = None
     superwords: int = 0  # default --superwords (SuperBPE stage-2 tokens of the tokenizer)
+    # this milestone's own flags, and the stages that make its inputs before they are read (synthetic data:
+    # `pipelines.synthetic`): `input_stages(args)` -> [(name, pipeline, tasks, logs folder or None)]
+    add_args: Callable[[argparse.ArgumentParser], None] | None = None
+    input_stages: Callable[[argparse.Namespace], list[tuple]] | None = None
 
 
 def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
@@ -162,6 +166,8 @@ def build_parser(m: MilestoneDef) -> argparse.ArgumentParser:
     g.add_argument(
         "--mem", type=int, default=4, help="Slurm memory per CPU in GB (license: ~1.5 GB per worker)"
     )
+    if m.add_args is not None:
+        m.add_args(p)
     a("--dry-run", action="store_true", help="print the stage list / sbatch scripts and run nothing")
     a("--quiet", action="store_true", help="no summary table")
     return p
@@ -257,6 +263,10 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
     def add(pipeline: list[PipelineStep], *, tasks: int, name: str):
         chain.append(make(pipeline, tasks=tasks, name=name, depends=chain[-1] if chain else None))
 
+    # --- stages that make the run's inputs first (synthetic data: pipelines/synthetic.py)
+    for name, pipeline, tasks, logs in m.input_stages(args) if m.input_stages else ():
+        make_in = executor_factory(args, str(logs)) if logs else make
+        chain.append(make_in(pipeline, tasks=tasks, name=name, depends=chain[-1] if chain else None))
     # --- read -> per-document steps -> exact-dedup signatures: one stage per source
     caps = run_caps(args, m)
     for i, src in enumerate(_sources(args, m)):
@@ -359,10 +369,15 @@ def _capture_sbatch():
     import datatrove.executor.slurm as slurm
 
     counter = iter(range(1000, 10**6))
+    next_id = [next(counter)]
 
-    def fake_launch(contents: str, *args, **kwargs) -> str:
-        print("#" * 100 + "\n" + contents)
-        return str(next(counter))
+    def fake_launch(contents: str, job_id_retriever=None, *args, **kwargs) -> str:
+        # the sbatch command line too: the stage's `--dependency` on the one before is passed there
+        print(
+            "#" * 100 + "\n" + f"# sbatch {' '.join([*args, 'SCRIPT'])}  (job id {next_id[0]})\n" + contents
+        )
+        job_id, next_id[0] = next_id[0], next(counter)
+        return str(job_id)
 
     saved = slurm.launch_slurm_job
     slurm.launch_slurm_job = fake_launch

@@ -45,7 +45,7 @@ def missing(name: str, args: argparse.Namespace) -> str | None:
     """Why this milestone cannot run with these flags yet (None when it can)."""
     from pipelines.sources import LocalSource, get_milestone
 
-    if args.source:
+    if args.source or getattr(args, "synthetic_endpoint", None):  # an endpoint: the run generates them
         return None
     absent = [
         s for s in get_milestone(name).sources() if isinstance(s, LocalSource) and s.present_bytes() is None
@@ -116,7 +116,17 @@ def milestone_def(name: str) -> MilestoneDef:
         # 8,000 of the 32K tokens as superwords: +12% bytes/token on C++ projects the tokenizer never saw
         # (benchmarks/bench_tokenizer_xproject.py, README "Tokenizer")
         superwords=8000,
+        **synthetic_hooks(name),
     )
+
+
+def synthetic_hooks(name: str) -> dict:
+    """A milestone with synthetic sources: their flags and stages (`pipelines.synthetic`)."""
+    from pipelines import synthetic
+
+    if not synthetic.synthetic_sources(name):
+        return {}
+    return {"add_args": synthetic.add_args, "input_stages": synthetic.input_stages(name)}
 
 
 def main_for(name: str, argv: Sequence[str] | None = None) -> int:

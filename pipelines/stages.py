@@ -57,6 +57,11 @@ def data_steps(args: argparse.Namespace, *, reader: PipelineStep, audit_dir: str
         from cppllm.pipeline.decontam import DecontamConfig, DecontaminationFilter
 
         steps.append(DecontaminationFilter(DecontamConfig(eval_files=tuple(args.decontam))))
+    # --- decontamination of synthetic sources' documents, on by default (pipelines/synthetic.py)
+    from pipelines.synthetic import decontam_step
+
+    if (step := decontam_step(args)) is not None:
+        steps.append(step)
     return steps
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -63,7 +62,7 @@ def _generate(args: argparse.Namespace) -> int:
         backoff_s=args.backoff,
         request_timeout_s=args.timeout,
         ready_timeout_s=args.ready_timeout,
-        api_key=os.environ.get(args.api_key_env) or None,
+        api_key_env=args.api_key_env,  # read at request time: no key in the logs or a pickled stage
         generation={"temperature": args.temperature, "max_tokens": args.max_tokens},
     )
     eval_files: tuple[str, ...] = ()
