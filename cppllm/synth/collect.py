@@ -65,7 +65,12 @@ def collect_textbooks(cfg: GenerateConfig, ok: list[tuple[dict, dict]]) -> tuple
             drops.append(_drop(rec, "low_compile_rate", detail, code_pass_rate=rate))
             continue
         docs.append(_doc(cfg, rec, r["text"], code_blocks=len(bs), code_pass_rate=round(rate, 4)))
-    return docs, drops, {"code_blocks": n_blocks, "code_blocks_compiled": n_pass}
+    rate = round(n_pass / n_blocks, 4) if n_blocks else None
+    return (
+        docs,
+        drops,
+        {"code_blocks": n_blocks, "code_blocks_compiled": n_pass, "code_block_pass_rate": rate},
+    )
 
 
 def collect_qa(cfg: GenerateConfig, ok: list[tuple[dict, dict]]) -> tuple[list, list, dict]:

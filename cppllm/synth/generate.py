@@ -215,7 +215,8 @@ class CollectStep(PipelineStep):
     def run(self, data=None, rank: int = 0, world_size: int = 1):
         from cppllm.synth.collect import collect
 
-        stats = collect(self.cfg, runner_stats(self.cfg))
+        requests = {**runner_stats(self.cfg), "scope": "every generation stage of DIR, all runs"}
+        stats = collect(self.cfg, requests)
         self.stat_update("kept", value=stats["kept"])
         for reason, n in stats["by_reason"].items():
             self.stat_update(f"drop_{reason}", value=n)

@@ -147,6 +147,7 @@ def test_textbooks_code_blocks_compile_checked(tmp_path: Path, scripted_server):
     stats = _stats(out)
     assert stats["kept"] == 1 and stats["by_reason"] == {"low_compile_rate": 1, "no_code": 1}
     assert stats["code_blocks"] == 4 and stats["code_blocks_compiled"] == 2
+    assert stats["code_block_pass_rate"] == 0.5
     doc = json.loads((out / "docs" / "textbooks.jsonl").read_text())
     assert doc["code_pass_rate"] == 1.0 and doc["source"] == "synthetic-textbooks"
     # a lower threshold keeps the half-compiling one (same answers: read from DIR, not requested again)
@@ -162,3 +163,37 @@ def test_concurrency_is_bounded_by_the_flag(tmp_path: Path, scripted_server):
             == 0
         )
         assert expect(srv.max_in_flight), (concurrency, srv.max_in_flight)
+
+
+def test_killed_run_resumes_without_paying_twice(tmp_path: Path, scripted_server, fixtures_dir):
+    """A generation killed mid-run (SIGKILL, as a preempted job) resumes from datatrove's request cache and
+    checkpoints: the answers already received are not requested again."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    evals = fixtures_dir / "eval"
+    decontam = ["--humaneval-source", str(evals / "humaneval-cpp-mini.jsonl")]
+    decontam += ["--humanevalfix-source", str(evals / "humanevalpack-cpp-mini.jsonl")]
+    srv = scripted_server(lambda req, n: (200, chat_body(QA), 0.3))
+    out = tmp_path / "qa"
+    argv = _args("qa", srv.url, out, 8, "--concurrency", "1", *decontam)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cppllm.synth", *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while len(srv.requests) < 4 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    killed_at = len(srv.requests)
+    assert 4 <= killed_at < 8, "the run was not killed mid-way"
+    assert main(argv) == 0
+    assert _stats(out)["kept"] == 8
+    # the request in flight when it was killed may be paid twice, nothing else
+    assert len(srv.requests) <= 8 + 1, (killed_at, len(srv.requests))
