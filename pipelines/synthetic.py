@@ -107,6 +107,14 @@ def input_stages(milestone: str):
             concurrency=args.synthetic_concurrency,
             api_key_env=args.synthetic_api_key_env,
         )
+        kinds = [src.name.removeprefix("synthetic-") for src in synthetic_sources(milestone)]
+        if "exercises" in kinds and args.executor == "local" and not args.dry_run:
+            from cppllm.eval.sandbox import SandboxUnavailable, require_program_sandbox
+
+            try:  # before paying for any request (a Slurm node is checked by its own collect task)
+                require_program_sandbox()
+            except SandboxUnavailable as e:
+                raise ValueError(f"synthetic exercises are verified by running them: {e}") from e
         for src in synthetic_sources(milestone):
             kind = src.name.removeprefix("synthetic-")
             cfg = GenerateConfig(
