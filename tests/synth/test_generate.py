@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from cppllm.synth.__main__ import main
+from cppllm.tokenizer.chat import check_messages
 
 
 def chat_body(text: str) -> bytes:
@@ -65,6 +66,7 @@ def test_exercises_verified_and_converted(tmp_path: Path, scripted_server):
     assert "int twice" in docs[0]["text"] and docs[0]["topic"]
     sft = [json.loads(x) for x in (out / "sft.jsonl").read_text().splitlines()]
     assert [m["role"] for m in sft[0]["messages"]] == ["system", "user", "assistant"]
+    assert check_messages(sft[0]) is None  # what the SFT stage's loader accepts (cppllm.train.chat_data)
     assert "assert(twice(3) == 6)" in sft[0]["messages"][1]["content"]
     assert "return 2 * x" in sft[0]["messages"][2]["content"]
     dropped = [json.loads(x) for x in (out / "dropped.jsonl").read_text().splitlines()]
