@@ -147,6 +147,8 @@ def generation_stages(
 
     stages = []
     for start, end in prompt_ranges(cfg, record=record):
+        if start >= cfg.n:  # recorded by a larger --n that never ran (or was refused): not needed now
+            continue
         tag = _tag(start, end)
         runner = SynthInferenceRunner(
             chat_rollout,

@@ -92,6 +92,11 @@ def test_rerun_does_not_pay_twice_and_grows(tmp_path: Path, scripted_server):
     # identical answers are near-duplicates: the diversity measure says so
     assert stats["diversity"]["near_duplicate_docs"] == 5
     assert main(_args("qa", "http://127.0.0.1:9", out, 5)) == 0  # all done: no server needed
+    # a larger --n recorded but never run (a run refused later): a run that does not need it skips it
+    ranges = json.loads((out / "ranges.json").read_text())
+    (out / "ranges.json").write_text(json.dumps([*ranges, [5, 9]]))
+    assert main(_args("qa", "http://127.0.0.1:9", out, 5, "--ready-timeout", "1")) == 0
+    assert _stats(out)["kept"] == 5
     assert main(_args("qa", "http://127.0.0.1:9", out, 5, "--model", "other")) == 2  # other settings: refused
 
 
