@@ -251,7 +251,7 @@ def run_caps(args: argparse.Namespace, m: MilestoneDef) -> dict[str, int]:
 
 def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
     """The chain of executors of a run, in order (each depends on the one before)."""
-    from cppllm.pipeline.exact_dedup import ExactDedupFilter, ExactDedupFind, ExactDedupSignature
+    from cppllm.pipeline.dedup.exact import ExactDedupFilter, ExactDedupFind, ExactDedupSignature
     from cppllm.pipeline.shards import ShardWriter
     from pipelines.stages import SummaryStep, TokenizerTrainStep, data_steps
 
@@ -290,8 +290,8 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
             name="dedup",
         )
     else:
-        from cppllm.pipeline.dedup import NearDedupConfig
-        from cppllm.pipeline.dedup_run import near_dedup_executors
+        from cppllm.pipeline.dedup.near import NearDedupConfig
+        from cppllm.pipeline.dedup.run import near_dedup_executors
 
         add(
             [filtered, ExactDedupFilter(work / "exact"), ShardWriter(str(work / "exact_kept"))],
@@ -310,8 +310,8 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
             make_executor=make,
             depends=chain[-1],
         )
-    # --- DIR/provenance.json: docs and bytes per shard, source, license (cppllm/pipeline/license_provenance.py)
-    from cppllm.pipeline.license_provenance import ProvenanceStep
+    # --- DIR/provenance.json: docs and bytes per shard, source, license (cppllm/pipeline/license/provenance.py)
+    from cppllm.pipeline.license.provenance import ProvenanceStep
 
     add([ProvenanceStep(out)], tasks=1, name="provenance")
     # --- tokenizer training on DIR/docs -> DIR/tokenizer
@@ -333,8 +333,8 @@ def build_executors(args: argparse.Namespace, m: MilestoneDef) -> list:
         add([tok], tasks=1, name="tokenizer")
     # --- FIM + .bin/.idx writer -> DIR/bin, DIR/manifest.json
     if args.stop_after == "bin":
-        from cppllm.pipeline.binwriter import BinMerger, BinShardWriter
-        from cppllm.pipeline.fim import FIMConfig
+        from cppllm.pipeline.pretokenize.binwriter import BinMerger, BinShardWriter
+        from cppllm.pipeline.pretokenize.fim import FIMConfig
 
         fim = FIMConfig(fim_rate=args.fim_rate, spm_rate=args.spm_rate, seed=args.seed)
         docs = _parquet_reader(out / "docs")
@@ -413,7 +413,7 @@ def run(m: MilestoneDef, argv: Sequence[str] | None = None) -> int:
         print(f"not yet: {msg}", file=sys.stderr)
         return 2
     if not args.no_license and args.executor == "local":
-        from cppllm.pipeline.license import license_workers
+        from cppllm.pipeline.license.tagger import license_workers
 
         # ScanCode's index is ~1.4 GB per worker process: no more workers than memory holds
         args.workers = license_workers(args.workers)

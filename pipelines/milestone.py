@@ -99,7 +99,7 @@ def milestone_def(name: str) -> MilestoneDef:
     from pipelines.sources import RelabelSubtrees, get_milestone
 
     def priorities() -> dict:
-        from cppllm.pipeline.dedup import DEFAULT_SOURCE_PRIORITY
+        from cppllm.pipeline.dedup.near import DEFAULT_SOURCE_PRIORITY
 
         return dict(DEFAULT_SOURCE_PRIORITY)
 

@@ -300,7 +300,7 @@ def _count(n: float | None) -> str:
 
 def format_plan(plan: Plan) -> str:
     """The plan as the text `--dry-run` prints."""
-    from cppllm.pipeline.license import license_workers
+    from cppllm.pipeline.license.tagger import license_workers
 
     bpt = f"{plan.bytes_per_token:.2f} bytes/token ({'measured' if plan.bytes_per_token_measured else 'estimate'})"
     lines = [

@@ -19,20 +19,20 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
 from cppllm.atomic import write_text
-from cppllm.pipeline.filters import CodeQualityFilter, FilterConfig
-from cppllm.pipeline.normalize import CppNormalizer
+from cppllm.pipeline.clean.filters import CodeQualityFilter, FilterConfig
+from cppllm.pipeline.clean.normalize import CppNormalizer
 
 
 def data_steps(args: argparse.Namespace, *, reader: PipelineStep, audit_dir: str) -> list[PipelineStep]:
     """read -> normalize -> quality filters -> PII/secrets -> license [-> decontamination]."""
     steps: list[PipelineStep] = [reader]
-    # --- normalize (cppllm/pipeline/normalize.py)
+    # --- normalize (cppllm/pipeline/clean/normalize.py)
     steps.append(CppNormalizer(keep_indent=args.keep_indent, max_blank_lines=args.max_blank_lines))
-    # --- BigCode quality filters (cppllm/pipeline/filters.py)
+    # --- BigCode quality filters (cppllm/pipeline/clean/filters.py)
     steps.append(CodeQualityFilter(filter_config(args)))
-    # --- PII + secrets (cppllm/pipeline/pii.py, secrets.py)
+    # --- PII + secrets (cppllm/pipeline/privacy/pii.py, secrets.py)
     if args.privacy_action != "off":
-        from cppllm.pipeline.pii import PrivacyConfig, PrivacyFilter
+        from cppllm.pipeline.privacy.pii import PrivacyConfig, PrivacyFilter
 
         privacy = PrivacyConfig(
             action=args.privacy_action,
@@ -41,9 +41,9 @@ def data_steps(args: argparse.Namespace, *, reader: PipelineStep, audit_dir: str
             ner_model=args.ner_model,
         )
         steps.append(PrivacyFilter(privacy, audit_dir=audit_dir))
-    # --- license (cppllm/pipeline/license.py)
+    # --- license (cppllm/pipeline/license/tagger.py)
     if not args.no_license:
-        from cppllm.pipeline.license import LicenseTagger
+        from cppllm.pipeline.license.tagger import LicenseTagger
 
         steps.append(
             LicenseTagger(
@@ -52,9 +52,9 @@ def data_steps(args: argparse.Namespace, *, reader: PipelineStep, audit_dir: str
                 tree_map=str(Path(args.output).resolve() / "work" / "license_trees.json"),
             )
         )
-    # --- decontamination against eval prompts (cppllm/pipeline/decontam.py)
+    # --- decontamination against eval prompts (cppllm/pipeline/dedup/decontam.py)
     if args.decontam:
-        from cppllm.pipeline.decontam import DecontamConfig, DecontaminationFilter
+        from cppllm.pipeline.dedup.decontam import DecontamConfig, DecontaminationFilter
 
         steps.append(DecontaminationFilter(DecontamConfig(eval_files=tuple(args.decontam))))
     # --- decontamination of synthetic sources' documents, on by default (pipelines/synthetic.py)

@@ -102,7 +102,7 @@ def decontam_step(args: argparse.Namespace):
     """The read stages' check of synthetic documents (None with `--no-decontam`)."""
     if not getattr(args, "synthetic_decontam", False):
         return None
-    from cppllm.pipeline.decontam import DecontamConfig
+    from cppllm.pipeline.dedup.decontam import DecontamConfig
     from cppllm.synth.decontam import SyntheticDecontaminationFilter
 
     return SyntheticDecontaminationFilter(DecontamConfig(eval_files=(str(eval_sets_path(args)),)))

@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 from cppllm.atomic import write_text
-from cppllm.eval.compile import CompileChecker, CompileConfig
+from cppllm.eval.syntax_check import CompileChecker, CompileConfig
 from cppllm.synth.decontam import DEGRADED, SyntheticDecontam
 from cppllm.synth.diversity import diversity
 from cppllm.synth.generate import SOURCES, GenerateConfig, read_raw

@@ -4,7 +4,7 @@ Every synthetic document (textbooks, exercises, Q&A, and the SFT conversations m
 checked against the evaluation sets before it is written: HumanEval-C++ (MultiPL-E `humaneval-cpp`: prompt
 + tests), HumanEvalFix-C++ (HumanEvalPack `cpp`: declaration + buggy / canonical solution + tests) and any
 further eval files (`--decontam FILE`: `runs/NAME/eval_prompts.jsonl`, `cppllm.bugs make` items whose
-bench split is nullfix). The match is `cppllm.pipeline.decontam`'s (a shared run of >= 50 normalized
+bench split is nullfix). The match is `cppllm.pipeline.dedup.decontam`'s (a shared run of >= 50 normalized
 characters); a hit is a drop with reason `contaminated` (`detail` names the eval set).
 
 The benchmark sets are read once, from a local `.jsonl` in their layout or the Hugging Face datasets (the
@@ -24,7 +24,7 @@ from pathlib import Path
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
-from cppllm.pipeline.decontam import DecontamConfig, DecontaminationFilter, EvalIndex, load_eval_texts
+from cppllm.pipeline.dedup.decontam import DecontamConfig, DecontaminationFilter, EvalIndex, load_eval_texts
 
 # where each benchmark comes from when no local file is given (mutable: the tests point it at fixtures)
 DEFAULT_SOURCES = {"humaneval": "nuprl/MultiPL-E", "humanevalfix": "bigcode/humanevalpack"}
@@ -45,7 +45,7 @@ class EvalSources:
 
     humaneval: str | None = None  # MultiPL-E humaneval-cpp: HF dataset name or local .jsonl
     humanevalfix: str | None = None  # HumanEvalPack cpp: HF dataset name or local .jsonl
-    extra: tuple[str, ...] = ()  # more eval files (`cppllm.pipeline.decontam.load_eval_texts` layouts)
+    extra: tuple[str, ...] = ()  # more eval files (`cppllm.pipeline.dedup.decontam.load_eval_texts` layouts)
 
     def resolved(self) -> dict[str, str]:
         return {

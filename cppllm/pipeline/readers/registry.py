@@ -60,7 +60,7 @@ def make_reader(source: str | None = None, /, **opts) -> BaseReader:
     from cppllm.pipeline.readers.embedded import EmbeddedCorpusReader
     from cppllm.pipeline.readers.hf import HFDatasetReader
     from cppllm.pipeline.readers.local import LocalFileReader, is_table_file
-    from cppllm.pipeline.readers.sources import ArchiveReader, DirectoryReader
+    from cppllm.pipeline.readers.trees import ArchiveReader, DirectoryReader
 
     if source is None or source == EMBEDDED:
         return EmbeddedCorpusReader(**_tree_limits(opts))
