@@ -109,6 +109,7 @@ def throughput(endpoint: str, model: str, n: int, max_tokens: int) -> None:
         rc = synth_main(
             ["qa", "--endpoint", endpoint, "--model", model, "--n", str(n), "--out", tmp]
             + ["--max-tokens", str(max_tokens)]
+            + ["--no-decontam"]  # the server's speed only: the answers are thrown away, no eval sets needed
         )
         if rc != 0:
             print(f"generation failed (exit {rc}): no throughput figure")

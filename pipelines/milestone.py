@@ -6,7 +6,12 @@ synthetic sources need their generated files. The run itself is `pipelines.cli`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pipelines.sources import LocalSource, Milestone
+
+if TYPE_CHECKING:
+    from pipelines.runconfig import DataRunConfig
 
 
 def describe(m: Milestone) -> str:
@@ -16,8 +21,11 @@ def describe(m: Milestone) -> str:
     return "\n".join(lines)
 
 
-def missing(m: Milestone) -> str | None:
-    """Why the milestone's own sources cannot be read yet (None when they can): generated sources absent."""
+def missing(m: Milestone, config: DataRunConfig | None = None) -> str | None:
+    """Why the milestone's own sources cannot be read yet (None when they can): generated sources absent,
+    and this run (`config`) neither replaces them (`--source`) nor generates them (`--synthetic-endpoint`)."""
+    if config is not None and (config.source or config.synthetic_endpoint):
+        return None
     absent = [s for s in m.sources() if isinstance(s, LocalSource) and s.present_bytes() is None]
     if not absent:
         return None

@@ -135,7 +135,8 @@ class LocalSource:
 
     def reader_args(self) -> tuple[str, dict]:
         # `source=`: the local reader labels rows itself (a folder's name otherwise, not the mixture's name)
-        return self.path, dict(source=self.name)
+        # `rows`: jsonl/parquet files, possibly written by an earlier stage of the run (synthetic generation)
+        return self.path, dict(source=self.name, rows=True)
 
 
 Source = HubSource | Tarball | LocalSource

@@ -20,6 +20,7 @@ from cppllm.atomic import atomic_dir, write_text
 from cppllm.pipeline.clean.filters import CodeQualityFilter
 from cppllm.pipeline.clean.normalize import CppNormalizer
 from pipelines.runconfig import DataRunConfig
+from pipelines.synthetic import decontam_step
 
 
 def data_steps(config: DataRunConfig, *, reader: PipelineStep, audit_dir: str) -> list[PipelineStep]:
@@ -57,6 +58,9 @@ def data_steps(config: DataRunConfig, *, reader: PipelineStep, audit_dir: str) -
         from cppllm.pipeline.dedup.decontam import DecontamConfig, DecontaminationFilter
 
         steps.append(DecontaminationFilter(DecontamConfig(eval_files=tuple(config.decontam))))
+    # --- decontamination of synthetic sources' documents, on by default (pipelines/synthetic.py)
+    if (step := decontam_step(config)) is not None:
+        steps.append(step)
     return steps
 
 

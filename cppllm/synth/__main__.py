@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -48,6 +47,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _generate(args: argparse.Namespace) -> int:
     from cppllm.synth.client import ClientConfig
     from cppllm.synth.collect import collect
+    from cppllm.synth.decontam import DEGRADED, DecontamUnavailable, EvalSources, write_eval_sets
     from cppllm.synth.generate import GenerateConfig, GenerationError, generate_raw
     from cppllm.synth.verify import VerifyConfig
 
@@ -62,9 +62,23 @@ def _generate(args: argparse.Namespace) -> int:
         backoff_s=args.backoff,
         request_timeout_s=args.timeout,
         ready_timeout_s=args.ready_timeout,
-        api_key=os.environ.get(args.api_key_env) or None,
+        api_key_env=args.api_key_env,  # read at request time: no key in the logs or a pickled stage
         generation={"temperature": args.temperature, "max_tokens": args.max_tokens},
     )
+    eval_files: tuple[str, ...] = ()
+    if args.no_decontam:
+        print(f"warning: {DEGRADED}", file=sys.stderr)
+    else:  # before paying for any request: the eval sets must load
+        sources = EvalSources(
+            humaneval=args.humaneval_source, humanevalfix=args.humanevalfix_source, extra=tuple(args.decontam)
+        )
+        path = args.out / "eval_sets.jsonl"
+        try:
+            write_eval_sets(path, sources)
+        except DecontamUnavailable as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        eval_files = (str(path),)
     cfg = GenerateConfig(
         kind=args.command,
         n=args.n,
@@ -77,13 +91,15 @@ def _generate(args: argparse.Namespace) -> int:
         verify=VerifyConfig(compiler=args.compiler, run_limits=_run_limits(args)),
         jobs=args.jobs,
         docs_dir=args.docs_dir,
+        decontam=not args.no_decontam,
+        eval_files=eval_files,
     )
     try:
         if cfg.kind == "exercises":
             require_program_sandbox()  # before paying for any request
         run_stats = generate_raw(cfg, tasks=args.tasks)
         stats = collect(cfg, run_stats)
-    except (GenerationError, SandboxUnavailable, FileNotFoundError, ValueError) as e:
+    except (GenerationError, DecontamUnavailable, SandboxUnavailable, FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if stats["kept"] == 0:
@@ -124,8 +140,35 @@ def _add_generate(sub, kind: str, help: str) -> None:
     g.add_argument("--jobs", type=int, default=None, help="compile/verify workers (default: cores)")
     g.add_argument("--docs-dir", type=Path, default=None, help="where the documents go (default: OUT/docs)")
     g.add_argument("--tasks", type=int, default=1, help="generation tasks (datatrove executor)")
+    add_decontam_flags(g)
     add_sandbox_flags(g)
     g.set_defaults(func=_generate)
+
+
+def add_decontam_flags(g) -> None:
+    """Decontamination of the outputs (on by default: `cppllm.synth.decontam`)."""
+    g.add_argument(
+        "--no-decontam",
+        action="store_true",
+        help="do not check the outputs against HumanEval-C++ / HumanEvalFix-C++ / eval prompts (degraded)",
+    )
+    g.add_argument(
+        "--humaneval-source",
+        default=None,
+        help="HumanEval-C++ for decontamination: HF dataset (default nuprl/MultiPL-E) or local MultiPL-E .jsonl",
+    )
+    g.add_argument(
+        "--humanevalfix-source",
+        default=None,
+        help="HumanEvalFix-C++ for decontamination: HF dataset (default bigcode/humanevalpack) or local .jsonl",
+    )
+    g.add_argument(
+        "--decontam",
+        action="append",
+        default=[],
+        metavar="JSONL",
+        help="more eval files to decontaminate against (eval_prompts.jsonl, cppllm.bugs items; repeatable)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -43,7 +43,16 @@ class ClientConfig:
     request_timeout_s: float = 300.0
     ready_timeout_s: float = 30.0  # how long the server may take to answer GET /v1/models
     api_key: str | None = None
+    # or the environment variable holding it, read where the request is made: a Slurm job's pickled
+    # pipeline then holds the variable's name, not the key
+    api_key_env: str | None = None
     generation: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.8, "max_tokens": 2048})
+
+    @property
+    def key(self) -> str | None:
+        import os
+
+        return self.api_key or (os.environ.get(self.api_key_env) if self.api_key_env else None) or None
 
     @property
     def base_url(self) -> str:
@@ -70,7 +79,7 @@ def wait_for_server(client: ClientConfig) -> None:
     import httpx
 
     url = f"{client.base_url}/v1/models"
-    headers = {"Authorization": f"Bearer {client.api_key}"} if client.api_key else {}
+    headers = {"Authorization": f"Bearer {client.key}"} if client.key else {}
     deadline = time.monotonic() + client.ready_timeout_s
     while True:
         try:
@@ -124,7 +133,7 @@ class OpenAIEndpoint(InferenceServer):
         self._http = None
 
     def _headers(self) -> dict[str, str]:
-        key = self.client_cfg.api_key
+        key = self.client_cfg.key
         return {"Authorization": f"Bearer {key}"} if key else {}
 
     async def start_server(self) -> None:
@@ -234,6 +243,8 @@ class SynthInferenceRunner(InferenceRunner):
     def run(self, data, rank: int = 0, world_size: int = 1):
         from tqdm import tqdm
 
+        # one clear line when nothing answers at the endpoint (datatrove's says "failed to start server")
+        wait_for_server(self.client)
         self._bar = tqdm(total=self.total, desc=f"generate (task {rank})", unit="doc", smoothing=0.1)
         try:
             return super().run(data, rank, world_size)

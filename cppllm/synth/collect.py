@@ -9,6 +9,7 @@ from typing import Any
 
 from cppllm.atomic import write_text
 from cppllm.eval.syntax_check import CompileChecker, CompileConfig
+from cppllm.synth.decontam import DEGRADED, SyntheticDecontam
 from cppllm.synth.diversity import diversity
 from cppllm.synth.generate import SOURCES, GenerateConfig, read_raw
 from cppllm.synth.parse import code_blocks, parse_exercise, parse_qa
@@ -64,7 +65,12 @@ def collect_textbooks(cfg: GenerateConfig, ok: list[tuple[dict, dict]]) -> tuple
             drops.append(_drop(rec, "low_compile_rate", detail, code_pass_rate=rate))
             continue
         docs.append(_doc(cfg, rec, r["text"], code_blocks=len(bs), code_pass_rate=round(rate, 4)))
-    return docs, drops, {"code_blocks": n_blocks, "code_blocks_compiled": n_pass}
+    rate = round(n_pass / n_blocks, 4) if n_blocks else None
+    return (
+        docs,
+        drops,
+        {"code_blocks": n_blocks, "code_blocks_compiled": n_pass, "code_block_pass_rate": rate},
+    )
 
 
 def collect_qa(cfg: GenerateConfig, ok: list[tuple[dict, dict]]) -> tuple[list, list, dict]:
@@ -98,7 +104,6 @@ def collect_exercises(cfg: GenerateConfig, ok: list[tuple[dict, dict]]) -> tuple
     for line in verify_dropped.read_text().splitlines():
         d = json.loads(line)
         dropped[d["id"]] = d
-    sft = []
     for rid, (rec, cand) in cands.items():
         if rid in dropped:
             d = dropped[rid]
@@ -108,12 +113,39 @@ def collect_exercises(cfg: GenerateConfig, ok: list[tuple[dict, dict]]) -> tuple
             f"## Problem\n\n{cand['problem']}\n\n## Solution\n\n```cpp\n{cand['solution'].strip()}\n```\n\n"
             f"## Tests\n\n```cpp\n{cand['tests'].strip()}\n```\n"
         )
-        docs.append(_doc(cfg, rec, text, verified=True))
-        sft.append(exercise_to_conversation(cand))
-    write_text(cfg.out / "sft.jsonl", "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in sft))
+        # the SFT conversation travels with its document: decontamination keeps or drops both (`collect`)
+        docs.append(_doc(cfg, rec, text, verified=True, _sft=exercise_to_conversation(cand)))
     extra = {"verify": {k: vstats[k] for k in ("candidates", "kept", "keep_rate", "by_reason", "sandbox")}}
     extra["verify"]["cpu_seconds"] = vstats["cpu_seconds_this_run"]
     return docs, drops, extra
+
+
+def _decontaminate(cfg: GenerateConfig, docs: list[dict], drops: list[dict]) -> tuple[list, list, dict]:
+    """Every document (and an exercise's SFT conversation) checked against the eval sets
+    (`cppllm.synth.decontam`); hits become `contaminated` drops. Returns (docs, sft, stats record)."""
+    sft = [d.pop("_sft") for d in docs if "_sft" in d]
+    if not cfg.decontam:
+        return docs, sft, {"enabled": False, "warning": DEGRADED}
+    checker = SyntheticDecontam(cfg.eval_files)
+    kept, kept_sft, hits = [], [], Counter()
+    for doc, conv in zip(docs, sft or [None] * len(docs), strict=True):
+        turns = [m["content"] for m in conv["messages"]] if conv else []
+        hit = checker.match(doc["text"], "\n".join(turns))
+        if hit is None:
+            kept.append(doc)
+            kept_sft += [conv] if conv else []
+            continue
+        hits[hit] += 1
+        rid = doc["id"].split("/", 1)[1]
+        drops.append(
+            {
+                "id": rid,
+                "reason": "contaminated",
+                "detail": f"overlaps the {hit} eval set",
+                "stage": "decontam",
+            }
+        )
+    return kept, kept_sft, checker.record(hits)
 
 
 COLLECTORS = {"textbooks": collect_textbooks, "exercises": collect_exercises, "qa": collect_qa}
@@ -136,6 +168,7 @@ def collect(cfg: GenerateConfig, run_stats: dict[str, Any]) -> dict[str, Any]:
         ok.append((rec, r))
     docs, kind_drops, extra = COLLECTORS[cfg.kind](cfg, ok)
     drops += kind_drops
+    docs, sft, decontam = _decontaminate(cfg, docs, drops)
     missing = cfg.n - len(records)  # never silent: prompts without any record
     tax = Taxonomy.load(cfg.taxonomy, cfg.prompts)
     by_reason = Counter(d["reason"] for d in drops)
@@ -161,6 +194,7 @@ def collect(cfg: GenerateConfig, run_stats: dict[str, Any]) -> dict[str, Any]:
             else None,
         },
         "diversity": diversity([d["text"] for d in docs], docs, n_topics=len(tax.topics)),
+        "decontamination": decontam,
         **extra,
     }
     cfg.docs_path.parent.mkdir(parents=True, exist_ok=True)
@@ -168,6 +202,8 @@ def collect(cfg: GenerateConfig, run_stats: dict[str, Any]) -> dict[str, Any]:
         cfg.docs_path,
         "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs),
     )
+    if cfg.kind == "exercises":
+        write_text(cfg.out / "sft.jsonl", "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in sft))
     write_text(cfg.out / "dropped.jsonl", "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in drops))
     write_text(cfg.out / "stats.json", json.dumps(stats, indent=2, sort_keys=True, default=str))
     return stats

@@ -53,6 +53,8 @@ class GenerateConfig:
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     records_per_chunk: int = 100
     docs_dir: Path | None = None  # where the documents go (default DIR/docs); must hold nothing else
+    decontam: bool = True  # check every output against the eval sets (`cppllm.synth.decontam`)
+    eval_files: tuple[str, ...] = ()  # `{"set", "text"}` JSONL of the eval sets (`write_eval_sets`)
 
     @property
     def docs_path(self) -> Path:
@@ -82,6 +84,7 @@ class PromptReader(PipelineStep):
     def __init__(self, kind: str, start: int, end: int, seed: int, taxonomy=None, prompts=None):
         super().__init__()
         self.kind, self.start, self.end, self.seed = kind, start, end, seed
+        self.name = f"🧾 {kind} prompts {start}..{end - 1}"
         self.taxonomy, self.prompts = taxonomy, prompts
 
     def run(self, data=None, rank: int = 0, world_size: int = 1):
@@ -92,7 +95,8 @@ class PromptReader(PipelineStep):
                 yield Document(text=item.messages[-1]["content"], id=item.id, metadata=item.metadata())
 
 
-def _check_spec(cfg: GenerateConfig) -> None:
+def _check_spec(cfg: GenerateConfig, *, record: bool = True) -> None:
+    """DIR holds this generation, or none yet (`record`: then say it does); else `GenerationError`."""
     path = cfg.out / "spec.json"
     spec = cfg.spec()
     if path.is_file():
@@ -102,29 +106,50 @@ def _check_spec(cfg: GenerateConfig) -> None:
             raise GenerationError(
                 f"{cfg.out} holds a generation with other settings {diff} (was, now): use another --out"
             )
-    else:
+    elif record:
         cfg.out.mkdir(parents=True, exist_ok=True)
         write_text(path, json.dumps(spec, indent=2, sort_keys=True))
 
 
-def generate_raw(cfg: GenerateConfig, tasks: int = 1) -> dict[str, Any]:
-    """Run the generation stage for the prompts DIR does not hold yet; returns this run's request stats."""
-    from datatrove.executor import LocalPipelineExecutor
-    from datatrove.pipeline.writers import JsonlWriter
-
-    from cppllm.synth.client import ServerUnavailable, SynthInferenceRunner, chat_rollout, wait_for_server
-
-    _check_spec(cfg)
-    ranges_path = cfg.out / "ranges.json"
-    ranges = json.loads(ranges_path.read_text()) if ranges_path.is_file() else []
+def prompt_ranges(cfg: GenerateConfig, *, record: bool = True) -> list[tuple[int, int]]:
+    """The prompt ranges of DIR: those of earlier runs, then `covered..n` when `n` grew (`record`: written
+    to `DIR/ranges.json`, so a rerun finds the same stages). Each range is one generation stage."""
+    _check_spec(cfg, record=record)
+    path = cfg.out / "ranges.json"
+    ranges = [tuple(r) for r in json.loads(path.read_text())] if path.is_file() else []
     covered = max((e for _, e in ranges), default=0)
     if cfg.n > covered:
-        ranges.append([covered, cfg.n])
-        write_text(ranges_path, json.dumps(ranges))
-    stats: Counter = Counter()
-    start_t = time.monotonic()
-    for start, end in ranges:  # finished ranges are skipped by their completion markers
-        tag = f"{start:07d}_{end:07d}"
+        ranges.append((covered, cfg.n))
+        if record:
+            write_text(path, json.dumps([list(r) for r in ranges]))
+    return ranges
+
+
+def _tag(start: int, end: int) -> str:
+    return f"{start:07d}_{end:07d}"
+
+
+def _stage_name(cfg: GenerateConfig, start: int, end: int) -> str:
+    """The stage (and its logs folder, and Slurm job) of prompts `start..end-1`."""
+    return f"generate_{cfg.kind}_{_tag(start, end)}"
+
+
+def generation_stages(
+    cfg: GenerateConfig, tasks: int = 1, *, record: bool = True
+) -> list[tuple[str, list[PipelineStep], int, Path]]:
+    """The generation stages of DIR, one per prompt range: `(name, pipeline, tasks, logs folder)` for a
+    DataTrove executor, local (`generate_raw`) or Slurm (a data run's chain: `pipelines.synthetic`). The
+    logs (completion markers) and the runner's checkpoints live in DIR, so a finished range is skipped and
+    a killed task resumes whichever way the stage runs."""
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from cppllm.synth.client import SynthInferenceRunner, chat_rollout
+
+    stages = []
+    for start, end in prompt_ranges(cfg, record=record):
+        if start >= cfg.n:  # recorded by a larger --n that never ran (or was refused): not needed now
+            continue
+        tag = _tag(start, end)
         runner = SynthInferenceRunner(
             chat_rollout,
             cfg.client,
@@ -138,26 +163,67 @@ def generate_raw(cfg: GenerateConfig, tasks: int = 1) -> dict[str, Any]:
             total=-(-(end - start) // tasks),
         )
         reader = PromptReader(cfg.kind, start, end, cfg.seed, cfg.taxonomy, cfg.prompts)
-        ex = LocalPipelineExecutor(
-            pipeline=[reader, runner],
-            tasks=tasks,
-            workers=1,
-            logging_dir=str(cfg.out / "logs" / f"generate_{tag}"),
-        )
-        if ex.get_incomplete_ranks():
+        stages.append((_stage_name(cfg, start, end), [reader, runner], tasks, cfg.out / "logs"))
+    return stages
+
+
+def generate_raw(cfg: GenerateConfig, tasks: int = 1) -> dict[str, Any]:
+    """Run the generation stages for the prompts DIR does not hold yet; returns this run's request stats."""
+    from datatrove.executor import LocalPipelineExecutor
+
+    from cppllm.synth.client import ServerUnavailable, wait_for_server
+
+    stats: Counter = Counter()
+    start_t = time.monotonic()
+    for name, pipeline, n_tasks, logs in generation_stages(cfg, tasks):
+        ex = LocalPipelineExecutor(pipeline=pipeline, tasks=n_tasks, workers=1, logging_dir=str(logs / name))
+        if ex.get_incomplete_ranks():  # finished ranges are skipped by their completion markers
             try:
                 wait_for_server(cfg.client)
             except ServerUnavailable as e:
                 raise GenerationError(str(e)) from e
+        prompts = f"{cfg.kind} prompts {pipeline[0].start}..{pipeline[0].end - 1}"
         try:
             ex.run()
         except Exception as e:
-            raise GenerationError(f"generation of prompts {start}..{end - 1} failed: {_root_cause(e)}") from e
+            raise GenerationError(f"generation of {prompts} failed: {_root_cause(e)}") from e
         if ex.get_incomplete_ranks():
-            raise GenerationError(f"generation of prompts {start}..{end - 1} did not finish; rerun to resume")
-        stats.update(_runner_stats(cfg.out / "logs" / f"generate_{tag}"))
+            raise GenerationError(f"generation of {prompts} did not finish; rerun to resume")
+        stats.update(_runner_stats(logs / name))
     stats["wall_seconds"] = round(time.monotonic() - start_t, 3)
     return dict(stats)
+
+
+def runner_stats(cfg: GenerateConfig) -> dict[str, Any]:
+    """Request counters of every generation stage of DIR (all runs), from the stages' stats files."""
+    stats: Counter = Counter()
+    for start, end in prompt_ranges(cfg, record=False):
+        stats.update(_runner_stats(cfg.out / "logs" / _stage_name(cfg, start, end)))
+    return dict(stats)
+
+
+class CollectStep(PipelineStep):
+    """One task after the generation stages of a data run: `collect` (checks, decontamination, documents
+    into the folder the run reads, `DIR/stats.json`)."""
+
+    type = "🧪 - SYNTHETIC"
+    name = "🧪 synthetic checks"
+
+    def __init__(self, cfg: GenerateConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.name = f"🧪 {cfg.kind}: checks, decontamination -> {cfg.docs_path}"
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1):
+        from cppllm.synth.collect import collect
+
+        requests = {**runner_stats(self.cfg), "scope": "every generation stage of DIR, all runs"}
+        stats = collect(self.cfg, requests)
+        self.stat_update("kept", value=stats["kept"])
+        for reason, n in stats["by_reason"].items():
+            self.stat_update(f"drop_{reason}", value=n)
+        return
+        yield
 
 
 def _root_cause(e: BaseException) -> str:

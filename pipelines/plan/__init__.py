@@ -338,12 +338,13 @@ def format_plan(plan: Plan) -> str:
 def chain_steps(chain: list) -> tuple[str, ...]:
     """One line per stage of an executor chain (`pipelines.cli.build_executors`): `stage (N tasks): step ->
     step`, the per-source read stages folded into one line (their steps after the reader are the same)."""
-    lines, process = [], []
+    lines, process, at = [], [], 0
     for ex in chain:
         stage = Path(ex.logging_dir.path).name
         names = [str(getattr(s, "name", s)) for s in ex.pipeline]
         tasks = f"{ex.world_size} task{'s' if ex.world_size != 1 else ''}"
         if stage.startswith("process_"):
+            at = len(lines) if not process else at  # where the read stages run (after input stages)
             process.append((stage, tasks, names))
         else:
             lines.append(f"{stage} ({tasks}): {' -> '.join(names)}")
@@ -351,7 +352,7 @@ def chain_steps(chain: list) -> tuple[str, ...]:
         readers = sorted({names[0] for _, _, names in process})
         tail = process[0][2][1:]
         lines.insert(
-            0,
+            at,
             f"process_NN x {len(process)} sources ({process[0][1]} each): "
             f"{' | '.join(readers)} -> {' -> '.join(tail)}",
         )

@@ -9,6 +9,8 @@ whose headers come from the installed g++ and torch) write docs, privacy audit, 
 Not compared: `logs/`, `work/` (DataTrove's own bookkeeping), `config.json` (it records the run's
 settings and tool versions, not what the run wrote), and the wall-clock fields of `stats.json`
 (`time_stats`) and `tokenizer/tokenizer_train.json` (`seconds`, and `data`, the absolute docs folder).
+Parquet files are compared by their rows, with the checkout's absolute path (a document's build-context
+`root`) written as `<REPO>`, so a clone anywhere gives the same digests.
 
 When a change is MEANT to change the outputs, regenerate the reference (and say why in the commit):
 
@@ -27,6 +29,7 @@ import pytest
 from pipelines import m0
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REPO = FIXTURES.parents[1]
 REFERENCE = FIXTURES / "datarun_digests.json"
 TREES = ("privacy", "privacy_heldout", "license/headers", "buildctx/proj")
 RUNS = {
@@ -55,6 +58,12 @@ def _canonical(rel: str, path: Path) -> bytes:
         record.pop("seconds")
         record.pop("data")
         return json.dumps(record, sort_keys=True).encode()
+    if rel.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        rows = json.dumps({"schema": str(table.schema), "rows": table.to_pylist()}, sort_keys=True)
+        return rows.replace(str(REPO), "<REPO>").encode()
     return path.read_bytes()
 
 

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +29,19 @@ def _sandbox_policy():
         set_policy(replace(before, unsafe_no_sandbox=True))
     yield
     set_policy(before)
+
+
+@pytest.fixture(autouse=True)
+def _eval_sets_offline(monkeypatch):
+    """Decontamination is on by default and reads HumanEval-C++ / HumanEvalFix-C++ from the Hugging Face Hub;
+    the tests have no network, so the defaults point at the local mini copies in the same layouts."""
+    from cppllm.synth import decontam
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "eval"
+    monkeypatch.setitem(decontam.DEFAULT_SOURCES, "humaneval", str(fixtures / "humaneval-cpp-mini.jsonl"))
+    monkeypatch.setitem(
+        decontam.DEFAULT_SOURCES, "humanevalfix", str(fixtures / "humanevalpack-cpp-mini.jsonl")
+    )
 
 
 class ScriptedServer:

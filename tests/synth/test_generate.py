@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from cppllm.synth.__main__ import main
+from cppllm.tokenizer.chat import check_messages
 
 
 def chat_body(text: str) -> bytes:
@@ -65,6 +66,7 @@ def test_exercises_verified_and_converted(tmp_path: Path, scripted_server):
     assert "int twice" in docs[0]["text"] and docs[0]["topic"]
     sft = [json.loads(x) for x in (out / "sft.jsonl").read_text().splitlines()]
     assert [m["role"] for m in sft[0]["messages"]] == ["system", "user", "assistant"]
+    assert check_messages(sft[0]) is None  # what the SFT stage's loader accepts (cppllm.train.chat_data)
     assert "assert(twice(3) == 6)" in sft[0]["messages"][1]["content"]
     assert "return 2 * x" in sft[0]["messages"][2]["content"]
     dropped = [json.loads(x) for x in (out / "dropped.jsonl").read_text().splitlines()]
@@ -90,6 +92,11 @@ def test_rerun_does_not_pay_twice_and_grows(tmp_path: Path, scripted_server):
     # identical answers are near-duplicates: the diversity measure says so
     assert stats["diversity"]["near_duplicate_docs"] == 5
     assert main(_args("qa", "http://127.0.0.1:9", out, 5)) == 0  # all done: no server needed
+    # a larger --n recorded but never run (a run refused later): a run that does not need it skips it
+    ranges = json.loads((out / "ranges.json").read_text())
+    (out / "ranges.json").write_text(json.dumps([*ranges, [5, 9]]))
+    assert main(_args("qa", "http://127.0.0.1:9", out, 5, "--ready-timeout", "1")) == 0
+    assert _stats(out)["kept"] == 5
     assert main(_args("qa", "http://127.0.0.1:9", out, 5, "--model", "other")) == 2  # other settings: refused
 
 
@@ -147,6 +154,7 @@ def test_textbooks_code_blocks_compile_checked(tmp_path: Path, scripted_server):
     stats = _stats(out)
     assert stats["kept"] == 1 and stats["by_reason"] == {"low_compile_rate": 1, "no_code": 1}
     assert stats["code_blocks"] == 4 and stats["code_blocks_compiled"] == 2
+    assert stats["code_block_pass_rate"] == 0.5
     doc = json.loads((out / "docs" / "textbooks.jsonl").read_text())
     assert doc["code_pass_rate"] == 1.0 and doc["source"] == "synthetic-textbooks"
     # a lower threshold keeps the half-compiling one (same answers: read from DIR, not requested again)
@@ -162,3 +170,37 @@ def test_concurrency_is_bounded_by_the_flag(tmp_path: Path, scripted_server):
             == 0
         )
         assert expect(srv.max_in_flight), (concurrency, srv.max_in_flight)
+
+
+def test_killed_run_resumes_without_paying_twice(tmp_path: Path, scripted_server, fixtures_dir):
+    """A generation killed mid-run (SIGKILL, as a preempted job) resumes from datatrove's request cache and
+    checkpoints: the answers already received are not requested again."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    evals = fixtures_dir / "eval"
+    decontam = ["--humaneval-source", str(evals / "humaneval-cpp-mini.jsonl")]
+    decontam += ["--humanevalfix-source", str(evals / "humanevalpack-cpp-mini.jsonl")]
+    srv = scripted_server(lambda req, n: (200, chat_body(QA), 0.3))
+    out = tmp_path / "qa"
+    argv = _args("qa", srv.url, out, 8, "--concurrency", "1", *decontam)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cppllm.synth", *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while len(srv.requests) < 4 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    killed_at = len(srv.requests)
+    assert 4 <= killed_at < 8, "the run was not killed mid-way"
+    assert main(argv) == 0
+    assert _stats(out)["kept"] == 8
+    # the request in flight when it was killed may be paid twice, nothing else
+    assert len(srv.requests) <= 8 + 1, (killed_at, len(srv.requests))

@@ -34,6 +34,7 @@ class LocalFileReader(BaseDiskReader):
         source: metadata `source` (default: the file or folder name without suffixes).
         select: C/C++ selection mode (`rows.SELECT_MODES`).
         byte_budget: bytes of text to read over all tasks; each task stops at its share (`budget.py`).
+        allow_missing: `path` may not exist yet (a stage of the same run writes it); checked when run.
     """
 
     name = "🗂️ local jsonl/parquet"
@@ -50,10 +51,12 @@ class LocalFileReader(BaseDiskReader):
         byte_budget: int | None = None,
         limit: int = -1,
         skip: int = 0,
+        allow_missing: bool = False,
         **kwargs,
     ):
         p = Path(path).expanduser().resolve()
-        if not p.exists():
+        self.path, self.allow_missing = p, allow_missing
+        if not p.exists() and not allow_missing:
             raise FileNotFoundError(f"no such file or folder: {p}")
         if select not in SELECT_MODES:
             raise ValueError(f"select must be one of {SELECT_MODES}, got {select!r}")
@@ -69,6 +72,8 @@ class LocalFileReader(BaseDiskReader):
         self._task_budget: int | None = None
 
     def run(self, data=None, rank: int = 0, world_size: int = 1):
+        if not self.path.exists():  # `allow_missing`: an earlier stage of the run should have written it
+            raise FileNotFoundError(f"no such file or folder: {self.path} (no stage of the run wrote it)")
         self._task_budget = task_share(self.byte_budget, world_size)
         return super().run(data, rank, world_size)
 

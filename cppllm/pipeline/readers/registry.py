@@ -71,6 +71,8 @@ def make_reader(source: str | None = None, /, **opts) -> BaseReader:
             raise ValueError(f"{source}: a URL source must point to a .tar.gz/.tar.xz/.tar.bz2/.zip archive")
         return ArchiveReader(source, **_tree_limits(opts))
     path = Path(source).expanduser()
+    if opts.pop("rows", False):  # jsonl/parquet rows, maybe written by an earlier stage of the same run
+        return LocalFileReader(path, allow_missing=True, **_row_limits(opts))
     if path.is_file() and is_archive(path.name):
         return ArchiveReader(path, **_tree_limits(opts))
     if path.is_file() and is_table_file(path.name):

@@ -73,3 +73,18 @@ def test_max_docs_on_row_sources_is_a_per_task_limit(tmp_path):
     assert len(list(make_reader(str(f), max_docs=3).run())) == 3
     with pytest.raises(ValueError, match="max_bytes"):
         make_reader(str(f), max_bytes=100)
+
+
+def test_rows_of_a_folder_an_earlier_stage_writes(tmp_path):
+    """`rows=True` (a synthetic source the run generates): the reader is built before its folder exists and
+    reads what is there when it runs; still missing then is an error, not zero documents."""
+    folder = tmp_path / "synthetic" / "textbooks"
+    reader = make_reader(str(folder), rows=True, source="synthetic-textbooks")
+    with pytest.raises(FileNotFoundError, match="no stage of the run wrote it"):
+        list(reader.run())
+    folder.mkdir(parents=True)
+    (folder / "textbooks.jsonl").write_text(
+        json.dumps({"text": "int main() { return 0; }\n", "id": "a"}) + "\n"
+    )
+    docs = list(make_reader(str(folder), rows=True, source="synthetic-textbooks").run())
+    assert [d.metadata["source"] for d in docs] == ["synthetic-textbooks"]
