@@ -35,8 +35,8 @@ def build_data(root: Path) -> Path:
     """`root/{bin/{train,val}, tokenizer}` from the embedded C++ corpus (the trainer tests' recipe)."""
     import numpy as np
 
-    from cppllm.pipeline.corpus import embedded_roots
-    from cppllm.pipeline.indexed import IndexedWriter
+    from cppllm.pipeline.pretokenize.indexed import IndexedWriter
+    from cppllm.pipeline.readers.corpus import embedded_roots
     from cppllm.tokenizer.special import BOS_ID, EOS_ID
     from cppllm.tokenizer.tokenizer import train_tokenizer
 
