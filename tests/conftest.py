@@ -31,6 +31,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture
+def trusted_programs():
+    """Tests whose programs are ours (eval, agent, synth): where this machine cannot isolate model-written
+    programs they run with `unsafe_no_sandbox`; tests/eval/test_sandbox.py tests the refusal itself."""
+    from dataclasses import replace
+
+    from cppllm.eval.sandbox import get_policy, isolation_record, set_policy
+
+    before = get_policy()
+    if isolation_record()["programs"] == "refused":
+        set_policy(replace(before, unsafe_no_sandbox=True))
+    yield
+    set_policy(before)
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES

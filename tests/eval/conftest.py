@@ -146,15 +146,6 @@ def heldout_files() -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _sandbox_policy():
-    """The eval tests' programs are ours: where this machine cannot isolate model-written programs, they run
-    with `unsafe_no_sandbox` (tests/eval/test_sandbox.py tests the refusal itself)."""
-    from dataclasses import replace
-
-    from cppllm.eval.sandbox import get_policy, isolation_record, set_policy
-
-    before = get_policy()
-    if isolation_record()["programs"] == "refused":
-        set_policy(replace(before, unsafe_no_sandbox=True))
+def _sandbox_policy(trusted_programs):
+    """The programs these tests run are ours (see `trusted_programs` in tests/conftest.py)."""
     yield
-    set_policy(before)
