@@ -114,8 +114,15 @@ def run_agent(completer: Any, ws: Workspace, task: str, cfg: AgentConfig = Agent
             messages.append(assistant_message(step, call))
             result = run_tool(ws, call, cfg.budget)
             row["call"] = call.to_dict()
+        if step.call_id is not None:
+            row["call_id"] = step.call_id
+        if step.calls_not_run:
+            row["calls_not_run"] = list(step.calls_not_run)
         observation = truncate(result["text"], cfg.budget.result_chars)
-        messages.append({"role": "tool", "content": observation})
+        tool_msg = {"role": "tool", "content": observation}
+        if step.call_id is not None:
+            tool_msg["tool_call_id"] = step.call_id
+        messages.append(tool_msg)
         transcript.append({**row, "result": result, "observation": observation})
     return AgentResult(
         stop=stop,
