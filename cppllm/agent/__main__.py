@@ -3,12 +3,14 @@
 python -m cppllm.agent --run runs/fix1 --repo myrepo --task "The tests crash; fix the bug." --model runs/sft
 python -m cppllm.agent --run runs/fix1 --repo myrepo --task "..." --policy endpoint \
     --endpoint http://127.0.0.1:8000 --endpoint-model Qwen/Qwen2.5-Coder-7B-Instruct  # native tool calls
+python -m cppllm.agent ... --policy endpoint --endpoint URL --endpoint-protocol text  # no function calling
 python -m cppllm.agent --run runs/replay --repo myrepo --task "..." --policy replay:calls.json
 
 Writes RUN/transcript.jsonl (one row per turn: reasoning, call, full result, what the model read),
 RUN/messages.json (the conversation in the chat layout), RUN/final.diff and RUN/summary.json (stop reason,
-steps, tool calls, malformed calls, sandbox isolation). The repository itself is never modified: apply
-final.diff with `git apply` if you want the fix.
+steps, tool calls, malformed calls, sandbox isolation; an endpoint's URL, model, protocol and token usage).
+The repository itself is never modified: apply final.diff with `git apply` if you want the fix. The
+endpoint's API key comes from the environment (`--api-key-env`, default OPENAI_API_KEY), never a flag.
 """
 
 from __future__ import annotations
