@@ -9,7 +9,9 @@
   - `native` (default): OpenAI function calling. The seven tools go as `tools` (their JSON schemas); a call
     comes back in `message.tool_calls` (id, name, arguments as a JSON string, read by `parse_call`, so bad
     arguments are a counted malformed call); the result goes back as `{"role": "tool", "tool_call_id"}`
-    after the assistant turn with its `tool_calls` as the server wrote them. One call runs per turn: the
+    after the assistant turn with its `tool_calls` as the server wrote them, except arguments that are not
+    a JSON object: servers parse past calls and fail on those, so the history shows `{}` and the result
+    quotes what the model wrote. One call runs per turn: the
     first; every further call of the turn is answered "not run" (OpenAI wants an answer per call id) and
     recorded in the transcript. A server that refuses `tools` is a clear error naming the text protocol,
     never a silent fallback.
@@ -100,6 +102,10 @@ NOT_RUN = (
     "not run: one tool call runs per turn and this turn's first call ({first}) ran; "
     "call this one again in a later turn if you still need it"
 )
+ARGUMENTS_SHOWN = (
+    "\n(the conversation shows this call with arguments {{}} because yours were not a JSON object; "
+    "you wrote: {raw})"
+)
 REFUSED_HINT = (
     "; the request carried the tools as OpenAI `tools` (native function calling): if this server has "
     "no function calling (vLLM needs --enable-auto-tool-choice --tool-call-parser NAME), rerun with "
@@ -163,6 +169,22 @@ def parse_tool_response(body: bytes) -> dict[str, Any]:
     }
 
 
+def _object_arguments(wire_call: dict[str, Any]) -> bool:
+    try:
+        return isinstance(json.loads(wire_call["function"]["arguments"]), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def _history_call(wire_call: dict[str, Any]) -> dict[str, Any]:
+    """The call as it goes back in the conversation: servers parse the arguments of past calls
+    (`transformers serve` answers HTTP 500 to arguments that are not JSON; vLLM is reported to fail too),
+    so arguments that are not a JSON object become `{}`."""
+    if _object_arguments(wire_call):
+        return wire_call
+    return {**wire_call, "function": {**wire_call["function"], "arguments": "{}"}}
+
+
 def _call_text(wire_call: dict[str, Any]) -> str:
     """A wire call as the loop's call text: `parse_call` reads the arguments string (and its defects)."""
     return json.dumps(
@@ -200,7 +222,7 @@ class EndpointCompleter:
         calls = out["tool_calls"]
         turn: dict[str, Any] = {"role": "assistant", "content": out["text"]}
         if calls:
-            turn["tool_calls"] = calls
+            turn["tool_calls"] = [_history_call(c) for c in calls]
         self.wire.append(turn)
         self._pending = calls
         self._seen = len(messages) + 1  # + the assistant turn written now
@@ -226,7 +248,10 @@ class EndpointCompleter:
                 f"EndpointCompleter continues after one tool turn, got {[m['role'] for m in new]}"
             )
         first, *rest = self._pending
-        self.wire.append({"role": "tool", "tool_call_id": first["id"], "content": new[0]["content"]})
+        result = new[0]["content"]
+        if not _object_arguments(first):  # the model reads what it wrote, not the `{}` the history shows
+            result += ARGUMENTS_SHOWN.format(raw=first["function"]["arguments"][:500])
+        self.wire.append({"role": "tool", "tool_call_id": first["id"], "content": result})
         for c in rest:  # every call of the turn gets its answer (OpenAI requires one per tool_call_id)
             note = NOT_RUN.format(first=first["function"]["name"] or "unnamed")
             self.wire.append({"role": "tool", "tool_call_id": c["id"], "content": note})

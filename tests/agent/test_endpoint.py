@@ -92,9 +92,12 @@ def test_native_tool_calls_reach_the_fix(ring_repo, scripted_server, tmp_path, m
         "assistant", "tool", "tool", "assistant", "tool"]  # fmt: skip
     assert last[2]["tool_calls"][0]["id"] == "call_a" and last[3]["tool_call_id"] == "call_a"
     assert last[3]["content"].startswith("sanitizer:")
-    # the malformed call goes back exactly as the model wrote it, with its error as the result
-    assert last[6]["tool_calls"][0]["function"]["arguments"] == '{"path": "src/ring.cpp", "start_line": 24'
+    # the malformed call goes back with arguments {} (servers parse past calls' arguments and answer 500
+    # to broken JSON), its result says so and quotes what the model wrote; the transcript keeps it verbatim
+    assert last[6]["tool_calls"][0]["function"] == {"name": "edit", "arguments": "{}"}
     assert last[7]["tool_call_id"] == "call_c" and "malformed tool call" in last[7]["content"]
+    assert last[7]["content"].endswith('you wrote: {"path": "src/ring.cpp", "start_line": 24)')
+    assert json.loads(rows[2]["raw_call"])["arguments"] == '{"path": "src/ring.cpp", "start_line": 24'
     # both calls of the two-call turn are answered: the first ran, the second did not
     assert [c["id"] for c in last[8]["tool_calls"]] == ["call_d", "call_e"]
     assert last[9]["tool_call_id"] == "call_d" and last[9]["content"].startswith("replaced lines 24-24")
