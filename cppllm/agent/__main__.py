@@ -2,13 +2,15 @@
 
 python -m cppllm.agent --run runs/fix1 --repo myrepo --task "The tests crash; fix the bug." --model runs/sft
 python -m cppllm.agent --run runs/fix1 --repo myrepo --task "..." --policy endpoint \
-    --endpoint http://127.0.0.1:8000 --endpoint-model Qwen/Qwen2.5-Coder-7B-Instruct
+    --endpoint http://127.0.0.1:8000 --endpoint-model Qwen/Qwen2.5-Coder-7B-Instruct  # native tool calls
+python -m cppllm.agent ... --policy endpoint --endpoint URL --endpoint-protocol text  # no function calling
 python -m cppllm.agent --run runs/replay --repo myrepo --task "..." --policy replay:calls.json
 
 Writes RUN/transcript.jsonl (one row per turn: reasoning, call, full result, what the model read),
 RUN/messages.json (the conversation in the chat layout), RUN/final.diff and RUN/summary.json (stop reason,
-steps, tool calls, malformed calls, sandbox isolation). The repository itself is never modified: apply
-final.diff with `git apply` if you want the fix.
+steps, tool calls, malformed calls, sandbox isolation; an endpoint's URL, model, protocol and token usage).
+The repository itself is never modified: apply final.diff with `git apply` if you want the fix. The
+endpoint's API key comes from the environment (`--api-key-env`, default OPENAI_API_KEY), never a flag.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     from cppllm.agent.tools import Budget
     from cppllm.eval.sandbox import add_sandbox_flags
 
-    p = argparse.ArgumentParser(prog="python -m cppllm.agent", description=__doc__.splitlines()[0])
+    # no abbreviations: `--api-key SECRET` must be an error, not `--api-key-env SECRET`
+    p = argparse.ArgumentParser(
+        prog="python -m cppllm.agent", description=__doc__.splitlines()[0], allow_abbrev=False
+    )
     p.add_argument("--run", required=True, help="output folder (transcript.jsonl, final.diff, summary.json)")
     p.add_argument("--repo", required=True, help="repository folder (the agent works on a copy)")
     task = p.add_mutually_exclusive_group(required=True)
@@ -46,7 +51,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--temperature", type=float, default=0.0, help="0: greedy")
     p.add_argument("--endpoint", help="OpenAI-compatible server URL (policy endpoint)")
     p.add_argument("--endpoint-model", default="default", help="model name the server expects")
-    p.add_argument("--api-key", help="bearer token for the endpoint")
+    p.add_argument(
+        "--endpoint-protocol",
+        choices=("native", "text"),
+        default="native",
+        help="native: OpenAI function calling (tools / tool_calls); text: the tools and our <|query_tool|> "
+        "protocol in the system message, for servers without function calling",
+    )
+    p.add_argument(
+        "--api-key-env",
+        default="OPENAI_API_KEY",
+        help="environment variable holding the endpoint's API key (never on the command line, where ps shows it)",
+    )
     p.add_argument(
         "--index", help="code index folder for `retrieve` (default: REPO/.cppllm-index or RUN/index)"
     )
@@ -75,11 +91,10 @@ def make_completer(args: argparse.Namespace):
         if not args.endpoint:
             raise ValueError("--policy endpoint needs --endpoint URL")
         gen = {"temperature": args.temperature, "max_tokens": args.max_new_tokens}
-        return EndpointCompleter(
-            ClientConfig(
-                endpoint=args.endpoint, model=args.endpoint_model, api_key=args.api_key, generation=gen
-            )
+        client = ClientConfig(
+            endpoint=args.endpoint, model=args.endpoint_model, api_key_env=args.api_key_env, generation=gen
         )
+        return EndpointCompleter(client, protocol=args.endpoint_protocol)
     if args.policy == "model":
         if not args.model:
             raise ValueError("--policy model needs --model RUN (or use --policy endpoint / replay:FILE)")
@@ -131,12 +146,18 @@ def main(argv: list[str] | None = None) -> int:
     config = {"repo": str(repo.resolve()), "task": task, "policy": args.policy, "model": args.model,
               "index": str(ws.index_dir) if ws.index_dir else None, "max_steps": args.max_steps,
               "budget": asdict(budget)}  # fmt: skip
+    if args.policy == "endpoint":
+        config["endpoint"] = {"url": args.endpoint, "model": args.endpoint_model,
+                              "protocol": completer.protocol, "usage": completer.usage}  # fmt: skip
     write_run(run, result, config)
     s = result.summary()
     print(
         f"{s['stop']}: {s['steps']} steps, {s['tool_calls']} tool calls ({s['malformed_calls']} malformed), "
         f"{s['diff_lines']} diff lines in {s['seconds']}s -> {run}/final.diff"
     )
+    if s["stop"] == "completer_error":
+        print(f"error: {s['detail']}", file=sys.stderr)
+        return 1
     return 0
 
 

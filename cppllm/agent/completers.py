@@ -4,10 +4,21 @@
   turn by turn: the model's own ids (a malformed call stays exactly as written), then each tool turn
   (`<|tool_result|>` result `<|end_turn|>`) and `<|assistant|>`. Generation stops at `<|end_turn|>`, EOS
   or `<|tool_result|>`, by id; the call is whatever follows the `<|query_tool|>` id. `ContextFull` when the next turn cannot fit.
-- `EndpointCompleter`: an OpenAI-compatible server (vLLM, SGLang, llama.cpp, `transformers serve`), for
-  comparison with a bigger model. The tools and the protocol are explained in the system message; tool
-  results come back as user turns starting with `<|tool_result|>`. Reuses `cppllm.synth.client`
-  (`ClientConfig`, `wait_for_server`, `parse_chat_response`, the retry statuses).
+- `EndpointCompleter`: an OpenAI-compatible server (vLLM, SGLang, llama.cpp, `transformers serve`, a hosted
+  API), for comparison with a bigger model, in one of two protocols:
+  - `native` (default): OpenAI function calling. The seven tools go as `tools` (their JSON schemas); a call
+    comes back in `message.tool_calls` (id, name, arguments as a JSON string, read by `parse_call`, so bad
+    arguments are a counted malformed call); the result goes back as `{"role": "tool", "tool_call_id"}`
+    after the assistant turn with its `tool_calls` as the server wrote them, except arguments that are not
+    a JSON object: servers parse past calls and fail on those, so the history shows `{}` and the result
+    quotes what the model wrote. One call runs per turn: the
+    first; every further call of the turn is answered "not run" (OpenAI wants an answer per call id) and
+    recorded in the transcript. A server that refuses `tools` is a clear error naming the text protocol,
+    never a silent fallback.
+  - `text`: the tools and our `<|query_tool|>` protocol explained in the system message, tool results as
+    user turns starting with `<|tool_result|>`, for servers without function calling.
+  Reuses `cppllm.synth.client` (`ClientConfig` with its API key or key variable, `wait_for_server`,
+  `parse_chat_response`, the retry statuses).
 - `ReplayCompleter`: a recorded list of calls (a JSON list or JSONL: `{"name", "arguments"}` objects,
   optionally with `reasoning`/`content`; `{"raw": text}` for a call written verbatim, malformed or not;
   `{"answer": text}` to finish); for tests and for debugging tool behaviour.
@@ -77,6 +88,7 @@ class ModelCompleter:
         return split_reply(out, self.tok)
 
 
+PROTOCOLS = ("native", "text")
 SYSTEM_ENDPOINT = (
     "To call a tool, end your message with the text "
     + QUERY_TOOL
@@ -84,6 +96,20 @@ SYSTEM_ENDPOINT = (
     "back in the next message, after "
     + TOOL_RESULT
     + ". Call one tool per message. When you are done, answer without a tool call."
+)
+SYSTEM_NATIVE = "Call one tool per turn. When you are done, answer without a tool call."
+NOT_RUN = (
+    "not run: one tool call runs per turn and this turn's first call ({first}) ran; "
+    "call this one again in a later turn if you still need it"
+)
+ARGUMENTS_SHOWN = (
+    "\n(the conversation shows this call with arguments {{}} because yours were not a JSON object; "
+    "you wrote: {raw})"
+)
+REFUSED_HINT = (
+    "; the request carried the tools as OpenAI `tools` (native function calling): if this server has "
+    "no function calling (vLLM needs --enable-auto-tool-choice --tool-call-parser NAME), rerun with "
+    "--endpoint-protocol text (Python: EndpointCompleter(client, protocol='text'))"
 )
 
 
@@ -109,27 +135,137 @@ def endpoint_messages(messages: Sequence[dict[str, Any]], tools: Sequence[dict[s
     return out
 
 
+def parse_tool_response(body: bytes) -> dict[str, Any]:
+    """An OpenAI chat completion with native tool calls -> text, reasoning, tool_calls (wire form), usage.
+
+    `ValueError` when the body is no chat completion. A call's own defects (no name, arguments that are
+    not JSON) are left for `parse_call`: they are the model's malformed calls, not a broken response."""
+    try:
+        data = json.loads(body)
+        message = data["choices"][0]["message"]
+        text = message.get("content") or ""
+        calls = message.get("tool_calls") or []
+        if not isinstance(text, str):
+            raise TypeError("message.content is not a string")
+        if not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
+            raise TypeError("message.tool_calls is not a list of objects")
+    except (ValueError, KeyError, IndexError, TypeError) as e:
+        raise ValueError(f"{type(e).__name__}: {e}; body starts {body[:120]!r}") from None
+    wire = []
+    for i, c in enumerate(calls):
+        fn = c.get("function") if isinstance(c.get("function"), dict) else {}
+        name, args = fn.get("name"), fn.get("arguments", "")
+        if not isinstance(args, str):  # a server that sends the arguments object itself
+            args = json.dumps(args)
+        call_id = c.get("id") if isinstance(c.get("id"), str) and c.get("id") else f"call_{i}"
+        wire.append({"id": call_id, "type": "function",
+                     "function": {"name": name if isinstance(name, str) else "", "arguments": args}})  # fmt: skip
+    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    return {
+        "text": text,
+        "reasoning": message.get("reasoning") or message.get("reasoning_content") or "",
+        "tool_calls": wire,
+        "usage": {k: int(usage.get(k) or 0) for k in ("prompt_tokens", "completion_tokens")},
+    }
+
+
+def _object_arguments(wire_call: dict[str, Any]) -> bool:
+    try:
+        return isinstance(json.loads(wire_call["function"]["arguments"]), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def _history_call(wire_call: dict[str, Any]) -> dict[str, Any]:
+    """The call as it goes back in the conversation: servers parse the arguments of past calls
+    (`transformers serve` answers HTTP 500 to arguments that are not JSON; vLLM is reported to fail too),
+    so arguments that are not a JSON object become `{}`."""
+    if _object_arguments(wire_call):
+        return wire_call
+    return {**wire_call, "function": {**wire_call["function"], "arguments": "{}"}}
+
+
+def _call_text(wire_call: dict[str, Any]) -> str:
+    """A wire call as the loop's call text: `parse_call` reads the arguments string (and its defects)."""
+    return json.dumps(
+        {"name": wire_call["function"]["name"], "arguments": wire_call["function"]["arguments"]}
+    )
+
+
 class EndpointCompleter:
-    def __init__(self, client: Any) -> None:
+    """An OpenAI-compatible server; `protocol` "native" (OpenAI `tools` / `tool_calls`) or "text"."""
+
+    def __init__(self, client: Any, *, protocol: str = "native") -> None:
         from cppllm.synth.client import wait_for_server
 
-        self.client = client
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"unknown endpoint protocol {protocol!r}: {' or '.join(PROTOCOLS)}")
+        self.client, self.protocol = client, protocol
         wait_for_server(client)
         self.usage = {"prompt_tokens": 0, "completion_tokens": 0}
+        # native: the conversation as sent, the model's turns as it returned them (a malformed call's
+        # arguments verbatim); `_pending` holds the last turn's calls, each owed a tool message
+        self.wire: list[dict[str, Any]] = []
+        self._pending: list[dict[str, Any]] = []
+        self._seen = 0  # messages of the loop already in self.wire
 
     def __call__(self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]]) -> Step:
+        if self.protocol == "text":
+            payload = {"messages": endpoint_messages(messages, tools), "stop": [TOOL_RESULT]}
+            out = self._post(payload, _parse_text)
+            return split_text(out["text"], out["reasoning"])
+        self._extend_wire(messages)
+        payload: dict[str, Any] = {"messages": self.wire}
+        if tools:
+            payload["tools"] = list(tools)
+        out = self._post(payload, parse_tool_response)
+        calls = out["tool_calls"]
+        turn: dict[str, Any] = {"role": "assistant", "content": out["text"]}
+        if calls:
+            turn["tool_calls"] = [_history_call(c) for c in calls]
+        self.wire.append(turn)
+        self._pending = calls
+        self._seen = len(messages) + 1  # + the assistant turn written now
+        step = {"reasoning": out["reasoning"] or None, "content": out["text"].strip()}
+        if not calls:
+            return Step(**step)
+        return Step(**step, call_text=_call_text(calls[0]), call_id=calls[0]["id"],
+                    calls_not_run=tuple(_call_text(c) for c in calls[1:]))  # fmt: skip
+
+    def _extend_wire(self, messages: Sequence[dict[str, Any]]) -> None:
+        """Append the loop's new turns (the first call: system and user; later: one tool turn per call)."""
+        if not self.wire:
+            for m in messages:
+                if m["role"] not in ("system", "user"):
+                    raise CompleterError(f"EndpointCompleter starts from system/user turns, got {m['role']}")
+                self.wire.append({"role": m["role"], "content": m["content"]})
+            if self.wire and self.wire[0]["role"] == "system":
+                self.wire[0]["content"] += "\n\n" + SYSTEM_NATIVE
+            return
+        new = list(messages[self._seen :])
+        if [m["role"] for m in new] != ["tool"] or not self._pending:
+            raise CompleterError(
+                f"EndpointCompleter continues after one tool turn, got {[m['role'] for m in new]}"
+            )
+        first, *rest = self._pending
+        result = new[0]["content"]
+        if not _object_arguments(first):  # the model reads what it wrote, not the `{}` the history shows
+            result += ARGUMENTS_SHOWN.format(raw=first["function"]["arguments"][:500])
+        self.wire.append({"role": "tool", "tool_call_id": first["id"], "content": result})
+        for c in rest:  # every call of the turn gets its answer (OpenAI requires one per tool_call_id)
+            note = NOT_RUN.format(first=first["function"]["name"] or "unnamed")
+            self.wire.append({"role": "tool", "tool_call_id": c["id"], "content": note})
+        self._pending = []
+
+    def _post(self, payload: dict[str, Any], parse) -> dict[str, Any]:
+        """POST /v1/chat/completions with retries on connection errors, 408/429/5xx and malformed bodies."""
         import httpx
 
-        from cppllm.synth.client import RETRY_STATUS, parse_chat_response
+        from cppllm.synth.client import RETRY_STATUS
 
         c = self.client
-        payload = {
-            **c.generation,
-            "model": c.model,
-            "messages": endpoint_messages(messages, tools),
-            "stop": [TOOL_RESULT],
-        }
-        headers = {"Authorization": f"Bearer {c.api_key}"} if c.api_key else {}
+        payload = {**c.generation, "model": c.model, **payload}
+        headers = {"Authorization": f"Bearer {c.key}"} if c.key else {}
         why = ""
         for attempt in range(c.max_retries + 1):
             try:
@@ -140,20 +276,27 @@ class EndpointCompleter:
                     timeout=c.request_timeout_s,
                 )
                 if r.status_code == 200:
-                    out = parse_chat_response(r.content)
+                    out = parse(r.content)
                     for k in self.usage:
                         self.usage[k] += out["usage"][k]
-                    return split_text(out["text"], out["reasoning"])
-                why = f"HTTP {r.status_code}: {r.text[:200]}"
-                if r.status_code not in RETRY_STATUS:
-                    break
+                    return out
+                why = f"HTTP {r.status_code}: {r.text[:300]}"
+                if r.status_code not in RETRY_STATUS:  # no retry cures a refusal: say what was refused
+                    hint = REFUSED_HINT if "tools" in payload else ""
+                    raise CompleterError(f"the endpoint refused the request ({why}){hint}")
             except httpx.HTTPError as e:
                 why = f"{type(e).__name__}: {e}"
-            except ValueError as e:  # parse_chat_response's malformed body
+            except ValueError as e:  # a body that is no chat completion
                 why = str(e)
             if attempt < c.max_retries:
                 time.sleep(c.backoff_s * 2**attempt)
         raise CompleterError(f"the endpoint gave no turn after {c.max_retries + 1} tries: {why}")
+
+
+def _parse_text(body: bytes) -> dict[str, Any]:
+    from cppllm.synth.client import parse_chat_response
+
+    return parse_chat_response(body)
 
 
 class ReplayCompleter:

@@ -7,7 +7,9 @@ copy and appends a `tool` turn with the result's text cut to `Budget.result_char
 an error result the model can read (and is counted); a turn without a call is the answer and ends the
 run. Budgets: `max_steps` turns, `wall_s` for the whole run, the model's context (`ContextFull`), and each
 tool's own limits (`cppllm.agent.tools.Budget`). The run records every turn (`transcript`), the
-conversation in the chat layout (`messages`, malformed calls kept as `raw_call`) and the final diff.
+conversation in the chat layout (`messages`, malformed calls kept as `raw_call`) and the final diff. A
+completer with native tool calls gives call ids (kept on the call and its `tool` turn) and, for a turn with
+several calls, the ones it did not run (`calls_not_run` in the transcript; one call runs per turn).
 """
 
 from __future__ import annotations
@@ -114,8 +116,15 @@ def run_agent(completer: Any, ws: Workspace, task: str, cfg: AgentConfig = Agent
             messages.append(assistant_message(step, call))
             result = run_tool(ws, call, cfg.budget)
             row["call"] = call.to_dict()
+        if step.call_id is not None:
+            row["call_id"] = step.call_id
+        if step.calls_not_run:
+            row["calls_not_run"] = list(step.calls_not_run)
         observation = truncate(result["text"], cfg.budget.result_chars)
-        messages.append({"role": "tool", "content": observation})
+        tool_msg = {"role": "tool", "content": observation}
+        if step.call_id is not None:
+            tool_msg["tool_call_id"] = step.call_id
+        messages.append(tool_msg)
         transcript.append({**row, "result": result, "observation": observation})
     return AgentResult(
         stop=stop,

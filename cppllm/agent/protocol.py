@@ -43,11 +43,16 @@ class Call:
 
 @dataclass(frozen=True, kw_only=True)
 class Step:
-    """One assistant turn as written: reasoning, content, and the call's raw text (None: an answer)."""
+    """One assistant turn as written: reasoning, content, and the call's raw text (None: an answer).
+
+    An endpoint with native function calling also gives the call's id, and the calls of the same turn
+    beyond the first (one call runs per turn; those are answered "not run")."""
 
     reasoning: str | None
     content: str
     call_text: str | None = None
+    call_id: str | None = None
+    calls_not_run: tuple[str, ...] = ()
 
     @property
     def is_call(self) -> bool:
@@ -123,4 +128,6 @@ def assistant_message(step: Step, call: Call | None) -> dict[str, Any]:
         msg["reasoning"] = step.reasoning
     if call is not None:
         msg["tool_calls"] = [{"type": "function", "function": call.to_dict()}]
+        if step.call_id is not None:
+            msg["tool_calls"][0]["id"] = step.call_id
     return msg

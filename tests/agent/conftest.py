@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ..synth.conftest import scripted_server  # noqa: F401  (a real loopback server answering from a script)
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "agent"
 
 

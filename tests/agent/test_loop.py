@@ -1,16 +1,14 @@
 """The loop: a replayed trajectory reaches a fix (and the run folder records it); a tiny real model's loop
-runs end to end on malformed output without crashing; an OpenAI-compatible server over real HTTP."""
+runs end to end on malformed output without crashing (OpenAI-compatible servers: test_endpoint.py)."""
 
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from cppllm.agent.__main__ import main
-from cppllm.agent.completers import EndpointCompleter, ModelCompleter, ReplayCompleter
+from cppllm.agent.completers import ModelCompleter, ReplayCompleter
 from cppllm.agent.loop import AgentConfig, run_agent
 from cppllm.agent.workspace import Workspace
 
@@ -107,67 +105,6 @@ def test_tiny_model_loop_runs_end_to_end(ring_repo, chat_tok, nudged):
         from cppllm.tokenizer.special import QUERY_TOOL_ID, TOOL_RESULT_ID
 
         assert completer.ids.count(QUERY_TOOL_ID) == 4 and completer.ids.count(TOOL_RESULT_ID) == 3
-
-
-class _ChatServer:
-    """A real HTTP server on loopback speaking the OpenAI chat protocol, answering from a script."""
-
-    def __init__(self, replies):
-        self.replies, self.requests = list(replies), []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, body: dict):
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self):
-                self._send({"object": "list", "data": [{"id": "scripted"}]})
-
-            def do_POST(self):
-                server.requests.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                text = server.replies.pop(0) if server.replies else "done"
-                self._send({"choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                            "usage": {"prompt_tokens": 10, "completion_tokens": 5}})  # fmt: skip
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-
-def test_endpoint_completer_over_real_http(ring_repo):
-    from cppllm.synth.client import ClientConfig
-
-    fix = "    for (std::size_t i = 0; i < count_; ++i) total += data_[(head_ + i) % capacity_];"
-    edit = {"name": "edit", "arguments": {"path": "src/ring.cpp", "start_line": 24, "content": fix}}
-    server = _ChatServer(
-        [
-            'Let me run the tests.<|query_tool|>{"name": "run_tests", "arguments": {}}',
-            "Found it.<|query_tool|>" + json.dumps(edit) + "<|tool_result|>hallucinated",
-            "<|query_tool|>{oops",
-            "Fixed the wrap-around in Ring::sum.",
-        ]
-    )
-    try:
-        client = ClientConfig(endpoint=server.url, model="scripted", max_retries=0, ready_timeout_s=5)
-        completer = EndpointCompleter(client)
-        with Workspace(ring_repo) as ws:
-            res = run_agent(completer, ws, TASK, AgentConfig(max_steps=6))
-    finally:
-        server.httpd.shutdown()
-    assert res.stop == "answer" and res.tool_calls == 2 and res.malformed_calls == 1
-    assert "% capacity_" in res.diff and completer.usage == {"prompt_tokens": 40, "completion_tokens": 20}
-    last = server.requests[-1]
-    assert last["stop"] == ["<|tool_result|>"] and "run_tests" in last["messages"][0]["content"]
-    assert last["messages"][3]["content"].startswith("<|tool_result|>sanitizer:")
-    assert last["messages"][4]["content"].startswith("Found it.<|query_tool|>")
 
 
 def test_cli_errors_are_clean(ring_repo, tmp_path, capsys):

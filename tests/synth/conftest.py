@@ -41,6 +41,7 @@ class ScriptedServer:
     def __init__(self, answer: Callable[[dict, int], tuple[int, bytes, float]]):
         self.answer = answer
         self.requests: list[dict] = []
+        self.headers: list[dict[str, str]] = []  # the HTTP headers of each chat request
         self.in_flight = self.max_in_flight = 0  # concurrent requests the server saw
         self._lock = threading.Lock()
         server = self
@@ -64,6 +65,7 @@ class ScriptedServer:
                 req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with server._lock:
                     server.requests.append(req)
+                    server.headers.append(dict(self.headers))
                     n = len(server.requests)
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)

@@ -4,6 +4,7 @@ dropped with a counted reason, never lost; the server's token usage is recorded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -48,13 +49,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def real_server(tmp_path_factory):
-    pytest.importorskip("fastapi")
-    pytest.importorskip("uvicorn")
-    model = tmp_path_factory.mktemp("tiny_llama")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "CUDA_VISIBLE_DEVICES": ""}
-    subprocess.run([sys.executable, "-c", MAKE_MODEL, str(model)], check=True, env=env, timeout=180)
+@contextlib.contextmanager
+def serving(model: Path, env: dict[str, str]):
+    """`transformers serve` on a free loopback port (CPU) -> its URL, until the block ends; its log is
+    MODEL/server.log. Other model folders can be served by the same process (the request names them)."""
     port = _free_port()
     log = (model / "server.log").open("wb")  # noqa: SIM115 - the server writes to it until teardown
     argv = ["serve", "--host", "127.0.0.1", "--port", str(port), "--device", "cpu", str(model)]
@@ -76,7 +74,7 @@ def real_server(tmp_path_factory):
                     f"transformers serve did not start:\n{(model / 'server.log').read_text()[-2000:]}"
                 )
             time.sleep(0.5)
-        yield url, str(model)
+        yield url
     finally:
         proc.terminate()
         try:
@@ -84,6 +82,20 @@ def real_server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+SERVE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "CUDA_VISIBLE_DEVICES": ""}
+
+
+@pytest.fixture(scope="module")
+def real_server(tmp_path_factory):
+    pytest.importorskip("fastapi")
+    pytest.importorskip("uvicorn")
+    model = tmp_path_factory.mktemp("tiny_llama")
+    env = {**os.environ, **SERVE_ENV}
+    subprocess.run([sys.executable, "-c", MAKE_MODEL, str(model)], check=True, env=env, timeout=180)
+    with serving(model, env) as url:
+        yield url, str(model)
 
 
 @pytest.mark.slow  # ~1.5 min on 2 busy cores, most of it the server start (make test-slow)
