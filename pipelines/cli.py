@@ -47,7 +47,10 @@ D = DataRunConfig  # the flags' defaults are the config's
 
 
 def build_parser(m: Milestone) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=f"python -m pipelines.{m.name}", description=m.description)
+    # no prefix matching: `--synthetic-api-key SECRET` must not be read as `--synthetic-api-key-env SECRET`
+    p = argparse.ArgumentParser(
+        prog=f"python -m pipelines.{m.name}", description=m.description, allow_abbrev=False
+    )
     a = p.add_argument
     a("--output", type=Path, default=Path(f"data/{m.name}"), help="output folder (docs/, stats.json, ...)")
     a("--source", action="append", default=None, metavar="NAME_OR_PATH",

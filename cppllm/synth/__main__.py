@@ -110,7 +110,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _add_generate(sub, kind: str, help: str) -> None:
-    g = sub.add_parser(kind, help=help)
+    g = sub.add_parser(kind, help=help, allow_abbrev=False)  # `--api-key X` is no `--api-key-env X`
     g.add_argument(
         "--endpoint", required=True, help="OpenAI-compatible server base URL, e.g. http://127.0.0.1:8000"
     )

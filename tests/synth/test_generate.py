@@ -204,3 +204,21 @@ def test_killed_run_resumes_without_paying_twice(tmp_path: Path, scripted_server
     assert _stats(out)["kept"] == 8
     # the request in flight when it was killed may be paid twice, nothing else
     assert len(srv.requests) <= 8 + 1, (killed_at, len(srv.requests))
+
+
+def test_api_key_on_the_command_line_is_refused_not_read_as_a_variable_name(capsys):
+    """`--api-key SECRET` is no flag (keys come from `--api-key-env`'s variable): argparse must not take it
+    for an abbreviation of `--api-key-env`, which would use the secret as a variable name."""
+    import pytest
+
+    from cppllm.synth.__main__ import main
+    from pipelines.cli import build_parser
+    from pipelines.sources import M2
+
+    with pytest.raises(SystemExit) as e:
+        main(["textbooks", "--endpoint", "http://127.0.0.1:9", "--model", "m", "--n", "1", "--out", "o",
+              "--api-key", "sk-secret"])  # fmt: skip
+    assert e.value.code == 2 and "unrecognized arguments: --api-key" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        build_parser(M2).parse_args(["--synthetic-api-key", "sk-secret"])
+    assert "unrecognized arguments: --synthetic-api-key" in capsys.readouterr().err
