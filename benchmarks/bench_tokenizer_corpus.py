@@ -123,9 +123,10 @@ class Project:
         return f"{DEBIAN}/{src[:4] if src.startswith('lib') else src[0]}/{self.where}"
 
 
-def projects() -> list[Project]:
+def projects(table: str = PROJECTS_TABLE) -> list[Project]:
+    """The projects of a table in `PROJECTS_TABLE`'s format."""
     out = []
-    for line in PROJECTS_TABLE.splitlines():
+    for line in table.splitlines():
         if line.strip() and not line.startswith("#"):
             name, split, where, *sha = line.split()
             assert split in SPLITS, line
@@ -249,17 +250,18 @@ def write_parquet(rows: list[dict], path: Path) -> None:
         pq.write_table(pa.table(cols), tmp)
 
 
-def build(cache: Path, only: set[str] | None = None) -> dict:
-    """Fetch and write every project (held-out splits first, so their files are never trained on)."""
+def build(cache: Path, pinned: list[Project], only: set[str] | None = None) -> dict:
+    """Fetch and write every project (held-out splits first, so their files are never trained on);
+    `only`: rebuild these even when done. Returns `corpus.json`'s content."""
     from tqdm import tqdm
 
     from cppllm.atomic import write_text
 
     report_path = cache / "corpus.json"
     report = json.loads(report_path.read_text()) if report_path.is_file() else {}
-    report = {k: v for k, v in report.items() if k in {p.name for p in projects()}}
+    report = {k: v for k, v in report.items() if k in {p.name for p in pinned}}
     seen: set[str] = set()
-    order = sorted(projects(), key=lambda p: SPLITS[::-1].index(p.split))  # test, dev, train
+    order = sorted(pinned, key=lambda p: SPLITS[::-1].index(p.split))  # test, dev, train
     for p in tqdm(order, desc="projects", unit="project"):
         out = cache / "docs" / p.split / f"{p.name}.parquet"
         done = report.get(p.name, {})
@@ -271,6 +273,7 @@ def build(cache: Path, only: set[str] | None = None) -> dict:
         except (OSError, ValueError, subprocess.CalledProcessError) as e:
             print(f"error: {p.name}: {e}", file=sys.stderr)
             report[p.name] = {"split": p.split, "where": p.where, "error": str(e)}
+            write_text(report_path, json.dumps(report, indent=1))
             continue
         write_parquet(rows, out)
         report[p.name] = {
@@ -301,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in projects():
             print(f"{p.name:<16}{p.split:<7}{p.url}  {p.sha256 or '(files on this machine)'}")
         return 0
-    report = build(args.cache, set(args.rebuild) if args.rebuild else None)
+    report = build(args.cache, projects(), set(args.rebuild) if args.rebuild else None)
     print(f"{'project':<16}{'split':<7}{'files':>7}{'MB':>8}  dropped")
     for split in SPLITS:
         for name, r in report.items():
