@@ -124,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
         "--per-project-chars", type=int, default=0, help="cap on each training project's sample (0: none)"
     )
     ap.add_argument("--stage2-chars", type=int, default=10_000_000, help="of which stage 2 reads")
+    ap.add_argument(
+        "--short-lines",
+        type=int,
+        default=None,
+        help="stage-2 chunks take the short lines after a line (superbpe.chunk_pattern; 0: one line each)",
+    )
     ap.add_argument("--save", type=Path, help="write each tokenizer to DIR/sw<K>/")
     ap.add_argument("--tokenizer", type=Path, nargs="+", help="measure these saved tokenizers, no training")
     ap.add_argument("--no-speed", action="store_true", help="skip the encode-speed measurement")
@@ -133,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     from machine import machine_line
 
     from cppllm.tokenizer.baselines import baseline
-    from cppllm.tokenizer.superbpe import add_superwords
+    from cppllm.tokenizer.superbpe import DEFAULT_SHORT_LINES, add_superwords
     from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 
     print(machine_line())
@@ -179,15 +185,17 @@ def main(argv: list[str] | None = None) -> int:
         + f"\nsample: {sum(map(len, texts)) / 1e6:.1f} M chars"
         + (f", at most {args.per_project_chars / 1e6:g} M per project" if args.per_project_chars else "")
     )
+    short_lines = DEFAULT_SHORT_LINES if args.short_lines is None else args.short_lines
     for k in args.superwords:
         t0 = time.perf_counter()
         tok = train_tokenizer(texts, args.vocab_size - k)
         if k:
-            tok = add_superwords(tok, sample(texts, args.stage2_chars), k)
+            tok = add_superwords(tok, sample(texts, args.stage2_chars), k, short_lines=short_lines)
         secs = time.perf_counter() - t0
         print(
             f"\n-- {tok.vocab_size} tokens = stage 1 {args.vocab_size - k} + {k} superwords "
-            f"(stage 2 on {args.stage2_chars / 1e6:g} M chars; trained in {secs:.0f} s)"
+            f"(stage 2 on {args.stage2_chars / 1e6:g} M chars, short lines <= {short_lines} chars joined; "
+            f"trained in {secs:.0f} s)"
         )
         if args.save:
             tok.save(args.save / f"sw{k}")
