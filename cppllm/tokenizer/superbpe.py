@@ -5,8 +5,11 @@ so tokens stay inside words, then, from a transition point in the vocabulary on,
 join frequent multi-word sequences ("return 0;\\n", "#include <", "const std::string&"). Here stage 1 is
 the tokenizer `train.py` already trains (the C++ regex of `regex.py`); stage 2 runs on its token ids:
 
-1. every training text is cut into *chunks*, one line each with its line break and the next line's
-   indentation (:data:`CHUNK_PATTERN`): superwords never span two lines;
+1. every training text is cut into *chunks* (:func:`chunk_pattern`): a line with its line break and the
+   next line's indentation, plus up to :data:`MAX_SHORT_LINES` following lines of at most `short_lines`
+   characters (`}`, `{`, `};`, `else`), so `;\n}\n` and `)\n{\n` can become superwords; a superword never
+   spans a longer line. Measured on projects never trained on (README): one line per chunk 1.165x fewer
+   tokens than cl100k_base, with the short lines after it 1.18x;
 2. each distinct chunk is encoded with the stage-1 tokenizer, counted, and classic BPE runs on those id
    sequences: the most frequent adjacent pair becomes a new token, `n_merges` times (a pair must occur
    `min_frequency` times; :data:`MAX_PARTS` stage-1 tokens at most per superword, so stage 2 does not
@@ -29,16 +32,31 @@ from collections.abc import Iterable
 
 from cppllm.tokenizer.tokenizer import CppTokenizer, _byte_decoder
 
-# A line with its line break(s) and the next line's indentation; else the rest of the text.
-CHUNK_PATTERN = r"[^\n]*(?:\n[^\S\n]*)+|[^\n]+"  # every character is in exactly one chunk: lossless
 MAX_PARTS = 6  # stage-1 tokens per superword at most
+MAX_SHORT_LINES = 4  # short lines joined to a chunk at most (bounds a chunk: tiktoken's BPE is per chunk)
+DEFAULT_SHORT_LINES = 4  # characters of a line that joins the chunk before it (0: one line per chunk)
 
 
-def chunk_counts(tok: CppTokenizer, texts: Iterable[str]) -> Counter:
+def chunk_pattern(short_lines: int = DEFAULT_SHORT_LINES) -> str:
+    """Stage 2's chunks: a line with its line break(s) and the next line's indentation, then up to
+    :data:`MAX_SHORT_LINES` lines of at most `short_lines` characters, each with its line break(s); else
+    the rest of the text. Every character is in exactly one chunk, so the split is lossless."""
+    if short_lines < 0:
+        raise ValueError(f"short_lines must be >= 0, got {short_lines}")
+    line = r"[^\n]*(?:\n[^\S\n]*)+"
+    if short_lines:
+        line += rf"(?:[^\n]{{1,{short_lines}}}(?:\n[^\S\n]*)+){{0,{MAX_SHORT_LINES}}}"
+    return line + r"|[^\n]+"
+
+
+CHUNK_PATTERN = chunk_pattern()
+
+
+def chunk_counts(tok: CppTokenizer, texts: Iterable[str], pattern: str = CHUNK_PATTERN) -> Counter:
     """Stage-1 id sequences of the texts' chunks, counted (distinct chunks are encoded once)."""
     import regex
 
-    pat = regex.compile(CHUNK_PATTERN)
+    pat = regex.compile(pattern)
     lines: Counter = Counter()
     for text in texts:
         lines.update(pat.findall(text))
@@ -121,14 +139,21 @@ def learn_merges(
 
 
 def add_superwords(
-    tok: CppTokenizer, texts: Iterable[str], n_merges: int, *, min_frequency: int = 2
+    tok: CppTokenizer,
+    texts: Iterable[str],
+    n_merges: int,
+    *,
+    min_frequency: int = 2,
+    short_lines: int = DEFAULT_SHORT_LINES,
 ) -> CppTokenizer:
     """Stage 2 on `tok` (stage 1): a tokenizer with up to `n_merges` superword tokens after its vocabulary
-    and the chunk pre-tokenizer. Its vocabulary is `tok.vocab_size + n_merges` (fewer if pairs run out)."""
+    and the chunk pre-tokenizer (:func:`chunk_pattern`). Its vocabulary is `tok.vocab_size + n_merges`
+    (fewer if pairs run out)."""
     token_bytes = {i: tok.token_to_bytes(i) for i in range(tok.vocab_size)}
     n_stage1 = tok.vocab_size
+    pattern = chunk_pattern(short_lines)
     learn_merges(  # extends token_bytes with the superwords
-        chunk_counts(tok, texts), n_merges, token_bytes, min_frequency=min_frequency
+        chunk_counts(tok, texts, pattern), n_merges, token_bytes, min_frequency=min_frequency
     )
     enc = {b: c for c, b in _byte_decoder().items()}
 
@@ -140,7 +165,7 @@ def add_superwords(
     for i in range(n_stage1, max(token_bytes) + 1):
         vocab[s(i)] = i
     spec["model"]["merges"] = closure_merges(vocab)
-    spec["pre_tokenizer"]["pretokenizers"][0]["pattern"] = {"Regex": CHUNK_PATTERN}
+    spec["pre_tokenizer"]["pretokenizers"][0]["pattern"] = {"Regex": pattern}
     return CppTokenizer.load_json(json.dumps(spec))
 
 

@@ -48,11 +48,14 @@ def train_from_data(
     heldout_projects: float = DEFAULT_HELDOUT_PROJECTS,
     superwords: int = 0,
     superword_chars: int = SUPERWORD_CHARS,
+    superword_short_lines: int | None = None,
 ) -> tuple[CppTokenizer, dict]:
     """Train on the train split of `data`; returns the tokenizer and a record of the run.
 
     `superwords=K`: stage 1 learns `vocab_size - K` tokens inside the regex's pieces, stage 2 adds K
-    superword tokens across them (`superbpe.py`) from a `superword_chars` sample of the same split.
+    superword tokens across them (`superbpe.py`) from a `superword_chars` sample of the same split;
+    `superword_short_lines`: lines of at most that many characters join the chunk before them (None: the
+    default of `superbpe.py`; 0: one line per chunk).
 
     `normalize=None` normalizes raw source trees (as the pipeline would) and leaves documents as they are.
     `exclude_val=(val_fraction, split_seed)`: leave out the documents the `.bin` writer puts in val
@@ -77,11 +80,13 @@ def train_from_data(
     )
     if stats["docs"] == 0:
         raise ValueError(f"no training documents found in {data}")
-    if superwords:
-        from cppllm.tokenizer.superbpe import add_superwords
+    from cppllm.tokenizer.superbpe import DEFAULT_SHORT_LINES, add_superwords
 
+    short_lines = DEFAULT_SHORT_LINES if superword_short_lines is None else superword_short_lines
+    if superwords:
         budget = superword_chars if max_chars is None else min(max_chars, superword_chars)
-        tok = add_superwords(tok, sample_texts(data, max_chars=budget, **split), superwords)
+        texts = sample_texts(data, max_chars=budget, **split)
+        tok = add_superwords(tok, texts, superwords, short_lines=short_lines)
     info = {
         "data": str(data),
         "vocab_size": tok.vocab_size,
@@ -91,6 +96,7 @@ def train_from_data(
         "heldout_projects_fraction": heldout_projects,
         "heldout_projects": held_projects,
         "superwords": superwords,
+        **({"superword_short_lines": short_lines} if superwords else {}),
         "seed": seed,
         "shr": shr,
         "min_frequency": min_frequency,
@@ -144,6 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--superwords", type=int, default=0, help="superword tokens of a second BPE stage (SuperBPE; 0: none)"
     )
+    ap.add_argument(
+        "--superword-short-lines",
+        type=int,
+        default=None,
+        help="lines of at most N characters join the superword chunk before them ('}', 'else'; 0: one line "
+        "per chunk; default: superbpe.DEFAULT_SHORT_LINES)",
+    )
     ap.add_argument("--seed", type=int, default=0, help="seed of the deterministic training sample")
     ap.add_argument("--shr", choices=SHR_MODES, default=DEFAULT_SHR, help="how the regex cuts '>>'")
     ap.add_argument("--min-frequency", type=int, default=2, help="minimum pair count for a merge")
@@ -181,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             heldout=args.heldout_fraction,
             heldout_projects=args.heldout_projects_fraction,
             superwords=args.superwords,
+            superword_short_lines=args.superword_short_lines,
             seed=args.seed,
             shr=args.shr,
             min_frequency=args.min_frequency,

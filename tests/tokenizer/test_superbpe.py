@@ -7,12 +7,13 @@ import json
 from collections import Counter
 
 import pytest
+import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cppllm.pipeline.clean.normalize import normalize
 from cppllm.tokenizer.regex import pretokenize
-from cppllm.tokenizer.superbpe import CHUNK_PATTERN, add_superwords, learn_merges
+from cppllm.tokenizer.superbpe import CHUNK_PATTERN, add_superwords, chunk_pattern, learn_merges
 from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 from cppllm.tokenizer.train import main as train_main
 
@@ -67,3 +68,19 @@ def test_train_cli_superwords(tmp_path, texts):
     tok = CppTokenizer.load(out)
     info = json.loads((out / "tokenizer_train.json").read_text())
     assert info["superwords"] == 200 and tok.vocab_size == 800 and tok.pattern() == CHUNK_PATTERN
+
+
+def test_chunks_join_short_lines_losslessly():
+    text = "void f()\n{\nreturn 1;\n}\n\nint x;\n};\n}\n}\n}\n}\n}\n}\nlast"
+    chunks = regex.findall(chunk_pattern(4), text)
+    assert chunks == ["void f()\n{\n", "return 1;\n}\n\n", "int x;\n};\n}\n}\n}\n", "}\n}\n}\n", "last"]
+    assert regex.findall(chunk_pattern(0), text)[:3] == ["void f()\n", "{\n", "return 1;\n"]
+
+
+def test_superwords_span_a_short_line_only_when_asked(texts, super_tok):
+    def crosses_lines(tok: CppTokenizer) -> int:  # superwords with a line break inside, text after it
+        words = [tok.decode([i]) for i in range(900, tok.vocab_size)]
+        return sum(bool(regex.search(r"\n\s*\S", w)) for w in words)
+
+    assert crosses_lines(super_tok) > 5  # `;\n}\n`, `)\n{\n`
+    assert crosses_lines(add_superwords(train_tokenizer(texts, 900), texts, 300, short_lines=0)) == 0

@@ -1,0 +1,158 @@
+"""Tokenizer design variants, measured on the corpus's dev projects (never on its test projects).
+
+    python benchmarks/bench_tokenizer_variants.py --corpus /work/tokdata --regex default nolead camel
+    python benchmarks/bench_tokenizer_variants.py --corpus /work/tokdata --superwords 8000 --short-lines 0 4 8
+
+The exploration behind the defaults of `cppllm.tokenizer` (README, tokenizer section): each variant is
+trained on the same sample of the corpus's `train` projects (`bench_tokenizer_corpus.py`) and measured on
+its `dev` projects; `bench_tokenizer_xproject.py --eval test` then reports the chosen settings once on
+the `test` projects. One line per variant: bytes/token, tiktoken gpt2 / cl100k_base tokens per ours (all
+dev projects, then cl100k per project). Variants:
+
+- `--regex`: `default` (`cppllm.tokenizer.regex`); `nolead` (no punctuator glued before a name or
+  number: `(x` is `(` `x`); `nolead-noqual` (also `std::vector` as `std` `::` `vector`); `camel` (a name
+  is cut into its words: `m_collidableIndex` is `m` `_collidable` `Index`).
+- `--dedup-lines file`: each training file without its repeated lines (counts distinct lines per file).
+- `--superwords K` with `--max-parts` (stage-1 tokens per superword) and `--short-lines` (stage-2
+  chunks take the short lines after a line; `superbpe.chunk_pattern`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+REGEXES = ("default", "nolead", "nolead-noqual", "camel")
+# the words of a name: `_` joins the next word, upper-case runs, Capitalized or lower-case words, digits
+CAMEL_NAME = r"_*(?:[\p{Lu}]+(?![\p{Ll}])|[\p{Lu}]?[\p{Ll}\p{M}]+|[\p{Lu}]|[\p{N}]+|\$)"
+
+
+def regex_variant(name: str) -> str:
+    """The pre-tokenizer pattern of a variant (`default`: the library's own)."""
+    from cppllm.tokenizer import regex as R
+
+    if name == "default":
+        return R.cpp_pattern()
+    lead = "" if name.startswith("nolead") else R.LEAD + "?"
+    ident = {"camel": CAMEL_NAME, "nolead-noqual": R._NAME}.get(name, R.QUALIFIED_NAME)
+    ops = R._MULTI_OPS_LONG + R._MULTI_OPS_SHORT
+    brackets = "(?:[" + R.BRACKETS + "]|>(?!>*=))"  # the default `>>` policy, "closer"
+    pieces = [
+        R.NEWLINE,
+        r" ?(?:" + R.COMMENT + r")" + R.NL,
+        R.DIRECTIVE,
+        R.STRING_PREFIX,
+        R.ESCAPE,
+        r" ?" + lead + R.PP_NUMBER + R.NL,
+        r" ?" + lead + ident + R.NL,
+        r" ?(?:" + "|".join(ops) + r")" + R.NL,
+        r" ?" + brackets + r"(?: ?" + brackets + r")*" + R.NL,
+        r" ?" + R.SINGLE + R.NL,
+        R.SPACE,
+        R.OTHER,
+    ]
+    return "|".join(f"(?:{p})" for p in pieces)
+
+
+def train_stage1(texts: list[str], vocab_size: int, pattern: str):
+    """`train_tokenizer` with another pre-tokenizer pattern (same trainer settings)."""
+    from tokenizers import Regex, pre_tokenizers, trainers
+
+    from cppllm.tokenizer import tokenizer as T
+    from cppllm.tokenizer.special import SPECIAL_TOKENS
+
+    tk = T.build_empty()
+    tk.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(pattern), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=2,
+        special_tokens=list(SPECIAL_TOKENS.values()),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tk.train_from_iterator(texts, trainer=trainer)
+    return T.CppTokenizer(tk)
+
+
+def dedup_lines(texts: list[str]) -> list[str]:
+    """Each text without the lines it already had (first occurrences kept, in order)."""
+    out = []
+    for t in texts:
+        seen: set[str] = set()
+        out.append("".join(x for x in t.splitlines(keepends=True) if not (x in seen or seen.add(x))))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, required=True, help="bench_tokenizer_corpus.py's --cache folder")
+    ap.add_argument("--regex", nargs="+", choices=REGEXES, default=["default"], help="pre-tokenizer variants")
+    ap.add_argument("--vocab-size", type=int, default=32000, help="total vocabulary, specials included")
+    ap.add_argument("--max-chars", type=int, default=100_000_000, help="training sample (characters)")
+    ap.add_argument("--per-project-chars", type=int, default=3_000_000, help="cap per training project")
+    ap.add_argument("--dedup-lines", choices=("none", "file"), default="none", help="training text variant")
+    ap.add_argument("--superwords", type=int, nargs="+", default=[0], help="stage-2 tokens (0: none)")
+    ap.add_argument("--stage2-chars", type=int, nargs="+", default=[10_000_000], help="stage 2's sample")
+    ap.add_argument("--max-parts", type=int, nargs="+", default=[6], help="stage-1 tokens per superword")
+    ap.add_argument("--short-lines", type=int, nargs="+", default=[4], help="superbpe.chunk_pattern")
+    args = ap.parse_args(argv)
+
+    from bench_tokenizer_xproject import load_projects, sample, training_sample
+    from machine import machine_line
+
+    from cppllm.tokenizer import superbpe
+    from cppllm.tokenizer.baselines import baseline
+
+    print(machine_line())
+    held = load_projects(sorted((args.corpus / "docs" / "dev").glob("*.parquet")))
+    train = load_projects(sorted((args.corpus / "docs" / "train").glob("*.parquet")))
+    if not held or not train:
+        print(f"skipped: no corpus at {args.corpus} (run bench_tokenizer_corpus.py --cache DIR first)")
+        return 0
+    base = {
+        n: {p: sum(len(baseline(n).encoding.encode_ordinary(t)) for t in ts) for p, ts in held.items()}
+        for n in ("gpt2", "cl100k_base")
+    }
+    nbytes = sum(len(t.encode()) for ts in held.values() for t in ts)
+    texts = training_sample(train, args.max_chars, args.per_project_chars)
+    if args.dedup_lines == "file":
+        texts = dedup_lines(texts)
+    print(
+        f"train: {len(train)} projects, sample {sum(map(len, texts)) / 1e6:.1f} M chars "
+        f"(<= {args.per_project_chars / 1e6:g} M per project, dedup lines: {args.dedup_lines}); "
+        f"dev: {', '.join(held)} ({nbytes / 1e6:.1f} MB)"
+    )
+    grid = itertools.product(args.regex, args.superwords, args.stage2_chars, args.max_parts, args.short_lines)
+    for rx, k, s2, parts, short in grid:
+        t0 = time.perf_counter()
+        tok = train_stage1(texts, args.vocab_size - k, regex_variant(rx))
+        if k:
+            superbpe.MAX_PARTS = parts  # read by learn_merges at call time
+            tok = superbpe.add_superwords(tok, sample(texts, s2), k, short_lines=short)
+        ours = {p: sum(map(len, tok.encode_batch(ts))) for p, ts in held.items()}
+        total = sum(ours.values())
+        per = " ".join(f"{p} {base['cl100k_base'][p] / n:.3f}" for p, n in ours.items())
+        stage2 = f" stage 2 on {s2 / 1e6:g} M, max parts {parts}, short lines {short}" if k else ""
+        print(
+            f"regex {rx}, {k} superwords{stage2}: {nbytes / total:.3f} bytes/token, "
+            f"{sum(base['gpt2'].values()) / total:.3f}x gpt2, {sum(base['cl100k_base'].values()) / total:.3f}x "
+            f"cl100k  [cl100k: {per}]  ({time.perf_counter() - t0:.0f} s)",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""The tokenizer benchmark's multi-project corpus: pinned downloads checked, vendored code and copies of
+held-out files never reach the train split, texts normalized as the pipeline does."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import sys
+import tarfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from cppllm.pipeline.clean.normalize import normalize
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_tokenizer_corpus.py"
+OWN = "namespace lib {\n    int f(int x) {\n        return x + 1;   \n    }\n}\n"
+SHARED = "#pragma once\nstruct Shared { int v; };\n"
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_tokenizer_corpus", BENCH)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up by name
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _tarball(path: Path, files: dict[str, str]) -> str:
+    with tarfile.open(path, "w:gz") as tf:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"lib-1.0/{name}")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_train_split_gets_own_normalized_code_only(tmp_path):
+    bench = _bench()
+    held = tmp_path / "held"
+    held.mkdir()
+    (held / "shared.h").write_text(SHARED)
+    files = {"src/f.cpp": OWN, "third_party/z/z.cpp": "int z();\n", "src/shared.h": SHARED, "README": "hi\n"}
+    sha = _tarball(tmp_path / "lib-1.0.tar.gz", files)
+    pinned = bench.projects(
+        f"held test local:{held}/*\nlib train file://{tmp_path}/lib-1.0.tar.gz {sha}\n"
+        f"bad train file://{tmp_path}/lib-1.0.tar.gz {'0' * 64}\n"
+    )
+    cache = tmp_path / "cache"
+    report = bench.build(cache, pinned)
+
+    assert report["held"]["files"] == 1
+    lib = report["lib"]
+    assert lib["files"] == 1 and lib["dropped"] == {"duplicate": 1, "vendored": 1}
+    rows = pq.read_table(cache / "docs" / "train" / "lib.parquet").to_pylist()
+    assert [(r["path"], r["text"]) for r in rows] == [("src/f.cpp", normalize(OWN))]
+    assert "sha256" in report["bad"]["error"] and not (cache / "docs" / "train" / "bad.parquet").exists()
+    # a rerun reuses what is done (no download: the tarball may be gone) and keeps the held-out digests
+    (tmp_path / "lib-1.0.tar.gz").unlink()
+    again = bench.build(cache, [p for p in pinned if p.name != "bad"])
+    assert again["lib"]["files"] == 1 and "bad" not in again
