@@ -59,9 +59,25 @@ def sample(texts: list[str], max_chars: int) -> list[str]:
     return out
 
 
-def training_sample(train: dict[str, list[str]], max_chars: int, per_project: int) -> list[str]:
-    """`max_chars` of the training projects: each capped at `per_project` characters (0: no cap), then a
-    uniform sample of what is left."""
+def cap_arg(value: str) -> int | str:
+    """`--per-project-chars`: a number of characters (0: no cap) or `auto` (`data.balanced_cap`)."""
+    return value if value == "auto" else int(value)
+
+
+def project_cap(train: dict[str, list[str]], max_chars: int, per_project: int | str) -> int:
+    """The cap in characters: `auto` is the product's default (`cppllm.tokenizer.data.balanced_cap`, the
+    cap at which the capped projects just fill `max_chars`); 0: none."""
+    if per_project != "auto":
+        return int(per_project)
+    from cppllm.tokenizer.data import balanced_cap
+
+    return balanced_cap([sum(map(len, ts)) for ts in train.values()], max_chars) or 0
+
+
+def training_sample(train: dict[str, list[str]], max_chars: int, per_project: int | str) -> list[str]:
+    """`max_chars` of the training projects: each capped at `per_project` characters (0: no cap; `auto`:
+    `project_cap`), then a uniform sample of what is left."""
+    per_project = project_cap(train, max_chars, per_project)
     pools = [sample(ts, per_project) if per_project else ts for ts in train.values()]
     return sample([t for ts in pools for t in ts], max_chars)
 
@@ -121,7 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--max-chars", type=int, default=30_000_000, help="training sample (characters)")
     ap.add_argument(
-        "--per-project-chars", type=int, default=0, help="cap on each training project's sample (0: none)"
+        "--per-project-chars",
+        type=cap_arg,
+        default=0,
+        help="cap on each training project's sample (0: none; auto: the cap at which the capped projects "
+        "just fill --max-chars, as `python -m cppllm.tokenizer.train` does)",
     )
     ap.add_argument("--stage2-chars", type=int, default=10_000_000, help="of which stage 2 reads")
     ap.add_argument(
@@ -178,12 +198,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n-- {path}: {tok.vocab_size} tokens")
             measure(tok, held, base_tokens, cl100k, not args.no_speed)
         return 0
-    texts = training_sample(train, args.max_chars, args.per_project_chars)
+    cap = project_cap(train, args.max_chars, args.per_project_chars)
+    texts = training_sample(train, args.max_chars, cap)
     print(
         f"train projects ({len(train)}, {sum(sum(map(len, v)) for v in train.values()) / 1e6:.0f} M chars): "
         + ", ".join(f"{k} {sum(map(len, v)) / 1e6:.1f}" for k, v in train.items())
         + f"\nsample: {sum(map(len, texts)) / 1e6:.1f} M chars"
-        + (f", at most {args.per_project_chars / 1e6:g} M per project" if args.per_project_chars else "")
+        + (f", at most {cap / 1e6:g} M per project ({args.per_project_chars})" if cap else "")
     )
     short_lines = DEFAULT_SHORT_LINES if args.short_lines is None else args.short_lines
     for k in args.superwords:

@@ -36,6 +36,7 @@ EMBEDDED = "embedded"
 DEFAULT_HELDOUT = 0.05  # fraction of documents never used for training, kept for the report
 DEFAULT_HELDOUT_PROJECTS = 0.05  # fraction of whole projects (trees, repositories) never used for training
 SPLITS = ("train", "heldout", "heldout_projects")
+AUTO = "auto"  # `sample_texts(max_project_chars=AUTO)`: the cap that balances projects within the budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,15 +296,19 @@ def sample_texts(
     exclude_val: tuple[float, int] | None = None,
     val_by_source: bool = False,
     held_projects: Iterable[str] = (),
+    max_project_chars: int | str | None = AUTO,
 ) -> Iterator[str]:
-    """Training texts: the train split (never a held-out file or project), sampled uniformly by key to about `max_chars` characters.
+    """Training texts: the train split (never a held-out file or project), sampled by key to about `max_chars` characters.
 
-    With a budget, a first streamed pass counts the train split's characters to set the sampling rate,
-    so the sample is spread over the whole corpus (not its first files). `normalize` applies the
-    pipeline's normalizer to each text (for raw source trees). `held_projects` (`heldout_projects`) are
-    left out whole. `exclude_val` = (val_fraction, split_seed) of the `.bin` writer leaves out the model's
-    val documents (`ModelVal`; `val_by_source` when each source gets its own `.bin`). `stats` gets
-    `docs`/`chars`/`val_docs_excluded`/`val_grouping`.
+    With a budget, a first streamed pass counts each project's characters in the train split to set the
+    sampling rates, so the sample is spread over the whole corpus (not its first files) and no project
+    gives more than `max_project_chars` (`AUTO`: `balanced_cap`, the level at which the capped projects
+    just fill the budget; None or 0: no cap, one uniform rate). Within a project the sample is uniform by
+    key. `normalize` applies the pipeline's normalizer to each text (for raw source trees).
+    `held_projects` (`heldout_projects`) are left out whole. `exclude_val` = (val_fraction, split_seed) of
+    the `.bin` writer leaves out the model's val documents (`ModelVal`; `val_by_source` when each source
+    gets its own `.bin`). `stats` gets `docs`/`chars`/`val_docs_excluded`/`val_grouping`, and with a cap
+    `project_cap` (characters) and `projects_capped`.
     """
     norm = _normalizer() if normalize else None
     model_val = None
@@ -322,12 +327,15 @@ def sample_texts(
         if stats is not None:  # only a whole pass counts (the sampling pass may stop at the budget)
             stats["val_docs_excluded"] = excluded
 
-    rate = 1.0
-    if max_chars is not None:
-        total = sum(len(d.text) for d in train_docs())
-        rate = min(1.0, max_chars / total) if total else 1.0
+    rates: dict[str, float] = {}  # per project; a missing project is taken whole
+    if max_chars is not None or max_project_chars not in (None, 0, AUTO):
+        totals: dict[str, int] = {}
+        for d in train_docs():
+            totals[d.project_name] = totals.get(d.project_name, 0) + len(d.text)
+        rates = _project_rates(totals, max_chars, max_project_chars, stats)
     used_docs = used_chars = 0
     for d in train_docs():
+        rate = rates.get(d.project_name, 1.0)
         if rate < 1.0 and hash01(d.key, f"cppllm-tokenizer-sample-{seed}") >= rate:
             continue
         if max_chars is not None and used_chars >= max_chars:
@@ -338,6 +346,35 @@ def sample_texts(
         if stats is not None:
             stats.update(docs=used_docs, chars=used_chars)
         yield text
+
+
+def balanced_cap(totals: Iterable[int], budget: int) -> int | None:
+    """The per-project cap at which the capped projects just fill `budget` characters (water filling:
+    projects under it are taken whole, the larger ones give the same share each); None when everything
+    fits."""
+    sizes = sorted(totals)
+    left = budget
+    for i, size in enumerate(sizes):
+        if size * (len(sizes) - i) > left:
+            return max(1, left // (len(sizes) - i))
+        left -= size
+    return None
+
+
+def _project_rates(
+    totals: dict[str, int], max_chars: int | None, cap: int | str | None, stats: dict | None
+) -> dict[str, float]:
+    """Each project's sampling rate: first its cap (`sample_texts`), then one rate for the budget."""
+    if cap == AUTO:
+        cap = balanced_cap(totals.values(), max_chars) if max_chars is not None else None
+    elif isinstance(cap, str):
+        raise ValueError(f"max_project_chars must be a number of characters, None or {AUTO!r}, not {cap!r}")
+    capped = {p: min(n, cap) if cap else n for p, n in totals.items()}
+    total = sum(capped.values())
+    rate = min(1.0, max_chars / total) if max_chars is not None and total else 1.0
+    if stats is not None and cap:
+        stats.update(project_cap=cap, projects_capped=sum(n > cap for n in totals.values()))
+    return {p: rate * capped[p] / n for p, n in totals.items() if n}
 
 
 def _normalizer():

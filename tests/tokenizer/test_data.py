@@ -8,6 +8,7 @@ import pytest
 from cppllm.pipeline.split import assign_split
 from cppllm.tokenizer.data import (
     Doc,
+    balanced_cap,
     is_heldout,
     is_raw_source,
     iter_docs,
@@ -79,6 +80,40 @@ def test_sample_is_deterministic_within_budget_and_never_heldout(tmp_path, docs)
     everything = list(sample_texts(tmp_path / "docs.parquet", max_chars=None, heldout=0.2))
     assert sum(map(len, everything)) == train_total
     assert not held_texts & set(everything) - {d.text for d in docs if not is_heldout(d.key, 0.2)}
+
+
+def test_balanced_cap_fills_the_budget():
+    assert balanced_cap([10, 100, 100], 110) == 50  # the small one whole, the others 50 each
+    assert balanced_cap([10, 100, 100], 30) == 10
+    assert balanced_cap([10, 100, 100], 210) is None  # everything fits: no cap
+    assert balanced_cap([], 5) is None
+
+
+def test_sample_balances_projects_within_the_budget(tmp_path):
+    """A project much larger than the others does not make most of the sample (a per-project cap)."""
+    big = [Doc(f"big/f{i}.cpp", f"int big{i}() {{ return {i}; }}\n" * 20) for i in range(300)]
+    small = [Doc(f"small/f{i}.cpp", f"int small{i}() {{ return {i}; }}\n" * 20) for i in range(30)]
+    write_docs_parquet(big + small, tmp_path / "docs.parquet")
+    small_chars = sum(len(d.text) for d in small)
+    budget = 2 * small_chars  # the small project is taken whole, the big one fills the rest
+
+    def sampled(**kw) -> tuple[list[str], dict]:
+        stats: dict = {}
+        return list(sample_texts(tmp_path / "docs.parquet", heldout=0.0, stats=stats, **kw)), stats
+
+    balanced, stats = sampled(max_chars=budget)
+    small_texts = {d.text for d in small}
+    assert small_texts <= set(balanced)
+    assert stats["projects_capped"] == 1 and stats["project_cap"] == budget - small_chars
+    assert budget * 0.8 < stats["chars"] <= budget + len(big[0].text)
+    uniform, stats = sampled(max_chars=budget, max_project_chars=None)
+    assert len(small_texts & set(uniform)) < 0.5 * len(small)  # a fifth of it, as of the big one
+    assert "project_cap" not in stats
+    capped, stats = sampled(max_chars=None, max_project_chars=10_000)  # a fixed cap, no budget
+    per_project = {p: sum(len(t) for t in capped if t.startswith(f"int {p}")) for p in ("big", "small")}
+    assert stats["project_cap"] == 10_000 and all(6000 < n < 14_000 for n in per_project.values())
+    with pytest.raises(ValueError, match="max_project_chars"):
+        sampled(max_chars=budget, max_project_chars="most")
 
 
 def test_sample_normalizes_on_request(tmp_path):

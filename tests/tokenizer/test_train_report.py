@@ -71,6 +71,27 @@ def test_train_cli_leaves_out_the_model_val_split(pipeline_out, tmp_path, cpp_sa
         train_main([*args, "--exclude-val-fraction", "1.5"])
 
 
+def test_train_cli_caps_each_project(tmp_path):
+    """`--max-project-chars`: a large project does not crowd the others out of the sample; recorded."""
+    big = [Doc(f"big/f{i}.cpp", f"int big{i}() {{ return {i} + x; }}\n" * 30) for i in range(200)]
+    small = [Doc(f"small/f{i}.cpp", f"long small{i}(long y) {{ return y * {i}; }}\n" * 30) for i in range(20)]
+    write_docs_parquet(big + small, tmp_path / "data" / "docs" / "00000.parquet")
+    small_chars = sum(len(d.text) for d in small)
+    budget = 2 * small_chars
+    args = ["--data", str(tmp_path / "data"), "--vocab-size", "600", "--quiet", "--heldout-fraction", "0"]
+    args += ["--heldout-projects-fraction", "0", "--max-chars", str(budget)]
+    assert train_main([*args, "--out", str(tmp_path / "auto")]) == 0
+    info = json.loads((tmp_path / "auto" / "tokenizer_train.json").read_text())
+    assert info["max_project_chars"] == "auto" and info["projects_capped"] == 1
+    assert info["project_cap"] == budget - small_chars  # the small project whole, as much of the big one
+    assert 0.8 * budget < info["train_chars"] <= budget + len(big[0].text)
+    assert train_main([*args, "--out", str(tmp_path / "none"), "--max-project-chars", "0"]) == 0
+    info = json.loads((tmp_path / "none" / "tokenizer_train.json").read_text())
+    assert info["max_project_chars"] is None and info["project_cap"] is None
+    with pytest.raises(SystemExit):
+        train_main([*args, "--out", str(tmp_path / "x"), "--max-project-chars", "-5"])
+
+
 def test_train_cli_errors(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert train_main(["--data", str(tmp_path / "empty"), "--out", str(tmp_path / "o"), "--quiet"]) == 1
