@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--short-lines", type=int, nargs="+", default=[4], help="superbpe.chunk_pattern")
     args = ap.parse_args(argv)
 
-    from bench_tokenizer_xproject import load_projects, project_cap, sample, training_sample
+    from bench_tokenizer_xproject import as_docs, load_projects, project_cap, sample, training_sample
     from machine import machine_line
 
     from cppllm.tokenizer import superbpe
@@ -194,8 +194,11 @@ def main(argv: list[str] | None = None) -> int:
         train = {p: dedup_project_lines(ts) for p, ts in train.items()}
     cap = project_cap(train, args.max_chars, args.per_project_chars)
     texts = training_sample(train, args.max_chars, cap)
+    project_of = {t: p for p, t in as_docs(train, texts)}
     if args.dedup_lines == "file":
-        texts = dedup_lines(texts)
+        deduped = dedup_lines(texts)
+        project_of = {d: project_of[t] for d, t in zip(deduped, texts, strict=True)}
+        texts = deduped
     stage1_texts = weight_comments(texts, args.comment_weight)
     print(
         f"train: {len(train)} projects, sample {sum(map(len, texts)) / 1e6:.1f} M chars "
@@ -209,10 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         tok = train_stage1(stage1_texts, args.vocab_size - k, regex_variant(rx))
         if k:
             superbpe.MAX_PARTS = parts  # read by learn_merges at call time
-            s2_texts = (
-                sample(texts, s2) if args.stage2_sample == "uniform" else training_sample(train, s2, "auto")
+            s2_docs = (
+                [(project_of[t], t) for t in sample(texts, s2)]
+                if args.stage2_sample == "uniform"
+                else as_docs(train, training_sample(train, s2, "auto"))
             )
-            tok = superbpe.add_superwords(tok, s2_texts, k, short_lines=short)
+            tok = superbpe.add_superwords(tok, s2_docs, k, short_lines=short)
         ours = {p: sum(map(len, tok.encode_batch(ts))) for p, ts in held.items()}
         total = sum(ours.values())
         per = " ".join(f"{p} {base['cl100k_base'][p] / n:.3f}" for p, n in ours.items())

@@ -59,6 +59,12 @@ def sample(texts: list[str], max_chars: int) -> list[str]:
     return out
 
 
+def as_docs(train: dict[str, list[str]], texts: list[str]) -> list[tuple[str, str]]:
+    """`(project, text)` for texts of the training projects (stage 2 scores pairs by project)."""
+    project_of = {t: p for p, ts in train.items() for t in ts}
+    return [(project_of[t], t) for t in texts]
+
+
 def cap_arg(value: str) -> int | str:
     """`--per-project-chars`: a number of characters (0: no cap) or `auto` (`data.balanced_cap`)."""
     return value if value == "auto" else int(value)
@@ -211,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         tok = train_tokenizer(texts, args.vocab_size - k)
         if k:
-            tok = add_superwords(tok, sample(texts, args.stage2_chars), k, short_lines=short_lines)
+            docs = as_docs(train, sample(texts, args.stage2_chars))
+            tok = add_superwords(tok, docs, k, short_lines=short_lines)
         secs = time.perf_counter() - t0
         print(
             f"\n-- {tok.vocab_size} tokens = stage 1 {args.vocab_size - k} + {k} superwords "

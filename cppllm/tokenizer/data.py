@@ -285,7 +285,12 @@ class ModelVal:
         return {part: plan.grouping for part, plan in sorted(self.plans.items())}
 
 
-def sample_texts(
+def sample_texts(data: str | os.PathLike, **kw) -> Iterator[str]:
+    """The texts of :func:`sample_docs` (same arguments)."""
+    return (text for _, text in sample_docs(data, **kw))
+
+
+def sample_docs(
     data: str | os.PathLike,
     *,
     max_chars: int | None,
@@ -297,8 +302,9 @@ def sample_texts(
     val_by_source: bool = False,
     held_projects: Iterable[str] = (),
     max_project_chars: int | str | None = AUTO,
-) -> Iterator[str]:
-    """Training texts: the train split (never a held-out file or project), sampled by key to about `max_chars` characters.
+) -> Iterator[tuple[str, str]]:
+    """Training documents as `(project, text)`: the train split (never a held-out file or project),
+    sampled by key to about `max_chars` characters.
 
     With a budget, a first streamed pass counts each project's characters in the train split to set the
     sampling rates, so the sample is spread over the whole corpus (not its first files) and no project
@@ -345,7 +351,7 @@ def sample_texts(
         used_chars += len(text)
         if stats is not None:
             stats.update(docs=used_docs, chars=used_chars)
-        yield text
+        yield d.project_name, text
 
 
 def balanced_cap(totals: Iterable[int], budget: int) -> int | None:

@@ -3,8 +3,10 @@
 Reads the pipeline's documents (`DIR/docs/*.parquet`, jsonl, a raw source tree, or `embedded`), streams
 the train split (held-out documents are never seen) through a deterministic sample of about
 `--max-chars` characters, balanced over projects (`--max-project-chars`), into the HF `tokenizers` Rust
-BPE trainer, and writes `OUT/tokenizer.json` plus `OUT/tokenizer_train.json` (the settings and what was
-used, read back by the report).
+BPE trainer for the first `--spread-from` tokens, learns the rest of stage 1 with pairs ranked by how
+many projects use them (`merges.py`), then the `--superwords` (`superbpe.py`), and writes
+`OUT/tokenizer.json` plus `OUT/tokenizer_train.json` (the settings and what was used, read back by the
+report).
 """
 
 from __future__ import annotations
@@ -23,15 +25,19 @@ from cppllm.tokenizer.data import (
     DEFAULT_HELDOUT_PROJECTS,
     heldout_projects_of,
     is_raw_source,
+    sample_docs,
     sample_texts,
 )
-from cppllm.tokenizer.regex import DEFAULT_SHR, SHR_MODES
+from cppllm.tokenizer.merges import SPREAD_FROM, extend
+from cppllm.tokenizer.regex import DEFAULT_SHR, SHR_MODES, cpp_pattern
+from cppllm.tokenizer.special import N_SPECIAL
 from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 
 TRAIN_INFO_FILE = "tokenizer_train.json"
 DEFAULT_VOCAB_SIZE = 32000  # incl. special tokens; the data run's `--vocab-size` default too
 DEFAULT_MAX_CHARS = 2_000_000_000  # training budget in characters
 SUPERWORD_CHARS = 50_000_000  # stage 2's sample (pure Python BPE over distinct lines)
+SPREAD_CHARS = 100_000_000  # stage 1's spread-ranked part (pure Python BPE over distinct pieces)
 
 
 def train_from_data(
@@ -52,6 +58,7 @@ def train_from_data(
     superword_chars: int = SUPERWORD_CHARS,
     superword_short_lines: int | None = None,
     max_project_chars: int | str | None = AUTO,
+    spread_from: int = SPREAD_FROM,
 ) -> tuple[CppTokenizer, dict]:
     """Train on the train split of `data`; returns the tokenizer and a record of the run.
 
@@ -59,6 +66,10 @@ def train_from_data(
     superword tokens across them (`superbpe.py`) from a `superword_chars` sample of the same split;
     `superword_short_lines`: lines of at most that many characters join the chunk before them (None: the
     default of `superbpe.py`; 0: one line per chunk).
+
+    `spread_from`: stage 1 learns its first `spread_from` tokens with the Rust trainer (plain pair counts),
+    the rest over the regex's pieces with pairs ranked by project spread (`merges.py`) on a sample of
+    `SPREAD_CHARS` (0: all by plain count). Superwords are always ranked by spread.
 
     `max_project_chars`: no project (source tree, repository) gives more characters to a sample (`AUTO`:
     the cap at which the capped projects just fill the budget, `data.balanced_cap`; None: one uniform
@@ -85,19 +96,30 @@ def train_from_data(
         from tqdm import tqdm
 
         texts = tqdm(texts, desc="tokenizer: reading docs", unit="doc", mininterval=2)
-    tok = train_tokenizer(
-        texts, vocab_size - superwords, shr=shr, min_frequency=min_frequency, show_progress=show_progress
-    )
+    stage1 = vocab_size - superwords
+    base = min(stage1, max(spread_from, N_SPECIAL + 256)) if spread_from else stage1
+    tok = train_tokenizer(texts, base, shr=shr, min_frequency=min_frequency, show_progress=show_progress)
     if stats["docs"] == 0:
         raise ValueError(f"no training documents found in {data}")
     from cppllm.tokenizer.superbpe import DEFAULT_SHORT_LINES, add_superwords
 
+    stats1: dict = {}
+    if base < stage1:  # stage 1 goes on with pairs ranked by project spread
+        docs = _docs_sample(data, SPREAD_CHARS, max_chars, stats1, split)
+        tok = extend(
+            tok,
+            docs,
+            stage1 - tok.vocab_size,
+            pattern=cpp_pattern(shr),
+            min_frequency=min_frequency,
+            show_progress=show_progress,
+            desc="tokenizer: stage 1 by spread",
+        )
     short_lines = DEFAULT_SHORT_LINES if superword_short_lines is None else superword_short_lines
+    stats2: dict = {}
     if superwords:
-        budget = superword_chars if max_chars is None else min(max_chars, superword_chars)
-        stats2: dict = {}
-        texts = sample_texts(data, max_chars=budget, stats=stats2, **split)
-        tok = add_superwords(tok, texts, superwords, short_lines=short_lines)
+        docs = _docs_sample(data, superword_chars, max_chars, stats2, split)
+        tok = add_superwords(tok, docs, superwords, short_lines=short_lines, show_progress=show_progress)
     info = {
         "data": str(data),
         "vocab_size": tok.vocab_size,
@@ -112,6 +134,13 @@ def train_from_data(
         "project_cap": stats.get("project_cap"),  # characters; None: no project was capped
         "projects_capped": stats.get("projects_capped", 0),
         **({"superword_project_cap": stats2.get("project_cap")} if superwords else {}),
+        **({"superword_scoring": _scoring(stats2["projects"])} if superwords else {}),
+        "spread_from": base if stats1 else None,  # stage-1 tokens by plain count; None: all of them
+        **(
+            {"spread_chars": stats1["chars"], "spread_scoring": _scoring(stats1["projects"])}
+            if stats1
+            else {}
+        ),
         "seed": seed,
         "shr": shr,
         "min_frequency": min_frequency,
@@ -133,6 +162,22 @@ def train_from_data(
         "hash": tok.hash(),
     }
     return tok, info
+
+
+def _docs_sample(data, budget: int, max_chars: int | None, stats: dict, split: dict) -> list[tuple[str, str]]:
+    """`(project, text)` documents of a sample of at most `budget` characters (and `max_chars`), balanced
+    over projects like stage 1's; `stats` gets `sample_docs`'s figures and `projects`."""
+    budget = budget if max_chars is None else min(max_chars, budget)
+    docs = list(sample_docs(data, max_chars=budget, stats=stats, **split))
+    stats["projects"] = len({project for project, _ in docs})
+    return docs
+
+
+def _scoring(projects: int) -> str:
+    """How stage 2 ranked pairs (`superbpe.spread_score`), for `tokenizer_train.json`."""
+    if projects > 1:
+        return f"count outside the top project ({projects} projects)"
+    return "plain count (one project: no project to leave out)"
 
 
 def write_info(out: Path, info: dict) -> None:
@@ -188,6 +233,13 @@ def main(argv: list[str] | None = None) -> int:
         help="most characters one project (tree, repository) gives to the training sample; 'auto' (default): "
         "the cap at which the capped projects just fill --max-chars; 0: no cap (one uniform rate)",
     )
+    ap.add_argument(
+        "--spread-from",
+        type=int,
+        default=SPREAD_FROM,
+        help="stage-1 tokens learned by plain pair count (Rust trainer); the rest rank pairs by how many "
+        "projects use them (merges.py). 0: all by plain count",
+    )
     ap.add_argument("--seed", type=int, default=0, help="seed of the deterministic training sample")
     ap.add_argument("--shr", choices=SHR_MODES, default=DEFAULT_SHR, help="how the regex cuts '>>'")
     ap.add_argument("--min-frequency", type=int, default=2, help="minimum pair count for a merge")
@@ -215,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--heldout-fraction must be in [0, 1)")
     if not 0 <= args.heldout_projects_fraction < 1:
         ap.error("--heldout-projects-fraction must be in [0, 1)")
+    if args.spread_from < 0:
+        ap.error("--spread-from must be >= 0")
     if not 0 <= args.exclude_val_fraction < 1:
         ap.error("--exclude-val-fraction must be in [0, 1)")
     try:
@@ -227,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             superwords=args.superwords,
             superword_short_lines=args.superword_short_lines,
             max_project_chars=args.max_project_chars or None,
+            spread_from=args.spread_from,
             seed=args.seed,
             shr=args.shr,
             min_frequency=args.min_frequency,
@@ -240,9 +295,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     path = tok.save(args.out)
     write_info(args.out, info)
+    superwords = ""
+    if info["superwords"]:
+        superwords = f", {info['superwords']} superwords (pairs ranked by {info['superword_scoring']})"
     print(
-        f"wrote {path}: vocab {tok.vocab_size}, {info['train_docs']} docs / {info['train_chars']:,} chars "
-        f"in {info['seconds']} s"
+        f"wrote {path}: vocab {tok.vocab_size}{superwords}, "
+        f"{info['train_docs']} docs / {info['train_chars']:,} chars in {info['seconds']} s"
     )
     return 0
 

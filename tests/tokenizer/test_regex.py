@@ -145,6 +145,20 @@ def test_comments(text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
+        ("//" + "-" * 72 + "\nint x;", ["//", "-" * 72 + "\n", "int", " x", ";"]),
+        ("/" * 40 + "\n", ["/" * 40 + "\n"]),
+        ("/**" + "*" * 20 + "\n", ["/**", "*" * 20 + "\n"]),
+        ("// ====== x", ["//", " ======", " x"]),
+        ("x-- - --y; a == b", ["x", "--", " -", " --", "y", ";", " a", " ==", " b"]),  # short runs: operators
+    ],
+)
+def test_decorative_rules_are_one_piece(text, expected):
+    assert pretokenize(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
         # Normalized code: the line break is glued to the token that ends the line.
         ("a;\nb", ["a", ";\n", "b"]),
         ("int f() {\nreturn 0;\n}\n", ["int", " f", "() {\n", "return", " 0", ";\n", "}\n"]),

@@ -4,7 +4,7 @@ regex's pieces, and fewer tokens than the same vocabulary spent on stage 1 alone
 from __future__ import annotations
 
 import json
-from collections import Counter
+import re
 
 import pytest
 import regex
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cppllm.pipeline.clean.normalize import normalize
 from cppllm.tokenizer.regex import pretokenize
-from cppllm.tokenizer.superbpe import CHUNK_PATTERN, add_superwords, chunk_pattern, learn_merges
+from cppllm.tokenizer.superbpe import CHUNK_PATTERN, add_superwords, chunk_pattern
 from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 from cppllm.tokenizer.train import main as train_main
 
@@ -23,18 +23,13 @@ def texts(cpp_sample) -> list[str]:
     return [normalize(t) for t in list(cpp_sample.values())[::2]]  # half the sample: a quicker test
 
 
+def as_docs(texts: list[str]) -> list[tuple[str, str]]:
+    return [(f"project{i % 3}", t) for i, t in enumerate(texts)]
+
+
 @pytest.fixture(scope="module")
 def super_tok(texts) -> CppTokenizer:
-    return add_superwords(train_tokenizer(texts, 900), texts, 300)
-
-
-def test_learn_merges_on_id_sequences():
-    token_bytes = {1: b"a", 2: b"b", 3: b"c", 4: b"ab"}
-    chunks = Counter({(1, 2, 3): 5, (1, 2): 3, (3, 3): 1})
-    merges = learn_merges(chunks, 2, token_bytes)
-    # (1, 2) is already the token "ab": reused, no new slot; then "ab"+"c" is new (id 5)
-    assert merges[0] == (1, 2, 4) and merges[1] == (4, 3, 5) and token_bytes[5] == b"abc"
-    assert learn_merges(Counter({(1, 3): 1}), 5, dict(token_bytes), min_frequency=2) == []
+    return add_superwords(train_tokenizer(texts, 900), as_docs(texts), 300)
 
 
 def test_superwords_cross_pieces_and_save_tokens(texts, super_tok):
@@ -68,6 +63,8 @@ def test_train_cli_superwords(tmp_path, texts):
     tok = CppTokenizer.load(out)
     info = json.loads((out / "tokenizer_train.json").read_text())
     assert info["superwords"] == 200 and tok.vocab_size == 800 and tok.pattern() == CHUNK_PATTERN
+    # a jsonl document without a repository is its own project: pairs are ranked across documents
+    assert re.fullmatch(r"count outside the top project \((\d+) projects\)", info["superword_scoring"])
 
 
 def test_chunks_join_short_lines_losslessly():
@@ -83,4 +80,4 @@ def test_superwords_span_a_short_line_only_when_asked(texts, super_tok):
         return sum(bool(regex.search(r"\n\s*\S", w)) for w in words)
 
     assert crosses_lines(super_tok) > 5  # `;\n}\n`, `)\n{\n`
-    assert crosses_lines(add_superwords(train_tokenizer(texts, 900), texts, 300, short_lines=0)) == 0
+    assert crosses_lines(add_superwords(train_tokenizer(texts, 900), as_docs(texts), 300, short_lines=0)) == 0
