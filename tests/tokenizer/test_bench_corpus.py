@@ -61,3 +61,23 @@ def test_train_split_gets_own_normalized_code_only(tmp_path):
     (tmp_path / "lib-1.0.tar.gz").unlink()
     again = bench.build(cache, [p for p in pinned if p.name != "bad"])
     assert again["lib"]["files"] == 1 and "bad" not in again
+
+
+def test_pinned_table_is_well_formed():
+    """Every pinned row parses, names are unique, each Debian file is named after its source package and
+    carries a sha256, and the splits hold what the README says (81 train, 6 dev, 7 test)."""
+    bench = _bench()
+    pinned = bench.projects()
+    names = [p.name for p in pinned]
+    assert len(names) == len(set(names))
+    splits = {s: sum(p.split == s for p in pinned) for s in bench.SPLITS}
+    assert splits == {"train": 81, "dev": 6, "test": 7}
+    for p in pinned:
+        if p.where.startswith("local:"):
+            assert not p.sha256, p
+            continue
+        assert len(p.sha256) == 64 and int(p.sha256, 16) >= 0, p
+        if not p.where.startswith("pypi:"):
+            src, file = p.where.split("/")
+            assert file.startswith(f"{src}_") and ".orig." in file, p
+            assert p.url.startswith(f"{bench.DEBIAN}/") and p.url.endswith(p.where), p
