@@ -2,9 +2,19 @@
 
     python benchmarks/bench_tokenizer_variants.py --corpus /work/tokdata --regex default nolead camel
     python benchmarks/bench_tokenizer_variants.py --corpus /work/tokdata --superwords 8000 --short-lines 0 4 8
-    python benchmarks/bench_tokenizer_variants.py --corpus /work/tokdata --stage1-sample product \
-        --stage2-sample product --stage2-chars 50000000 --superwords 8000 --regex norule default \
-        --spread-from 0 4000 --superword-scoring count spread --superword-units pieces whole
+
+The README's ablation, one step at a time (32K = 24,000 stage 1 + 8,000 superwords, `train.py`'s own
+samples: 100 M chars for stage 1, 50 M for stage 2; each run prints one line per step):
+
+    A="--corpus /work/tokdata --train /work/tokdata/train37 --stage1-sample product --stage2-sample product
+       --max-chars 100000000 --stage2-chars 50000000 --superwords 8000"
+    # 1. the earlier default (no RULE piece, superword chunks piece by piece, pairs by count), 2. + whole
+    python benchmarks/bench_tokenizer_variants.py $A --regex norule --superword-scoring count \
+        --superword-units pieces whole
+    # 3. + superword pairs by spread, 4. + RULE piece
+    python benchmarks/bench_tokenizer_variants.py $A --regex norule default
+    # 5. + stage 1 by spread after its first 4,000 tokens (the library's defaults)
+    python benchmarks/bench_tokenizer_variants.py $A --spread-from 4000
 
 The exploration behind the defaults of `cppllm.tokenizer` (README, tokenizer section): each variant is
 trained on the same sample of the corpus's `train` projects (`bench_tokenizer_corpus.py`) and measured on
