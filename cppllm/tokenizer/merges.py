@@ -34,6 +34,7 @@ from tqdm import tqdm
 from cppllm.tokenizer.tokenizer import CppTokenizer, _byte_decoder
 
 SPREAD_FROM = 4000  # stage-1 tokens learned by plain count (HF's Rust trainer) before spread ranking
+SCORINGS = ("spread", "count")  # `learn_merges(scoring=...)`; "count" (classic BPE) is for the ablation only
 
 Pair = tuple[int, int]
 
@@ -52,10 +53,16 @@ def with_pattern(tok: CppTokenizer, pattern: str) -> CppTokenizer:
     return CppTokenizer.load_json(json.dumps(spec))
 
 
-def unit_counts(tok: CppTokenizer, docs: Iterable[tuple[str, str]], pattern: str) -> Counter:
+def unit_counts(
+    tok: CppTokenizer, docs: Iterable[tuple[str, str]], pattern: str, *, whole: bool = True
+) -> Counter:
     """`(project, ids)` of the `pattern` matches (units) of `(project, text)` documents, counted. Each
     distinct unit is encoded once with `tok`'s vocabulary over the whole unit (`tok` behind `pattern`); a
-    unit of one token has no pair and is left out."""
+    unit of one token has no pair and is left out.
+
+    `whole=False` is for the ablation benchmark only (`bench_tokenizer_variants.py --superword-units
+    pieces`): each unit is encoded by `tok` as it is, cut by `tok`'s own pre-tokenizer (stage 1's regex
+    pieces), the earlier behaviour of the superwords."""
     import regex
 
     pat = regex.compile(pattern)
@@ -63,7 +70,8 @@ def unit_counts(tok: CppTokenizer, docs: Iterable[tuple[str, str]], pattern: str
     for project, text in docs:
         units.update((project, unit) for unit in pat.findall(text))
     distinct = sorted({unit for _, unit in units})
-    ids = dict(zip(distinct, with_pattern(tok, pattern).encode_batch(distinct), strict=True))
+    encoder = with_pattern(tok, pattern) if whole else tok
+    ids = dict(zip(distinct, encoder.encode_batch(distinct), strict=True))
     out: Counter = Counter()
     for (project, unit), n in units.items():
         seq = ids[unit]
@@ -81,16 +89,23 @@ def learn_merges(
     min_frequency: int = 2,
     show_progress: bool = False,
     desc: str = "tokenizer: merges",
+    scoring: str = "spread",
 ) -> list[tuple[int, int, int]]:
     """BPE over `(project, id sequence)` counts: `(left, right, new_id)` for each merge, best
     :func:`spread_score` first, until `n_merges` new tokens or no pair scores `min_frequency`. A merge whose
     bytes already are a token reuses that id (no new slot). `max_parts`: most units of the starting ids in
-    one token (None: no limit). `token_bytes` is extended in place."""
+    one token (None: no limit). `token_bytes` is extended in place.
+
+    `scoring="count"` is for the ablation benchmark only (`bench_tokenizer_variants.py
+    --superword-scoring count`): pairs ranked by their plain count over all projects (classic BPE)."""
+    if scoring not in SCORINGS:
+        raise ValueError(f"scoring must be one of {SCORINGS}, not {scoring!r}")
     keys = list(counts)
     words = [list(seq) for _, seq in keys]
     projects = [project for project, _ in keys]
     freqs = list(counts.values())
-    n_projects = len(set(projects))
+    # spread_score over one project is the plain count: "count" scores as if all were one project
+    n_projects = len(set(projects)) if scoring == "spread" else 1
     limit = max_parts or float("inf")
     parts = [[1] * len(w) for w in words]  # starting ids inside each position's token
     by_bytes = {b: i for i, b in token_bytes.items()}
@@ -193,19 +208,24 @@ def extend(
     min_frequency: int = 2,
     show_progress: bool = False,
     desc: str = "tokenizer: merges",
+    scoring: str = "spread",
+    whole: bool = True,
 ) -> CppTokenizer:
     """`tok` with up to `n_merges` more tokens learned from the `pattern` units of `(project, text)`
-    documents (:func:`unit_counts`, :func:`learn_merges`), `pattern` as its pre-tokenizer."""
+    documents (:func:`unit_counts`, :func:`learn_merges`), `pattern` as its pre-tokenizer. `scoring` and
+    `whole` are the ablation benchmark's knobs (:func:`learn_merges`, :func:`unit_counts`); keep the
+    defaults."""
     token_bytes = {i: tok.token_to_bytes(i) for i in range(tok.vocab_size)}
     n_before = tok.vocab_size
     learn_merges(  # extends token_bytes with the new tokens
-        unit_counts(tok, docs, pattern),
+        unit_counts(tok, docs, pattern, whole=whole),
         n_merges,
         token_bytes,
         max_parts=max_parts,
         min_frequency=min_frequency,
         show_progress=show_progress,
         desc=desc,
+        scoring=scoring,
     )
     enc = {b: c for c, b in _byte_decoder().items()}
     spec = json.loads(with_pattern(tok, pattern).to_json())

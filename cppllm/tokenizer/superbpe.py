@@ -63,10 +63,14 @@ def add_superwords(
     min_frequency: int = 2,
     short_lines: int = DEFAULT_SHORT_LINES,
     show_progress: bool = False,
+    scoring: str = "spread",
+    whole: bool = True,
 ) -> CppTokenizer:
     """Stage 2 on `tok` (stage 1) from `(project, text)` documents: a tokenizer with up to `n_merges`
     superword tokens after its vocabulary and the chunk pre-tokenizer (:func:`chunk_pattern`). Its
-    vocabulary is `tok.vocab_size + n_merges` (fewer if pairs run out)."""
+    vocabulary is `tok.vocab_size + n_merges` (fewer if pairs run out). `scoring="count"` (pairs by plain
+    count) and `whole=False` (chunks encoded piece by piece with stage 1's regex) are the earlier behaviour,
+    kept for the ablation benchmark only (`merges.learn_merges`, `merges.unit_counts`)."""
     return extend(
         tok,
         docs,
@@ -76,4 +80,6 @@ def add_superwords(
         min_frequency=min_frequency,
         show_progress=show_progress,
         desc="tokenizer: superwords",
+        scoring=scoring,
+        whole=whole,
     )

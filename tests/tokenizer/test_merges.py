@@ -97,3 +97,46 @@ def test_stage1_by_spread_leaves_one_projects_names_out(tmp_path, texts):
     assert spread.decode(spread.encode(code)) == code
     hf = CppTokenizer.load_json(spread.to_json(), engine="hf")
     assert hf.encode(code) == spread.encode(code)  # the closure merge list: both engines agree
+
+
+# The ablation knobs (bench_tokenizer_variants.py): each must change what it names.
+
+
+def test_scoring_count_is_classic_bpe():
+    token_bytes = {1: b"a", 2: b"b", 3: b"c"}
+    chunks = Counter({("big", (1, 2)): 100, ("q", (1, 2)): 2})
+    chunks.update({(p, (2, 3)): 10 for p in ("big", "q", "r")})
+    assert learn_merges(chunks, 1, dict(token_bytes), scoring="count")[0][:2] == (1, 2)  # 102 against 30
+    assert learn_merges(chunks, 1, dict(token_bytes), scoring="spread")[0][:2] == (2, 3)
+    with pytest.raises(ValueError, match="scoring"):
+        learn_merges(chunks, 1, dict(token_bytes), scoring="counts")
+
+
+def test_units_not_whole_are_encoded_with_stage1_pieces(texts):
+    stage1 = train_tokenizer(texts, 900)
+    docs = as_docs(texts[:40])
+    counts = unit_counts(stage1, docs, CHUNK_PATTERN, whole=False)
+    whole = with_pattern(stage1, CHUNK_PATTERN)
+    differ = {
+        c for _, t in docs for c in regex.findall(CHUNK_PATTERN, t) if whole.encode(c) != stage1.encode(c)
+    }
+    assert differ
+    seqs = {seq for _, seq in counts}
+    assert all(tuple(stage1.encode(c)) in seqs for c in differ if len(stage1.encode(c)) > 1)
+
+
+def test_add_superwords_passes_the_knobs_on(texts):
+    from cppllm.tokenizer.superbpe import add_superwords
+
+    # one project writes `foo_bar();` 200 times, three projects `x = y;` 20 times each
+    docs = [("big", "foo_bar();\n" * 200)] + [(p, "x = y;\n" * 20) for p in ("big", "q", "r")]
+    stage1 = train_tokenizer([t for _, t in docs] + texts[:20], 700)
+    first = {
+        scoring: add_superwords(stage1, docs, 1, scoring=scoring).token_to_bytes(stage1.vocab_size)
+        for scoring in ("count", "spread")
+    }
+    assert first["spread"] in b"x = y;\n" and first["count"] in b"foo_bar();\n"
+    base = add_superwords(stage1, as_docs(texts[:40]), 40)
+    pieces = add_superwords(stage1, as_docs(texts[:40]), 40, whole=False)
+    assert base.vocab_size == pieces.vocab_size
+    assert base.to_json() != pieces.to_json()
