@@ -59,6 +59,7 @@ def train_from_data(
     superword_short_lines: int | None = None,
     max_project_chars: int | str | None = AUTO,
     spread_from: int = SPREAD_FROM,
+    spread_chars: int = SPREAD_CHARS,
 ) -> tuple[CppTokenizer, dict]:
     """Train on the train split of `data`; returns the tokenizer and a record of the run.
 
@@ -69,7 +70,7 @@ def train_from_data(
 
     `spread_from`: stage 1 learns its first `spread_from` tokens with the Rust trainer (plain pair counts),
     the rest over the regex's pieces with pairs ranked by project spread (`merges.py`) on a sample of
-    `SPREAD_CHARS` (0: all by plain count). Superwords are always ranked by spread.
+    `spread_chars` (`spread_from=0`: all by plain count). Superwords are always ranked by spread.
 
     `max_project_chars`: no project (source tree, repository) gives more characters to a sample (`AUTO`:
     the cap at which the capped projects just fill the budget, `data.balanced_cap`; None: one uniform
@@ -105,7 +106,7 @@ def train_from_data(
 
     stats1: dict = {}
     if base < stage1:  # stage 1 goes on with pairs ranked by project spread
-        docs = _docs_sample(data, SPREAD_CHARS, max_chars, stats1, split)
+        docs = _docs_sample(data, spread_chars, max_chars, stats1, split)
         tok = extend(
             tok,
             docs,
@@ -240,6 +241,18 @@ def main(argv: list[str] | None = None) -> int:
         help="stage-1 tokens learned by plain pair count (Rust trainer); the rest rank pairs by how many "
         "projects use them (merges.py). 0: all by plain count",
     )
+    ap.add_argument(
+        "--spread-chars",
+        type=int,
+        default=SPREAD_CHARS,
+        help="sample (characters) of the spread-ranked part of stage 1 (single-threaded Python BPE)",
+    )
+    ap.add_argument(
+        "--superword-chars",
+        type=int,
+        default=SUPERWORD_CHARS,
+        help="sample (characters) of the superword stage (single-threaded Python BPE)",
+    )
     ap.add_argument("--seed", type=int, default=0, help="seed of the deterministic training sample")
     ap.add_argument("--shr", choices=SHR_MODES, default=DEFAULT_SHR, help="how the regex cuts '>>'")
     ap.add_argument("--min-frequency", type=int, default=2, help="minimum pair count for a merge")
@@ -269,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--heldout-projects-fraction must be in [0, 1)")
     if args.spread_from < 0:
         ap.error("--spread-from must be >= 0")
+    if args.spread_chars <= 0 or args.superword_chars <= 0:
+        ap.error("--spread-chars and --superword-chars must be > 0")
     if not 0 <= args.exclude_val_fraction < 1:
         ap.error("--exclude-val-fraction must be in [0, 1)")
     try:
@@ -282,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             superword_short_lines=args.superword_short_lines,
             max_project_chars=args.max_project_chars or None,
             spread_from=args.spread_from,
+            spread_chars=args.spread_chars,
+            superword_chars=args.superword_chars,
             seed=args.seed,
             shr=args.shr,
             min_frequency=args.min_frequency,

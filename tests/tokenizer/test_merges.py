@@ -97,6 +97,15 @@ def test_stage1_by_spread_leaves_one_projects_names_out(tmp_path, texts):
     assert spread.decode(spread.encode(code)) == code
     hf = CppTokenizer.load_json(spread.to_json(), engine="hf")
     assert hf.encode(code) == spread.encode(code)  # the closure merge list: both engines agree
+    # --spread-chars bounds the spread part's sample (a sample by rates; at most one document past it)
+    assert (
+        train_main(
+            [*common, "--out", str(tmp_path / "small"), "--spread-from", "300", "--spread-chars", "20000"]
+        )
+        == 0
+    )
+    small = json.loads((tmp_path / "small" / "tokenizer_train.json").read_text())
+    assert 0 < small["spread_chars"] <= 20000 + max(map(len, texts)) < info["spread_chars"]
 
 
 # The ablation knobs (bench_tokenizer_variants.py): each must change what it names.
