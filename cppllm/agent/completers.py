@@ -14,7 +14,10 @@
     quotes what the model wrote. One call runs per turn: the
     first; every further call of the turn is answered "not run" (OpenAI wants an answer per call id) and
     recorded in the transcript. A server that refuses `tools` is a clear error naming the text protocol,
-    never a silent fallback.
+    never a silent fallback. A request the server refuses as longer than its context (OpenAI's
+    `context_length_exceeded`, vLLM's "maximum context/model length", llama.cpp's
+    `exceed_context_size_error`, TGI's "must be <= N") is `ContextFull`, the loop's `context_full` stop,
+    like our own model's.
   - `text`: the tools and our `<|query_tool|>` protocol explained in the system message, tool results as
     user turns starting with `<|tool_result|>`, for servers without function calling.
   Reuses `cppllm.synth.client` (`ClientConfig` with its API key or key variable, `wait_for_server`,
@@ -27,6 +30,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -105,6 +109,12 @@ NOT_RUN = (
 ARGUMENTS_SHOWN = (
     "\n(the conversation shows this call with arguments {{}} because yours were not a JSON object; "
     "you wrote: {raw})"
+)
+# How OpenAI-compatible servers say a request does not fit the model's context (status 400, 413 or 422).
+CONTEXT_FULL = re.compile(
+    r"context_length_exceeded|maximum context length|maximum model length|exceed_context_size"
+    r"|context size|context window|must be <= \d+|prompt is too long|too many tokens",
+    re.IGNORECASE,
 )
 REFUSED_HINT = (
     "; the request carried the tools as OpenAI `tools` (native function calling): if this server has "
@@ -281,6 +291,8 @@ class EndpointCompleter:
                         self.usage[k] += out["usage"][k]
                     return out
                 why = f"HTTP {r.status_code}: {r.text[:300]}"
+                if r.status_code in (400, 413, 422) and CONTEXT_FULL.search(r.text):
+                    raise ContextFull(f"the endpoint's context is full ({why})")
                 if r.status_code not in RETRY_STATUS:  # no retry cures a refusal: say what was refused
                     hint = REFUSED_HINT if "tools" in payload else ""
                     raise CompleterError(f"the endpoint refused the request ({why}){hint}")

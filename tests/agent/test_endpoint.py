@@ -181,3 +181,27 @@ def test_api_key_flag_is_gone(ring_repo, tmp_path, capsys):
         main(["--run", str(tmp_path / "r"), "--repo", str(ring_repo), "--task", "x", "--policy", "endpoint",
               "--endpoint", "http://127.0.0.1:9", "--api-key", "sekret"])  # fmt: skip
     assert "unrecognized arguments: --api-key" in capsys.readouterr().err
+
+
+def test_a_request_longer_than_the_servers_context_is_a_context_full_stop(
+    ring_repo, scripted_server, tmp_path
+):
+    vllm = (  # vLLM's 400 for a prompt over --max-model-len
+        b'{"object": "error", "message": "This model\'s maximum context length is 4096 tokens. However, you '
+        b'requested 4311 tokens (4055 in the messages, 256 in the completion).", "type": "BadRequestError", '
+        b'"param": null, "code": 400}'
+    )
+    first = _completion("Let me run the tests.", [("call_a", "run_tests", "{}")])
+    server = scripted_server(lambda req, n: (200, first, 0.0) if n == 1 else (400, vllm, 0.0))
+    argv = ["--repo", str(ring_repo), "--task", TASK, "--policy", "endpoint", "--endpoint", server.url]
+    assert main(["--run", str(tmp_path / "run"), *argv]) == 0  # a budget ran out, not an error
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["stop"] == "context_full" and "maximum context length is 4096" in summary["detail"]
+    assert len(server.requests) == 2  # no retry: a longer history never fits better
+
+
+def test_other_refusals_stay_completer_errors(ring_repo, scripted_server, tmp_path):
+    server = scripted_server(lambda req, n: (400, b'{"error": {"message": "unknown model: x"}}', 0.0))
+    argv = ["--repo", str(ring_repo), "--task", TASK, "--policy", "endpoint", "--endpoint", server.url]
+    assert main(["--run", str(tmp_path / "run"), *argv]) == 1
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["stop"] == "completer_error"
