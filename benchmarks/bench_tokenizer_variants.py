@@ -188,9 +188,8 @@ def train_stage1_spread(texts: list[str], docs, vocab_size: int, pattern: str, s
     """Stage 1 as `train.py` trains it: the Rust trainer to `spread_from` tokens, then `merges.extend`
     over `pattern`'s pieces of the `(project, text)` docs with pairs ranked by spread (0: all Rust)."""
     from cppllm.tokenizer import merges
-    from cppllm.tokenizer.special import N_SPECIAL
 
-    base = min(vocab_size, max(spread_from, N_SPECIAL + 256)) if spread_from else vocab_size
+    base = merges.plain_count_tokens(vocab_size, spread_from)
     tok = train_stage1(texts, base, pattern)
     if base < vocab_size:
         tok = merges.extend(tok, docs, vocab_size - tok.vocab_size, pattern=pattern, min_frequency=2)

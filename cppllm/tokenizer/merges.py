@@ -39,6 +39,14 @@ SCORINGS = ("spread", "count")  # `learn_merges(scoring=...)`; "count" (classic 
 Pair = tuple[int, int]
 
 
+def plain_count_tokens(stage1_size: int, spread_from: int) -> int:
+    """How many of stage 1's `stage1_size` tokens the Rust trainer learns by plain count before the rest
+    is ranked by spread: `spread_from` (at least the specials and 256 bytes), all of them when it is 0."""
+    from cppllm.tokenizer.special import N_SPECIAL
+
+    return min(stage1_size, max(spread_from, N_SPECIAL + 256)) if spread_from else stage1_size
+
+
 def spread_score(by_project: dict[str, int], n_projects: int) -> int:
     """A pair's score: its count outside the project where it is most frequent (with one project in the
     sample, its count)."""

@@ -28,9 +28,8 @@ from cppllm.tokenizer.data import (
     sample_docs,
     sample_texts,
 )
-from cppllm.tokenizer.merges import SPREAD_FROM, extend
+from cppllm.tokenizer.merges import SPREAD_FROM, extend, plain_count_tokens
 from cppllm.tokenizer.regex import DEFAULT_SHR, SHR_MODES, cpp_pattern
-from cppllm.tokenizer.special import N_SPECIAL
 from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 
 TRAIN_INFO_FILE = "tokenizer_train.json"
@@ -98,7 +97,7 @@ def train_from_data(
 
         texts = tqdm(texts, desc="tokenizer: reading docs", unit="doc", mininterval=2)
     stage1 = vocab_size - superwords
-    base = min(stage1, max(spread_from, N_SPECIAL + 256)) if spread_from else stage1
+    base = plain_count_tokens(stage1, spread_from)
     tok = train_tokenizer(texts, base, shr=shr, min_frequency=min_frequency, show_progress=show_progress)
     if stats["docs"] == 0:
         raise ValueError(f"no training documents found in {data}")

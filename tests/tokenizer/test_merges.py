@@ -10,20 +10,10 @@ from collections import Counter
 import pytest
 import regex
 
-from cppllm.pipeline.clean.normalize import normalize
 from cppllm.tokenizer.merges import learn_merges, spread_score, unit_counts, with_pattern
 from cppllm.tokenizer.superbpe import CHUNK_PATTERN
 from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
 from cppllm.tokenizer.train import main as train_main
-
-
-@pytest.fixture(scope="module")
-def texts(cpp_sample) -> list[str]:
-    return [normalize(t) for t in list(cpp_sample.values())[::2]]
-
-
-def as_docs(texts: list[str]) -> list[tuple[str, str]]:
-    return [(f"project{i % 3}", t) for i, t in enumerate(texts)]
 
 
 def test_learn_merges_on_id_sequences():
@@ -46,9 +36,9 @@ def test_pairs_of_one_project_lose_to_pairs_spread_over_projects():
     assert spread_score({"big": 100, "q": 2}, 3) == 2 and spread_score({"big": 100}, 1) == 100
 
 
-def test_chunks_are_encoded_whole_as_the_finished_tokenizer_does(texts):
+def test_chunks_are_encoded_whole_as_the_finished_tokenizer_does(texts, docs):
     stage1 = train_tokenizer(texts, 900)
-    docs = as_docs(texts[:40])
+    docs = docs[:40]
     counts = unit_counts(stage1, docs, CHUNK_PATTERN)
     whole = with_pattern(stage1, CHUNK_PATTERN)
     chunk = regex.findall(CHUNK_PATTERN, texts[0])[0]
@@ -121,9 +111,9 @@ def test_scoring_count_is_classic_bpe():
         learn_merges(chunks, 1, dict(token_bytes), scoring="counts")
 
 
-def test_units_not_whole_are_encoded_with_stage1_pieces(texts):
+def test_units_not_whole_are_encoded_with_stage1_pieces(texts, docs):
     stage1 = train_tokenizer(texts, 900)
-    docs = as_docs(texts[:40])
+    docs = docs[:40]
     counts = unit_counts(stage1, docs, CHUNK_PATTERN, whole=False)
     whole = with_pattern(stage1, CHUNK_PATTERN)
     differ = {
@@ -134,18 +124,18 @@ def test_units_not_whole_are_encoded_with_stage1_pieces(texts):
     assert all(tuple(stage1.encode(c)) in seqs for c in differ if len(stage1.encode(c)) > 1)
 
 
-def test_add_superwords_passes_the_knobs_on(texts):
+def test_add_superwords_passes_the_knobs_on(texts, docs):
     from cppllm.tokenizer.superbpe import add_superwords
 
     # one project writes `foo_bar();` 200 times, three projects `x = y;` 20 times each
-    docs = [("big", "foo_bar();\n" * 200)] + [(p, "x = y;\n" * 20) for p in ("big", "q", "r")]
-    stage1 = train_tokenizer([t for _, t in docs] + texts[:20], 700)
+    toy = [("big", "foo_bar();\n" * 200)] + [(p, "x = y;\n" * 20) for p in ("big", "q", "r")]
+    stage1 = train_tokenizer([t for _, t in toy] + texts[:20], 700)
     first = {
-        scoring: add_superwords(stage1, docs, 1, scoring=scoring).token_to_bytes(stage1.vocab_size)
+        scoring: add_superwords(stage1, toy, 1, scoring=scoring).token_to_bytes(stage1.vocab_size)
         for scoring in ("count", "spread")
     }
     assert first["spread"] in b"x = y;\n" and first["count"] in b"foo_bar();\n"
-    base = add_superwords(stage1, as_docs(texts[:40]), 40)
-    pieces = add_superwords(stage1, as_docs(texts[:40]), 40, whole=False)
+    base = add_superwords(stage1, docs[:40], 40)
+    pieces = add_superwords(stage1, docs[:40], 40, whole=False)
     assert base.vocab_size == pieces.vocab_size
     assert base.to_json() != pieces.to_json()

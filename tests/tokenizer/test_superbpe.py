@@ -11,7 +11,6 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cppllm.pipeline.clean.normalize import normalize
 from cppllm.tokenizer.regex import pretokenize
 from cppllm.tokenizer.superbpe import CHUNK_PATTERN, add_superwords, chunk_pattern
 from cppllm.tokenizer.tokenizer import CppTokenizer, train_tokenizer
@@ -19,17 +18,8 @@ from cppllm.tokenizer.train import main as train_main
 
 
 @pytest.fixture(scope="module")
-def texts(cpp_sample) -> list[str]:
-    return [normalize(t) for t in list(cpp_sample.values())[::2]]  # half the sample: a quicker test
-
-
-def as_docs(texts: list[str]) -> list[tuple[str, str]]:
-    return [(f"project{i % 3}", t) for i, t in enumerate(texts)]
-
-
-@pytest.fixture(scope="module")
-def super_tok(texts) -> CppTokenizer:
-    return add_superwords(train_tokenizer(texts, 900), as_docs(texts), 300)
+def super_tok(texts, docs) -> CppTokenizer:
+    return add_superwords(train_tokenizer(texts, 900), docs, 300)
 
 
 def test_superwords_cross_pieces_and_save_tokens(texts, super_tok):
@@ -74,10 +64,10 @@ def test_chunks_join_short_lines_losslessly():
     assert regex.findall(chunk_pattern(0), text)[:3] == ["void f()\n", "{\n", "return 1;\n"]
 
 
-def test_superwords_span_a_short_line_only_when_asked(texts, super_tok):
+def test_superwords_span_a_short_line_only_when_asked(texts, docs, super_tok):
     def crosses_lines(tok: CppTokenizer) -> int:  # superwords with a line break inside, text after it
         words = [tok.decode([i]) for i in range(900, tok.vocab_size)]
         return sum(bool(regex.search(r"\n\s*\S", w)) for w in words)
 
     assert crosses_lines(super_tok) > 5  # `;\n}\n`, `)\n{\n`
-    assert crosses_lines(add_superwords(train_tokenizer(texts, 900), as_docs(texts), 300, short_lines=0)) == 0
+    assert crosses_lines(add_superwords(train_tokenizer(texts, 900), docs, 300, short_lines=0)) == 0
