@@ -310,7 +310,8 @@ def sample_docs(
     sampling rates, so the sample is spread over the whole corpus (not its first files) and no project
     gives more than `max_project_chars` (`AUTO`: `balanced_cap`, the level at which the capped projects
     just fill the budget; None or 0: no cap, one uniform rate). Within a project the sample is uniform by
-    key. `normalize` applies the pipeline's normalizer to each text (for raw source trees).
+    key, and stops at the project's share (rate x its characters): the sample is at most the budget plus
+    one document per project, and every project gets its share whatever order they are read in. `normalize` applies the pipeline's normalizer to each text (for raw source trees).
     `held_projects` (`heldout_projects`) are left out whole. `exclude_val` = (val_fraction, split_seed) of
     the `.bin` writer leaves out the model's val documents (`ModelVal`; `val_by_source` when each source
     gets its own `.bin`). `stats` gets `docs`/`chars`/`val_docs_excluded`/`val_grouping`, and with a cap
@@ -334,19 +335,26 @@ def sample_docs(
             stats["val_docs_excluded"] = excluded
 
     rates: dict[str, float] = {}  # per project; a missing project is taken whole
+    quotas: dict[str, float] = {}  # per project: its expected share (rate x characters)
     if max_chars is not None or max_project_chars not in (None, 0, AUTO):
         totals: dict[str, int] = {}
         for d in train_docs():
             totals[d.project_name] = totals.get(d.project_name, 0) + len(d.text)
         rates = _project_rates(totals, max_chars, max_project_chars, stats)
+        quotas = {p: rates[p] * n for p, n in totals.items() if n}
     used_docs = used_chars = 0
+    used: dict[str, int] = {}
     for d in train_docs():
-        rate = rates.get(d.project_name, 1.0)
+        project = d.project_name
+        rate = rates.get(project, 1.0)
         if rate < 1.0 and hash01(d.key, f"cppllm-tokenizer-sample-{seed}") >= rate:
             continue
-        if max_chars is not None and used_chars >= max_chars:
-            break
+        # each project stops at its share, so the sample never runs over the budget before the projects
+        # read last have theirs (a global stop would cut them when earlier projects drew above their rate)
+        if rate < 1.0 and used.get(project, 0) >= quotas[project]:
+            continue
         text = norm(d.text) if norm else d.text
+        used[project] = used.get(project, 0) + len(d.text)
         used_docs += 1
         used_chars += len(text)
         if stats is not None:

@@ -9,9 +9,11 @@ from cppllm.pipeline.split import assign_split
 from cppllm.tokenizer.data import (
     Doc,
     balanced_cap,
+    hash01,
     is_heldout,
     is_raw_source,
     iter_docs,
+    sample_docs,
     sample_texts,
     split_docs,
     write_docs_parquet,
@@ -114,6 +116,26 @@ def test_sample_balances_projects_within_the_budget(tmp_path):
     assert stats["project_cap"] == 10_000 and all(6000 < n < 14_000 for n in per_project.values())
     with pytest.raises(ValueError, match="max_project_chars"):
         sampled(max_chars=budget, max_project_chars="most")
+
+
+def test_every_project_gets_its_share_whatever_is_read_first(tmp_path):
+    """A project read early that draws far above its rate stops at its share instead of filling the budget
+    and leaving nothing for the projects read after it."""
+    salt = "cppllm-tokenizer-sample-0"
+    line = "int f() { return 0; }\n" * 4
+    # project "a" (read first) holds only files that its 50% rate samples, so it draws all of them
+    lucky = [k for k in (f"a/f{i}.cpp" for i in range(400)) if hash01(k, salt) < 0.5][:100]
+    early = [Doc(k, line) for k in lucky]
+    late = [Doc(f"z/f{i}.cpp", line) for i in range(100)]
+    write_docs_parquet(early + late, tmp_path / "docs.parquet")
+    budget = len(line) * 100  # both projects capped at half of it: rate 0.5 each
+    stats: dict = {}
+    docs = list(sample_docs(tmp_path / "docs.parquet", max_chars=budget, heldout=0.0, stats=stats))
+    chars = {p: sum(len(t) for q, t in docs if q == p) for p in ("a", "z")}
+    assert stats["project_cap"] == budget // 2
+    assert chars["a"] <= budget // 2 + len(line)  # stopped at its share, one file past it at most
+    assert chars["z"] > budget // 4  # the late project has its part (about half of its share or more)
+    assert stats["chars"] <= budget + 2 * len(line)
 
 
 def test_sample_normalizes_on_request(tmp_path):
