@@ -26,6 +26,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -306,12 +307,13 @@ def sample_docs(
     """Training documents as `(project, text)`: the train split (never a held-out file or project),
     sampled by key to about `max_chars` characters.
 
-    With a budget, a first streamed pass counts each project's characters in the train split to set the
-    sampling rates, so the sample is spread over the whole corpus (not its first files) and no project
+    With a budget, a first streamed pass counts each project's characters in the train split to set each
+    project's share, so the sample is spread over the whole corpus (not its first files) and no project
     gives more than `max_project_chars` (`AUTO`: `balanced_cap`, the level at which the capped projects
-    just fill the budget; None or 0: no cap, one uniform rate). Within a project the sample is uniform by
-    key, and stops at the project's share (rate x its characters): the sample is at most the budget plus
-    one document per project, and every project gets its share whatever order they are read in. `normalize` applies the pipeline's normalizer to each text (for raw source trees).
+    just fill the budget; None or 0: no cap, one uniform rate). Within a project the sample is the files of
+    lowest key hash (`seed`) that fill its share, one file past it at most: every project gets its share
+    whatever order the projects are read in, and the sample is the budget to within one file per project.
+    `normalize` applies the pipeline's normalizer to each text (for raw source trees).
     `held_projects` (`heldout_projects`) are left out whole. `exclude_val` = (val_fraction, split_seed) of
     the `.bin` writer leaves out the model's val documents (`ModelVal`; `val_by_source` when each source
     gets its own `.bin`). `stats` gets `docs`/`chars`/`val_docs_excluded`/`val_grouping`, and with a cap
@@ -331,35 +333,42 @@ def sample_docs(
                 excluded += 1
                 continue
             yield d
-        if stats is not None:  # only a whole pass counts (the sampling pass may stop at the budget)
+        if stats is not None:  # counted over a whole pass
             stats["val_docs_excluded"] = excluded
 
-    rates: dict[str, float] = {}  # per project; a missing project is taken whole
-    quotas: dict[str, float] = {}  # per project: its expected share (rate x characters)
+    salt = f"cppllm-tokenizer-sample-{seed}"
+    limits: dict[str, float] = {}  # per project: the largest key hash sampled; a missing project is whole
     if max_chars is not None or max_project_chars not in (None, 0, AUTO):
-        totals: dict[str, int] = {}
+        keyed: dict[str, tuple[array, array]] = {}  # project -> (key hashes, characters) of its files
         for d in train_docs():
-            totals[d.project_name] = totals.get(d.project_name, 0) + len(d.text)
+            hashes, sizes = keyed.setdefault(d.project_name, (array("d"), array("q")))
+            hashes.append(hash01(d.key, salt))
+            sizes.append(len(d.text))
+        totals = {p: sum(sizes) for p, (_, sizes) in keyed.items()}
         rates = _project_rates(totals, max_chars, max_project_chars, stats)
-        quotas = {p: rates[p] * n for p, n in totals.items() if n}
+        limits = {p: _hash_limit(*keyed[p], rates[p] * totals[p]) for p in totals if rates.get(p, 1.0) < 1.0}
+        del keyed
     used_docs = used_chars = 0
-    used: dict[str, int] = {}
     for d in train_docs():
         project = d.project_name
-        rate = rates.get(project, 1.0)
-        if rate < 1.0 and hash01(d.key, f"cppllm-tokenizer-sample-{seed}") >= rate:
-            continue
-        # each project stops at its share, so the sample never runs over the budget before the projects
-        # read last have theirs (a global stop would cut them when earlier projects drew above their rate)
-        if rate < 1.0 and used.get(project, 0) >= quotas[project]:
+        if project in limits and hash01(d.key, salt) > limits[project]:
             continue
         text = norm(d.text) if norm else d.text
-        used[project] = used.get(project, 0) + len(d.text)
         used_docs += 1
         used_chars += len(text)
         if stats is not None:
             stats.update(docs=used_docs, chars=used_chars)
         yield d.project_name, text
+
+
+def _hash_limit(hashes: array, sizes: array, share: float) -> float:
+    """The key hash up to which a project's files, taken in hash order, first reach `share` characters."""
+    import numpy as np
+
+    order = np.argsort(np.frombuffer(hashes, dtype=np.float64), kind="stable")
+    filled = np.cumsum(np.frombuffer(sizes, dtype=np.int64)[order])
+    last = min(int(np.searchsorted(filled, share)), len(order) - 1)
+    return hashes[int(order[last])]
 
 
 def balanced_cap(totals: Iterable[int], budget: int) -> int | None:
