@@ -99,6 +99,11 @@ def encode_speed(encode, texts: list[str], repeats: int = 3) -> float:
     return sum(len(t.encode()) for t in texts) / best / 1e6
 
 
+def _verdict(ratio: float, goal: float) -> str:
+    """Met or not, from the exact ratio (printed with 4 decimals: 1.19957 must not read as 1.200)."""
+    return f"{'met' if ratio >= goal else 'NOT met'}, {ratio:.4f}x"
+
+
 def measure(tok, held: dict[str, list[str]], base_tokens: dict, cl100k, speed: bool) -> None:
     """Per held-out project and in all: bytes/token and tiktoken's tokens / ours; speed; round trip."""
     print(f"{'held-out project':<18}{'bytes/token':>12}{'vs gpt2':>10}{'vs cl100k':>11}")
@@ -114,9 +119,10 @@ def measure(tok, held: dict[str, list[str]], base_tokens: dict, cl100k, speed: b
         total["cl100k_base"] += c
         total["bytes"] += nbytes
         print(f"{p:<18}{nbytes / ours:>12.3f}{g / ours:>9.3f}x{c / ours:>10.3f}x")
+    vs_gpt2, vs_cl100k = total["gpt2"] / total["ours"], total["cl100k_base"] / total["ours"]
     print(
-        f"{'all held out':<18}{total['bytes'] / total['ours']:>12.3f}{total['gpt2'] / total['ours']:>9.3f}x"
-        f"{total['cl100k_base'] / total['ours']:>10.3f}x   (goal: >= 1.5x gpt2, >= 1.2x cl100k)"
+        f"{'all held out':<18}{total['bytes'] / total['ours']:>12.3f}{vs_gpt2:>9.3f}x{vs_cl100k:>10.3f}x   "
+        f"(goal: >= 1.5x gpt2: {_verdict(vs_gpt2, 1.5)}; >= 1.2x cl100k: {_verdict(vs_cl100k, 1.2)})"
     )
     if speed:
         speed_texts = [t for ts in held.values() for t in ts]

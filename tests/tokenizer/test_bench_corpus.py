@@ -81,3 +81,14 @@ def test_pinned_table_is_well_formed():
             src, file = p.where.split("/")
             assert file.startswith(f"{src}_") and ".orig." in file, p
             assert p.url.startswith(f"{bench.DEBIAN}/") and p.url.endswith(p.where), p
+
+
+def test_xproject_goal_verdict_uses_the_exact_ratio():
+    """1.19957x prints as 1.200x with three decimals; the verdict must still say the 1.2x goal is not met."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_tokenizer_xproject", BENCH.with_name("bench_tokenizer_xproject.py")
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod._verdict(11703673 / 9756529, 1.2) == "NOT met, 1.1996x"
+    assert mod._verdict(1.2, 1.2).startswith("met") and mod._verdict(1.657, 1.5) == "met, 1.6570x"
