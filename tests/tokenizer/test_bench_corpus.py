@@ -3,47 +3,21 @@ held-out files never reach the train split, texts normalized as the pipeline doe
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import io
-import sys
-import tarfile
-from pathlib import Path
-
 import pyarrow.parquet as pq
 
 from cppllm.pipeline.clean.normalize import normalize
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_tokenizer_corpus.py"
 OWN = "namespace lib {\n    int f(int x) {\n        return x + 1;   \n    }\n}\n"
 SHARED = "#pragma once\nstruct Shared { int v; };\n"
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_tokenizer_corpus", BENCH)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up by name
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _tarball(path: Path, files: dict[str, str]) -> str:
-    with tarfile.open(path, "w:gz") as tf:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"lib-1.0/{name}")
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def test_train_split_gets_own_normalized_code_only(tmp_path):
-    bench = _bench()
+def test_train_split_gets_own_normalized_code_only(tmp_path, load_benchmark, make_tarball):
+    bench = load_benchmark("bench_tokenizer_corpus")
     held = tmp_path / "held"
     held.mkdir()
     (held / "shared.h").write_text(SHARED)
     files = {"src/f.cpp": OWN, "third_party/z/z.cpp": "int z();\n", "src/shared.h": SHARED, "README": "hi\n"}
-    sha = _tarball(tmp_path / "lib-1.0.tar.gz", files)
+    sha = make_tarball(tmp_path / "lib-1.0.tar.gz", files, "lib-1.0")
     pinned = bench.projects(
         f"held test local:{held}/*\nlib train file://{tmp_path}/lib-1.0.tar.gz {sha}\n"
         f"bad train file://{tmp_path}/lib-1.0.tar.gz {'0' * 64}\n"
@@ -63,10 +37,10 @@ def test_train_split_gets_own_normalized_code_only(tmp_path):
     assert again["lib"]["files"] == 1 and "bad" not in again
 
 
-def test_pinned_table_is_well_formed():
+def test_pinned_table_is_well_formed(load_benchmark):
     """Every pinned row parses, names are unique, each Debian file is named after its source package and
     carries a sha256, and the splits hold the counts the README quotes (222 train, 6 dev, 7 test)."""
-    bench = _bench()
+    bench = load_benchmark("bench_tokenizer_corpus")
     pinned = bench.projects()
     names = [p.name for p in pinned]
     assert len(names) == len(set(names))
@@ -83,12 +57,8 @@ def test_pinned_table_is_well_formed():
             assert p.url.startswith(f"{bench.DEBIAN}/") and p.url.endswith(p.where), p
 
 
-def test_xproject_goal_verdict_uses_the_exact_ratio():
+def test_xproject_goal_verdict_uses_the_exact_ratio(load_benchmark):
     """1.19957x prints as 1.200x with three decimals; the verdict must still say the 1.2x goal is not met."""
-    spec = importlib.util.spec_from_file_location(
-        "bench_tokenizer_xproject", BENCH.with_name("bench_tokenizer_xproject.py")
-    )
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_benchmark("bench_tokenizer_xproject")
     assert mod._verdict(11703673 / 9756529, 1.2) == "NOT met, 1.1996x"
     assert mod._verdict(1.2, 1.2).startswith("met") and mod._verdict(1.657, 1.5) == "met, 1.6570x"
