@@ -358,7 +358,7 @@ def sample_docs(
         used_chars += len(text)
         if stats is not None:
             stats.update(docs=used_docs, chars=used_chars)
-        yield d.project_name, text
+        yield project, text
 
 
 def _hash_limit(hashes: array, sizes: array, share: float) -> float:

@@ -36,7 +36,7 @@ TRAIN_INFO_FILE = "tokenizer_train.json"
 DEFAULT_VOCAB_SIZE = 32000  # incl. special tokens; the data run's `--vocab-size` default too
 DEFAULT_MAX_CHARS = 2_000_000_000  # training budget in characters
 # The two single-threaded Python samples. Twice the earlier 100 M / 50 M: +0.45% bytes/token on the dev
-# projects (README, tokenizer section) for twice the time (15 min on 2 cores) and 7.7 GB peak memory.
+# projects (README, tokenizer section) for twice the time (13-15 min on 2 cores) and 7.6-8.2 GB peak memory.
 SUPERWORD_CHARS = 100_000_000  # stage 2's sample (pure Python BPE over distinct lines)
 SPREAD_CHARS = 200_000_000  # stage 1's spread-ranked part (pure Python BPE over distinct pieces)
 
