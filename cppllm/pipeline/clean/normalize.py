@@ -78,7 +78,9 @@ def _logical_before(text: str, i: int, k: int) -> str:
 
 
 _TOKEN_TAIL = re.compile(r"[\w$.']*\Z")
-_PP_NUMBER_TAIL = re.compile(r"(?:^|(?<=[^\w$.']))\.?\d[\w$.']*\Z")
+# A `'` continues a pp-number only before a digit or nondigit (`1'0`), or last, before the `R` asked about
+# (`1'0'R"` is one pp-number); `1'0''R"(` is `1'0`, `''`, then a raw string.
+_PP_NUMBER_TAIL = re.compile(r"(?:^|(?<=[^\w$.']))\.?\d(?:[\w$.]|'[\w$])*'?\Z")
 
 
 def _raw_prefix_ok(text: str, i: int) -> bool:

@@ -54,6 +54,10 @@ def test_raw_strings_are_byte_identical():
     # a raw-string opener inside a comment or a string opens nothing
     assert check('// R"(\n   a;\n') == '// R"(\na;\n'
     assert check('s = "R\\"(";\n   a;\n') == 's = "R\\"(";\na;\n'
+    # a digit separator needs a digit or nondigit after it: `1'0''R"(` is `1'0`, `''`, then an unterminated
+    # raw string, whose text (to the end of the file) gets no final newline; `1'0'R"(` is one pp-number
+    assert check("x = 1'0''R\"(  \n  a  ") == "x = 1'0''R\"(  \n  a  "
+    assert check("x = 1'0'R\"(  \n  a;") == "x = 1'0'R\"(\na;\n"
 
 
 def test_continuations_keep_tokens_apart_and_strings_intact():
