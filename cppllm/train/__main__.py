@@ -258,4 +258,6 @@ def _embed(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from cppllm.train.distributed import exit_process
+
+    exit_process(main())

@@ -20,6 +20,7 @@ import torch.distributed as dist
 from cppllm.model.config import get_preset
 from cppllm.model.context_parallel import ContextParallel
 from cppllm.model.gpt import GPT
+from cppllm.train.distributed import exit_process
 
 torch.set_num_threads(1)
 dist.init_process_group("gloo")
@@ -58,6 +59,7 @@ if cp.rank == 0:
     with open(sys.argv[1], "w") as f:
         json.dump(results, f)
 dist.destroy_process_group()
+exit_process(0, joined=True)  # gloo's threads can abort a normal finalization (see exit_process)
 """
 
 
