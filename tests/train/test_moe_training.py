@@ -83,5 +83,9 @@ def test_moe_two_gloo_ranks_equal_one_process(data_dir, tmp_path, mode):
                 assert b[key] == pytest.approx(a[key], rel=1e-5, abs=1e-6), (key, a, b)
     wa = load_file(str(tmp_path / "one" / "ckpt" / "latest" / "model.safetensors"))
     wb = load_file(str(tmp_path / "two" / "ckpt" / "latest" / "model.safetensors"))
+    # FSDP2's reduce-scatter sums the ranks' gradients in another order than one process does; AdamW's
+    # normalisation lifts that float rounding in rows with tiny gradients: one embedding element of 32,768
+    # was 1.5e-5 off with torch 2.13, while the losses above still agree to 1e-5 relative.
+    atol = 5e-5 if mode == "fsdp" else 1e-5
     for k in wa:
-        torch.testing.assert_close(wb[k], wa[k], rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(wb[k], wa[k], rtol=1e-4, atol=atol, msg=lambda m, k=k: f"{k}: {m}")
