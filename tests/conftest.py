@@ -77,3 +77,29 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def torchrun():
+    """`torchrun(*args, nproc=2, timeout=300)`: `python -m torch.distributed.run --standalone` on `args` (a
+    script or `-m module ...`) from the repo root, one OpenMP thread per rank, output captured."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(repo)}
+    for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):  # a test run under torchrun must not pass its rank on
+        env.pop(key, None)
+
+    def run(*args: str, nproc: int = 2, timeout: int = 300) -> subprocess.CompletedProcess:
+        cmd = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            f"--nproc_per_node={nproc}",
+            *args,
+        ]
+        return subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=timeout)
+
+    return run

@@ -48,9 +48,14 @@ class DistInfo:
         return self.rank == 0
 
 
+def torchrun_world() -> int:
+    """The number of ranks torchrun launched this process among (1: not launched by torchrun)."""
+    return int(os.environ.get("WORLD_SIZE", "1")) if "RANK" in os.environ else 1
+
+
 def init_distributed(device_name: str, context_parallel: int = 1) -> tuple[DistInfo, str]:
     """Join the torchrun process group if launched by torchrun; returns (info, device name for this rank)."""
-    world = int(os.environ.get("WORLD_SIZE", "1")) if "RANK" in os.environ else 1
+    world = torchrun_world()
     if world % context_parallel or (context_parallel > 1 and world == 1):
         raise ValueError(
             f"--context-parallel {context_parallel} needs torchrun with a multiple of {context_parallel} "
@@ -70,12 +75,7 @@ def init_distributed(device_name: str, context_parallel: int = 1) -> tuple[DistI
         device_name = f"cuda:{info.local_rank}"
     if not dist.is_initialized():
         dist.init_process_group(backend="nccl" if use_cuda else "gloo")
-    global _joined_group
-    _joined_group = True
     return info, device_name
-
-
-_joined_group = False  # this process joined a torchrun process group (see exit_process)
 
 
 def context_parallel_group(info: DistInfo) -> dist.ProcessGroup:
@@ -89,10 +89,9 @@ def shutdown_distributed() -> None:
         dist.destroy_process_group()
 
 
-def exit_process(code: int, *, joined: bool = False) -> NoReturn:
-    """End the process with `code`. A process that joined a process group (through `init_distributed`, or
-    `joined` for one made otherwise) runs the atexit handlers and flushes its output, then skips the
-    interpreter's finalization (`os._exit`).
+def exit_process(code: int) -> NoReturn:
+    """End the process with `code`. A rank of a multi-rank torchrun (`torchrun_world` > 1) runs the atexit
+    handlers and flushes its output, then skips the interpreter's finalization (`os._exit`).
 
     Why: torch's gloo worker threads may still be about to drop the last reference to an all-reduce that
     DDP started during backward. That work holds a Python object (the context autograd stashes for
@@ -102,7 +101,7 @@ def exit_process(code: int, *, joined: bool = False) -> NoReturn:
     `destroy_process_group` does not stop those threads: DDP keeps the group alive. Seen once on CI; a
     two-rank DDP script aborted in 4 of 40 runs on a loaded 2-core box, and in 0 of 40 with this exit.
     """
-    if not (joined or _joined_group):
+    if torchrun_world() <= 1:
         raise SystemExit(code)
     atexit._run_exitfuncs()  # what finalization would run first (logging.shutdown, library hooks)
     for stream in (sys.stdout, sys.stderr):

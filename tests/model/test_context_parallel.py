@@ -4,14 +4,8 @@ loss and gradients (GQA + dense FFN, and MLA + MoE)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
 
 WORKER = r"""
 import json, sys
@@ -59,19 +53,15 @@ if cp.rank == 0:
     with open(sys.argv[1], "w") as f:
         json.dump(results, f)
 dist.destroy_process_group()
-exit_process(0, joined=True)  # gloo's threads can abort a normal finalization (see exit_process)
+exit_process(0)  # gloo's threads can abort a normal finalization (see exit_process)
 """
 
 
-def test_two_gloo_ranks_equal_one_process(tmp_path):
+def test_two_gloo_ranks_equal_one_process(tmp_path, torchrun):
     script = tmp_path / "cp_worker.py"
     script.write_text(WORKER)
     out = tmp_path / "result.json"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    env.pop("RANK", None)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           str(script), str(out)]  # fmt: skip
-    res = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    res = torchrun(str(script), str(out))
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     results = json.loads(out.read_text())
     assert set(results) == {"gqa-dense", "mla-moe"}

@@ -78,7 +78,7 @@ dist.destroy_process_group()
 if rank == 0:
     with open(out, "w") as f:
         json.dump({"loss": float(loss), "ref": float(ref), "grad_diff": diff, "rank0_scored": scored}, f)
-exit_process(0, joined=True)  # gloo's threads can abort a normal finalization (see exit_process)
+exit_process(0)  # gloo's threads can abort a normal finalization (see exit_process)
 """
 
 

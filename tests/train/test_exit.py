@@ -51,29 +51,10 @@ DDP_SCRIPT = textwrap.dedent(
 )
 
 
-def _env() -> dict[str, str]:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
-        env.pop(key, None)
-    return env
-
-
-def _torchrun(script: Path, nproc: int = 2) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        f"--nproc_per_node={nproc}",
-        str(script),
-    ]
-    return subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=300)
-
-
-def test_a_rank_runs_atexit_and_keeps_its_code_but_skips_finalization(tmp_path):
+def test_a_rank_runs_atexit_and_keeps_its_code_but_skips_finalization(tmp_path, torchrun):
     script = tmp_path / "rank.py"
     script.write_text(RANK_SCRIPT)
-    res = _torchrun(script)
+    res = torchrun(str(script))
     out = res.stdout + res.stderr
     assert res.returncode != 0 and "exitcode  : 3" in out, out[-3000:]  # each rank's code reaches torchrun
     assert out.count("ATEXIT") == 2, out[-3000:]
@@ -84,13 +65,15 @@ def test_a_rank_runs_atexit_and_keeps_its_code_but_skips_finalization(tmp_path):
 def test_a_single_process_exits_normally(tmp_path):
     script = tmp_path / "single.py"
     script.write_text(RANK_SCRIPT)
-    res = subprocess.run([sys.executable, str(script)], cwd=REPO, env=_env(), capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE")}  # not a torchrun rank
+    res = subprocess.run([sys.executable, str(script)], cwd=REPO, env={**env, "PYTHONPATH": str(REPO)},
+                         capture_output=True, text=True)  # fmt: skip
     assert res.returncode == 3, res.stderr
     assert res.stdout.split() == ["last", "words", "of", "rank", "0", "ATEXIT", "FINALIZED"], res.stdout
 
 
 @pytest.mark.slow
-def test_ddp_runs_end_cleanly_under_load(tmp_path):
+def test_ddp_runs_end_cleanly_under_load(tmp_path, torchrun):
     """Without exit_process this script aborted ("terminate called without an active exception") in 4 of 40
     two-rank runs on the 2-core dev box while another job ran (0 of 40 with it), and failed at run 1 of
     this test; the trainer's two-rank test aborted in 1 of 55 runs here, as once on CI."""
@@ -99,7 +82,7 @@ def test_ddp_runs_end_cleanly_under_load(tmp_path):
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
         for attempt in range(20):
-            res = _torchrun(script)
+            res = torchrun(str(script))
             assert res.returncode == 0, f"run {attempt}: " + (res.stdout + res.stderr)[-3000:]
     finally:
         for hog in hogs:

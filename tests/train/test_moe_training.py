@@ -3,9 +3,6 @@ resume, and two gloo ranks equal to one process (the bias update sums the load o
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,6 @@ from safetensors.torch import load_file
 from cppllm.train.__main__ import main
 from cppllm.train.metrics import read_metrics
 
-REPO = Path(__file__).resolve().parents[2]
 MICRO_MOE = [
     "--preset", "moe-tiny",
     "--model", "n_layer=2", "--model", "n_embd=64", "--model", "n_head=2", "--model", "max_seq_len=32",
@@ -65,16 +61,12 @@ def test_moe_resume_continues_exactly(data_dir, tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["ddp", pytest.param("fsdp", marks=pytest.mark.slow)])
-def test_moe_two_gloo_ranks_equal_one_process(data_dir, tmp_path, mode):
+def test_moe_two_gloo_ranks_equal_one_process(data_dir, tmp_path, mode, torchrun):
     """DDP, and FSDP2 sharding the expert stacks over the ranks: same losses, load stats and weights."""
     common = ["--data", str(data_dir), "--steps", "3", "--micro-batch", "4", "--eval-every", "3"]
     single = run(data_dir, tmp_path / "one", *common[2:])
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    env.pop("RANK", None)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "cppllm.train", *MICRO_MOE, *common, "--out", str(tmp_path / "two")]  # fmt: skip
-    cmd += ["--fsdp"] if mode == "fsdp" else []
-    res = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    extra = ["--fsdp"] if mode == "fsdp" else []
+    res = torchrun("-m", "cppllm.train", *MICRO_MOE, *common, "--out", str(tmp_path / "two"), *extra)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     double = read_metrics(tmp_path / "two" / "metrics.jsonl")
     for a, b in zip(single, double, strict=True):

@@ -131,19 +131,13 @@ def test_sigterm_saves_and_exits_cleanly(data_dir, tmp_path):
     assert trainer["step"] == last and 2 <= last < 100000
 
 
-def _torchrun(nproc: int, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-           "-m", "cppllm.train", *args]  # fmt: skip
-    return subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=300)
-
-
 @pytest.mark.parametrize("mode", ["ddp", pytest.param("fsdp", marks=pytest.mark.slow)])
-def test_two_gloo_processes_equal_one_process(data_dir, tmp_path, mode):
+def test_two_gloo_processes_equal_one_process(data_dir, tmp_path, mode, torchrun):
     """Same global batch: 1 process x 2 accumulation steps == 2 ranks (gloo) x 1 step."""
     common = [*MICRO, "--data", str(data_dir), "--steps", "3", "--micro-batch", "4", "--eval-every", "3"]
     single = run(data_dir, tmp_path / "one", *common[len(MICRO) + 2 :])
     extra = ["--fsdp"] if mode == "fsdp" else []
-    res = _torchrun(2, *common, "--out", str(tmp_path / "two"), *extra)
+    res = torchrun("-m", "cppllm.train", *common, "--out", str(tmp_path / "two"), *extra)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     cfg = json.loads((tmp_path / "two" / "config.json").read_text())
     assert cfg["world_size"] == 2 and cfg["grad_accum"] == 1

@@ -109,21 +109,12 @@ def test_rl_needs_tasks_and_a_parent(parent, tmp_path):
 
 
 @pytest.mark.slow
-def test_two_gloo_ranks_split_the_rollouts(parent, tmp_path):
+def test_two_gloo_ranks_split_the_rollouts(parent, tmp_path, torchrun):
     """torchrun with 2 CPU ranks: each rank samples and judges its half of the tasks; one shared update."""
-    import os
-    import subprocess
-    import sys
-
     base, tasks = parent
-    repo = Path(__file__).resolve().parents[3]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(repo)}
-    env.pop("RANK", None)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "cppllm.train", *RL, "--init-from", str(base), "--tasks", f"complete:{tasks}",
-           "--out", str(tmp_path / "two"), "--steps", "2", "--updates-per-batch", "1",
-           "--no-dynamic-sampling"]  # fmt: skip
-    res = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    res = torchrun("-m", "cppllm.train", *RL, "--init-from", str(base), "--tasks", f"complete:{tasks}",
+                   "--out", str(tmp_path / "two"), "--steps", "2", "--updates-per-batch", "1",
+                   "--no-dynamic-sampling", timeout=600)  # fmt: skip
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     cfg = json.loads((tmp_path / "two" / "config.json").read_text())
     assert cfg["world_size"] == 2
