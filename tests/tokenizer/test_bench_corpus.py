@@ -39,13 +39,13 @@ def test_train_split_gets_own_normalized_code_only(tmp_path, load_benchmark, mak
 
 def test_pinned_table_is_well_formed(load_benchmark):
     """Every pinned row parses, names are unique, each Debian file is named after its source package and
-    carries a sha256, and the splits hold the counts the README quotes (222 train, 6 dev, 7 test)."""
+    carries a sha256, and the splits hold the counts the README quotes (507 train, 6 dev, 7 test)."""
     bench = load_benchmark("bench_tokenizer_corpus")
     pinned = bench.projects()
     names = [p.name for p in pinned]
     assert len(names) == len(set(names))
     splits = {s: sum(p.split == s for p in pinned) for s in bench.SPLITS}
-    assert splits == {"train": 222, "dev": 6, "test": 7}
+    assert splits == {"train": 507, "dev": 6, "test": 7}
     for p in pinned:
         if p.where.startswith("local:"):
             assert not p.sha256, p
