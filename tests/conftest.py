@@ -82,7 +82,9 @@ def one_torch_thread():
 @pytest.fixture
 def torchrun():
     """`torchrun(*args, nproc=2, timeout=300)`: `python -m torch.distributed.run --standalone` on `args` (a
-    script or `-m module ...`) from the repo root, one OpenMP thread per rank, output captured."""
+    script or `-m module ...`) from the repo root, one OpenMP thread per rank, output captured. On a timeout
+    torchrun is sent SIGTERM, on which it stops its ranks (torch starts each rank in a session of its own, so
+    killing torchrun's process group would leave them running), then killed if it has not ended in 60 s."""
     import subprocess
     import sys
 
@@ -100,6 +102,18 @@ def torchrun():
             f"--nproc_per_node={nproc}",
             *args,
         ]
-        return subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.Popen(
+            cmd, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            try:
+                proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            raise
+        return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
 
     return run

@@ -4,10 +4,6 @@ final weights (dense GQA and MoE + MLA), resume, the loss weighting of unevenly 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +16,6 @@ from cppllm.train.context_parallel import check_context_parallel
 from cppllm.train.distributed import DistInfo
 from cppllm.train.metrics import read_metrics
 
-REPO = Path(__file__).resolve().parents[2]
 SHAPE = ["--seq-len", "32", "--batch-tokens", "256", "--no-progress", "--log-every", "1", "--steps", "3",
          "--micro-batch", "4", "--eval-every", "3", "--val-tokens", "512"]  # fmt: skip
 DENSE = ["--preset", "tiny", "--model", "n_layer=2", "--model", "n_embd=64", "--model", "n_head=2",
@@ -82,12 +77,6 @@ exit_process(0)  # gloo's threads can abort a normal finalization (see exit_proc
 """
 
 
-def _env() -> dict[str, str]:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    env.pop("RANK", None)
-    return env
-
-
 def _losses(out: Path) -> list[tuple[int, float | None, float | None]]:
     return [(r["step"], r["loss"], r.get("val_bpb")) for r in read_metrics(out / "metrics.jsonl")]
 
@@ -110,7 +99,7 @@ def _assert_same_run(one: Path, cp: Path) -> None:
         torch.testing.assert_close(wb[k], wa[k], rtol=1e-4, atol=2e-5)
 
 
-def test_context_parallel_training_equals_one_process(data_dir, tmp_path):
+def test_context_parallel_training_equals_one_process(data_dir, tmp_path, torchrun):
     data = ["--data", str(data_dir)]
     for name, shape in (("dense", DENSE), ("moe", MOE)):
         assert main([*shape, *data, "--out", str(tmp_path / f"one-{name}")]) == 0
@@ -124,17 +113,8 @@ def test_context_parallel_training_equals_one_process(data_dir, tmp_path):
     script = tmp_path / "cp_worker.py"
     script.write_text(WORKER)
     result = tmp_path / "result.json"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script),
-           str(result), json.dumps(runs)]  # fmt: skip
-    # own session: a hang kills the ranks too, not only torchrun
-    proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)  # fmt: skip
-    try:
-        stdout, stderr = proc.communicate(timeout=300)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
-    assert proc.returncode == 0, stdout[-3000:] + stderr[-3000:]
+    res = torchrun(str(script), str(result), json.dumps(runs))
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
 
     # the loss weighting: shards with unequal scored targets still give the one-process mean and gradients
     r = json.loads(result.read_text())
